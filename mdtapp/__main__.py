@@ -1,0 +1,3 @@
+from mdtapp.cli import main
+
+raise SystemExit(main())

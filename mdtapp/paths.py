@@ -1,0 +1,49 @@
+"""Where mdtapp finds its shipped data (forms/, resources/) and the user's data folder.
+
+Shipped data sits in one of three places: inside the package (installed wheel), beside the
+package (source checkout or editable install), or in a PyInstaller bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+APP_NAME = "mdtapp"
+APP_AUTHOR = "mdtapp"
+
+
+def _shipped(name: str) -> Path:
+    candidates = [_PACKAGE / name, _PACKAGE.parent / name]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.insert(0, Path(bundle) / name)
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"mdtapp's {name}/ folder is missing (looked in: {', '.join(map(str, candidates))}); "
+        "the installation is incomplete"
+    )
+
+
+def forms_dir() -> Path:
+    """The instrument definitions. MDTAPP_FORMS_DIR points at a reviewed local copy."""
+    override = os.environ.get("MDTAPP_FORMS_DIR")
+    return Path(override) if override else _shipped("forms")
+
+
+def resources_dir() -> Path:
+    return _shipped("resources")
+
+
+def user_data_dir() -> Path:
+    """The user's data folder: database, settings, backups. Never the install folder."""
+    override = os.environ.get("MDTAPP_HOME")
+    if override:
+        return Path(override)
+    import platformdirs  # imported here: only needed once a default path is asked for
+
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))

@@ -1,0 +1,1 @@
+"""PDF letters, forms and returns (reportlab, imported lazily)."""

@@ -1,0 +1,10 @@
+"""Shared test set-up. Qt must be told to run offscreen before anything imports it."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# tests never touch the real user's data folder
+os.environ.pop("MDTAPP_DB", None)
+os.environ.pop("MDTAPP_FORMS_DIR", None)
