@@ -1,0 +1,370 @@
+"""The clinical record as plain dataclasses, and the field checks that guard every write.
+
+Field names are those of the interchange format (docs/format.md), so an error such as
+`assessments[2].itch_vas_mm: must be 0-100 mm; got 140` points at the same name in the UI,
+the JSON file and the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from mdtapp.domain.errors import FieldError
+from mdtapp.domain.forms import Forms
+from mdtapp.domain.nhs_number import nhs_number_problem, normalise_nhs_number
+
+SEXES = ("female", "male", "other", "unknown")
+ROUTES = ("iv", "sc")
+CRITERION_STATES = ("yes", "no", "unknown")
+TEXT_MAX = 4000
+
+
+@dataclass(frozen=True)
+class GP:
+    name: str = ""
+    practice: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Patient:
+    nhs_number: str
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    sex: str
+    hospital_number: str = ""
+    height_cm: float | None = None
+    address: str = ""
+    gp: GP = field(default_factory=GP)
+
+    @property
+    def display_name(self) -> str:
+        """FAMILY, Given — the form NHS banners use."""
+        return f"{self.family_name.upper()}, {self.given_names}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class SpecialtyAgreement:
+    clinician: str
+    date: date
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    criteria: Mapping[str, str]  # criterion key -> yes | no | unknown
+    rheumatology_agreed: SpecialtyAgreement | None = None
+    dermatology_agreed: SpecialtyAgreement | None = None
+    biopsy_date: date | None = None
+    contraindications_reviewed: bool = False
+    contraindications: tuple[str, ...] = ()
+    referral_form_completed: bool = False
+    ig_database_reference: str = ""
+    panel_approval: str | None = None  # not_required | pending | approved | retrospective
+
+
+@dataclass(frozen=True)
+class Decision:
+    date: date
+    decision: str  # a key from forms/decisions.toml
+    reason: str
+    clinicians: tuple[str, ...] = ()
+    next_review: date | None = None
+    flags_at_decision: tuple[str, ...] = ()
+    actions_gp: str = ""
+    actions_local_centre: str = ""
+    actions_patient: str = ""
+
+
+@dataclass(frozen=True)
+class Regimen:
+    from_date: date
+    g_per_kg: float
+    days: int
+    interval_weeks: int
+    route: str
+    weight_kg: float
+    dosing_weight_override_kg: float | None = None
+    override_reason: str = ""
+    vial_step_g: float | None = None
+    ibw_basis: str | None = None  # female | male, chosen when sex is other/unknown
+    sc_doses_per_period: int | None = None
+
+
+@dataclass(frozen=True)
+class Infusion:
+    date: date
+    grams: float
+    product: str
+    batch: str
+    route: str
+    reaction: str = ""
+
+
+@dataclass(frozen=True)
+class Admission:
+    admitted: date
+    discharged: date | None
+    related: bool
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class OrganStatus:
+    involved: bool | None = None
+    progressed: bool | None = None
+
+
+@dataclass(frozen=True)
+class Papules:
+    count: int
+    site: str
+
+
+@dataclass(frozen=True)
+class Nutrition:
+    weight_kg: float | None = None
+    weight_3_6_months_ago_kg: float | None = None
+    acutely_ill_no_intake_5_days: bool | None = None
+    dysphagia: bool | None = None
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    view: str
+    sha256: str
+    media_type: str = "image/jpeg"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    date: date
+    examiner: str
+    mrss: Mapping[str, int | None]  # every area key; None = not assessed
+    itch_vas_mm: int | None = None
+    patient_global_vas_mm: int | None = None
+    physician_global_vas_mm: int | None = None
+    papules: Papules | None = None
+    systemic: Mapping[str, OrganStatus] = field(default_factory=dict)
+    systemic_other: str = ""
+    dermatoneuro_syndrome: bool | None = None
+    hrqol_worse: bool | None = None
+    nutrition: Nutrition = field(default_factory=Nutrition)
+    notes: str = ""
+    photos: tuple[PhotoRef, ...] = ()
+
+
+def empty_mrss(forms: Forms) -> dict[str, int | None]:
+    return dict.fromkeys(forms.mrss.area_keys)
+
+
+# ---------------------------------------------------------------- field checks
+
+
+def _text(errors: list[FieldError], name: str, value: str, *, required: bool = False,
+          limit: int = TEXT_MAX) -> None:
+    if not isinstance(value, str):
+        errors.append(FieldError(name, f"must be text; got {value!r}"))
+    elif required and not value.strip():
+        errors.append(FieldError(name, "is required"))
+    elif len(value) > limit:
+        errors.append(FieldError(name, f"must be at most {limit} characters; got {len(value)}"))
+
+
+def _not_future(errors: list[FieldError], name: str, value: date | None, today: date) -> None:
+    if value is not None and value > today:
+        errors.append(FieldError(name, f"must not be in the future; got {value.isoformat()}"))
+
+
+def _number(errors: list[FieldError], name: str, value: float | None, lo: float, hi: float,
+            unit: str, *, required: bool = False) -> None:
+    if value is None:
+        if required:
+            errors.append(FieldError(name, f"is required ({lo:g}-{hi:g} {unit})"))
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        errors.append(FieldError(name, f"must be a number {lo:g}-{hi:g} {unit}; got {value!r}"))
+    elif not lo <= value <= hi:
+        errors.append(FieldError(name, f"must be {lo:g}-{hi:g} {unit}; got {value:g}"))
+
+
+def _whole(errors: list[FieldError], name: str, value: int | None, lo: int, hi: int,
+           unit: str = "") -> None:
+    if value is None:
+        return
+    suffix = f" {unit}" if unit else ""
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.append(FieldError(name, f"must be a whole number {lo}-{hi}{suffix}; got {value!r}"))
+    elif not lo <= value <= hi:
+        errors.append(FieldError(name, f"must be {lo}-{hi}{suffix}; got {value}"))
+
+
+def validate_patient(p: Patient, forms: Forms, today: date) -> list[FieldError]:
+    errors: list[FieldError] = []
+    problem = nhs_number_problem(p.nhs_number)
+    if problem:
+        errors.append(FieldError("nhs_number", problem))
+    elif p.nhs_number != normalise_nhs_number(p.nhs_number):
+        errors.append(FieldError("nhs_number", "must be stored as 10 digits without spaces"))
+    _text(errors, "family_name", p.family_name, required=True, limit=200)
+    _text(errors, "given_names", p.given_names, required=True, limit=200)
+    _text(errors, "hospital_number", p.hospital_number, limit=50)
+    _text(errors, "address", p.address, limit=500)
+    for part in ("name", "practice", "address"):
+        _text(errors, f"gp.{part}", getattr(p.gp, part), limit=500)
+    if p.sex not in SEXES:
+        errors.append(FieldError("sex", f"must be one of {', '.join(SEXES)}; got {p.sex!r}"))
+    _not_future(errors, "date_of_birth", p.date_of_birth, today)
+    if p.date_of_birth.year < 1900:
+        errors.append(FieldError("date_of_birth", "must be 1900 or later"))
+    d = forms.dosing
+    _number(errors, "height_cm", p.height_cm, float(d.height_cm_min), float(d.height_cm_max), "cm")
+    return errors
+
+
+def validate_eligibility(e: Eligibility, forms: Forms, today: date) -> list[FieldError]:
+    errors: list[FieldError] = []
+    keys = forms.eligibility.criterion_keys
+    for key in e.criteria:
+        if key not in keys:
+            errors.append(FieldError(f"criteria.{key}", "is not a known criterion"))
+    for key in keys:
+        state = e.criteria.get(key)
+        if state not in CRITERION_STATES:
+            errors.append(FieldError(f"criteria.{key}", f"must be yes, no or unknown; got {state!r}"))
+    for name in ("rheumatology_agreed", "dermatology_agreed"):
+        agreement: SpecialtyAgreement | None = getattr(e, name)
+        if agreement is not None:
+            _text(errors, f"{name}.clinician", agreement.clinician, required=True, limit=200)
+            _not_future(errors, f"{name}.date", agreement.date, today)
+    _not_future(errors, "biopsy_date", e.biopsy_date, today)
+    for i, item in enumerate(e.contraindications):
+        _text(errors, f"contraindications[{i}]", item, required=True, limit=500)
+    if e.contraindications and not e.contraindications_reviewed:
+        errors.append(FieldError("contraindications_reviewed",
+                                 "must be true when contraindications are listed"))
+    _text(errors, "ig_database_reference", e.ig_database_reference, limit=100)
+    statuses = [s.key for s in forms.eligibility.panel_statuses]
+    if e.panel_approval is not None and e.panel_approval not in statuses:
+        errors.append(FieldError("panel_approval",
+                                 f"must be one of {', '.join(statuses)}; got {e.panel_approval!r}"))
+    return errors
+
+
+def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError]:
+    errors: list[FieldError] = []
+    kinds = [c.key for c in forms.decisions]
+    if d.decision not in kinds:
+        errors.append(FieldError("decision", f"must be one of {', '.join(kinds)}; got {d.decision!r}"))
+    _text(errors, "reason", d.reason, required=True)
+    _not_future(errors, "date", d.date, today)
+    for i, name in enumerate(d.clinicians):
+        _text(errors, f"clinicians[{i}]", name, required=True, limit=200)
+    if d.next_review is not None and d.next_review < d.date:
+        errors.append(FieldError("next_review", "must be on or after the decision date"))
+    flag_keys = [f.key for f in forms.response.flags]
+    for i, key in enumerate(d.flags_at_decision):
+        if key not in flag_keys:
+            errors.append(FieldError(f"flags_at_decision[{i}]", f"is not a known flag: {key!r}"))
+    for name in ("actions_gp", "actions_local_centre", "actions_patient"):
+        _text(errors, name, getattr(d, name))
+    return errors
+
+
+def validate_regimen(r: Regimen, forms: Forms) -> list[FieldError]:
+    d = forms.dosing
+    errors: list[FieldError] = []
+    _number(errors, "g_per_kg", r.g_per_kg, float(d.g_per_kg_min), float(d.g_per_kg_max), "g/kg",
+            required=True)
+    if r.route not in ROUTES:
+        errors.append(FieldError("route", f"must be iv or sc; got {r.route!r}"))
+    if r.route == "iv":
+        _whole(errors, "days", r.days, d.days_min, d.days_max, "days")
+    _whole(errors, "interval_weeks", r.interval_weeks, d.interval_min_weeks, d.interval_max_weeks,
+           "weeks")
+    _number(errors, "weight_kg", r.weight_kg, float(d.weight_kg_min), float(d.weight_kg_max), "kg",
+            required=True)
+    _number(errors, "dosing_weight_override_kg", r.dosing_weight_override_kg,
+            float(d.weight_kg_min), float(d.weight_kg_max), "kg")
+    if r.dosing_weight_override_kg is not None and not r.override_reason.strip():
+        errors.append(FieldError("override_reason", "is required when the dosing weight is overridden"))
+    steps = [float(s) for s in d.allowed_vial_steps_g]
+    if r.vial_step_g is not None and r.vial_step_g not in steps:
+        errors.append(FieldError("vial_step_g",
+                                 f"must be one of {', '.join(f'{s:g}' for s in steps)} g"))
+    if r.ibw_basis is not None and r.ibw_basis not in ("female", "male"):
+        errors.append(FieldError("ibw_basis", f"must be female or male; got {r.ibw_basis!r}"))
+    if r.sc_doses_per_period is not None and (
+            r.sc_doses_per_period not in d.sc_doses_per_period_choices):
+        choices = ", ".join(map(str, d.sc_doses_per_period_choices))
+        errors.append(FieldError("sc_doses_per_period", f"must be one of {choices}"))
+    return errors
+
+
+def validate_infusion(i: Infusion, today: date) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _not_future(errors, "date", i.date, today)
+    _number(errors, "grams", i.grams, 0.5, 300, "g", required=True)
+    _text(errors, "product", i.product, required=True, limit=200)
+    # blood products must be traceable (policy; national Ig database)
+    _text(errors, "batch", i.batch, required=True, limit=100)
+    if i.route not in ROUTES:
+        errors.append(FieldError("route", f"must be iv or sc; got {i.route!r}"))
+    _text(errors, "reaction", i.reaction)
+    return errors
+
+
+def validate_admission(a: Admission, today: date) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _not_future(errors, "admitted", a.admitted, today)
+    _not_future(errors, "discharged", a.discharged, today)
+    if a.discharged is not None and a.discharged < a.admitted:
+        errors.append(FieldError("discharged", "must be on or after the admission date"))
+    if not isinstance(a.related, bool):
+        errors.append(FieldError("related", "must be true or false"))
+    _text(errors, "notes", a.notes)
+    return errors
+
+
+def validate_assessment(a: Assessment, forms: Forms, today: date) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _not_future(errors, "date", a.date, today)
+    _text(errors, "examiner", a.examiner, required=True, limit=200)
+    m = forms.mrss
+    for key, score in a.mrss.items():
+        if key not in m.area_keys:
+            errors.append(FieldError(f"mrss.{key}", "is not an mRSS area"))
+        elif score is not None:
+            _whole(errors, f"mrss.{key}", score, m.min_score, m.max_score)
+    for key in m.area_keys:
+        if key not in a.mrss:
+            errors.append(FieldError(f"mrss.{key}", "is missing (use null for not assessed)"))
+    v = forms.vas
+    for scale in v.scales:
+        _whole(errors, scale.key, getattr(a, scale.key), v.min_mm, v.max_mm, "mm")
+    if a.papules is not None:
+        _whole(errors, "papules.count", a.papules.count, 0, 100000)
+        _text(errors, "papules.site", a.papules.site, required=True, limit=200)
+    organs = forms.systemic.organ_keys
+    for key, status in a.systemic.items():
+        if key not in organs:
+            errors.append(FieldError(f"systemic.{key}", "is not a known organ system"))
+        elif status.progressed and status.involved is False:
+            errors.append(FieldError(f"systemic.{key}.progressed",
+                                     "cannot be yes when involvement is no"))
+    _text(errors, "systemic_other", a.systemic_other)
+    d = forms.dosing
+    lo, hi = float(d.weight_kg_min), float(d.weight_kg_max)
+    _number(errors, "nutrition.weight_kg", a.nutrition.weight_kg, lo, hi, "kg")
+    _number(errors, "nutrition.weight_3_6_months_ago_kg", a.nutrition.weight_3_6_months_ago_kg,
+            lo, hi, "kg")
+    _text(errors, "notes", a.notes)
+    for i, photo in enumerate(a.photos):
+        _text(errors, f"photos[{i}].view", photo.view, required=True, limit=100)
+    return errors

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from mdtapp.domain.dosing import DoseRequest, plan_dose, split_course
+from mdtapp.domain.errors import ValidationError
+from mdtapp.domain.numbers import rounded
+
+
+def plan(f, **kw):
+    args = dict(sex="female", height_cm=165, weight_kg=70, g_per_kg=2, days=5)
+    args.update(kw)
+    return plan_dose(DoseRequest(**args), f.dosing)
+
+
+def kg(value: Fraction) -> Decimal:
+    return rounded(value, 1)
+
+
+def test_domain_worked_example(f):
+    # female, 165 cm, 70 kg, 2 g/kg over 5 days (domain.md section 2):
+    # 165 cm = 64.96 in; IBW = 45.5 + 2.3 x 4.96 = 56.9 kg; 70 > 1.2 x 56.9 = 68.3 -> adjusted
+    # = 56.9 + 0.4 x 13.1 = 62.1 kg; 2 x 62.1 = 124.3 g -> 120 g; days 25, 25, 25, 25, 20.
+    p = plan(f)
+    assert kg(p.ideal_weight_kg) == Decimal("56.9")
+    assert kg(p.adjusted_weight_kg) == Decimal("62.1")
+    assert kg(p.actual_weight_kg) == Decimal("70.0")
+    assert kg(p.bmi) == Decimal("25.7")
+    assert p.weight_basis == "adjusted"
+    assert kg(p.dosing_weight_kg) == Decimal("62.1")
+    assert rounded(p.exact_dose_g, 1) == Decimal("124.3")
+    assert p.course_total_g == 120
+    assert list(p.doses_g) == [25, 25, 25, 25, 20]
+    assert p.interval_weeks == 4
+    assert "more than 20 % above ideal (1.2 × 56.9 = 68.3 kg)" in p.rule
+    assert "Course dose = 2 g/kg × 62.1 kg = 124.3 g → rounded down to whole 10 g: 120 g" in p.steps
+    assert any("starting interval, every 4 weeks" in s for s in p.steps)  # default said, not silent
+
+
+def test_json_has_the_agreed_keys(f):
+    j = plan(f).to_json()
+    assert j["ideal_weight_kg"] == 56.9
+    assert j["adjusted_weight_kg"] == 62.1
+    assert j["actual_weight_kg"] == 70
+    assert j["bmi"] == 25.7
+    assert j["weight_basis"] == "adjusted"
+    assert j["dosing_weight_kg"] == 62.1
+    assert j["course_total_g"] == 120
+    assert j["daily_doses_g"] == [25, 25, 25, 25, 20]
+
+
+def test_exactly_20_percent_above_ideal_uses_ideal(f):
+    # 152.4 cm = 60 in exactly: IBW (female) = 45.5 kg; 1.2 x 45.5 = 54.6 kg. Not MORE than 20 %.
+    # BMI 54.6 / 1.524^2 = 23.5. Dose 2 x 45.5 = 91 g -> 90 g; 18 vials of 5 g over 5 days.
+    p = plan(f, height_cm=152.4, weight_kg=54.6)
+    assert p.ideal_weight_kg == Fraction(91, 2)
+    assert p.weight_basis == "ideal"
+    assert p.course_total_g == 90
+    assert list(p.doses_g) == [20, 20, 20, 15, 15]
+    # 54.7 kg is more than 20 % above: adjusted = 45.5 + 0.4 x 9.2 = 49.18 -> 98.36 g -> 90 g
+    q = plan(f, height_cm=152.4, weight_kg=54.7)
+    assert q.weight_basis == "adjusted"
+    assert q.adjusted_weight_kg == Fraction("49.18")
+    assert q.course_total_g == 90
+
+
+def test_bmi_exactly_30_is_not_over_30(f):
+    # With Devine weights a BMI of 30 is always > 20 % above IBW, so isolate the BMI rule by
+    # raising the IBW factor (a forms/ data change): 200 cm, 120 kg -> BMI 120 / 4 = 30 exactly.
+    rules = dataclasses.replace(f.dosing, adjusted_if_actual_over_ibw_factor=Decimal("2"))
+    at = plan_dose(DoseRequest("male", 200, 120, 2, 5), rules)
+    assert at.bmi == 30
+    assert at.weight_basis == "ideal"
+    assert "BMI 30.0 is not over 30" in at.rule
+    over = plan_dose(DoseRequest("male", 200, 120.4, 2, 5), rules)  # BMI 30.1
+    assert over.weight_basis == "adjusted"
+    assert over.rule.startswith("BMI 30.1 is over 30")
+
+
+def test_actual_below_ideal_uses_actual(f):
+    # male 180 cm = 70.87 in: IBW = 50 + 2.3 x 10.87 = 74.99 kg; 70 kg is below -> actual.
+    # 2 x 70 = 140 g over 4 days: 35 g a day.
+    p = plan(f, sex="male", height_cm=180, weight_kg=70, days=4)
+    assert kg(p.ideal_weight_kg) == Decimal("75.0")
+    assert p.weight_basis == "actual"
+    assert p.dosing_weight_kg == 70
+    assert p.course_total_g == 140
+    assert list(p.doses_g) == [35, 35, 35, 35]
+
+
+def test_ideal_basis_and_a_dose_just_under_a_10_g_boundary_is_shown_with_more_decimals(f):
+    # male 180 cm, 80 kg: IBW 74.992 kg; 80 <= 1.2 x 74.99 = 89.99; BMI 24.7 -> ideal.
+    # 2 x 74.992 = 149.98 g -> 140 g. Shown as "75.0 kg" and "150.0 g" a pharmacist would
+    # expect 150 g, so the plan shows 74.99 kg and 149.98 g instead.
+    p = plan(f, sex="male", height_cm=180, weight_kg=80)
+    assert p.weight_basis == "ideal"
+    assert p.course_total_g == 140
+    assert "Course dose = 2 g/kg × 74.99 kg = 149.98 g → rounded down to whole 10 g: 140 g" in p.steps
+
+
+def test_a_float_error_never_drops_a_vial(f):
+    # 1.15 x 200 is 229.99999999999997 in binary floating point: naive code gives 220 g.
+    p = plan(f, override_weight_kg=200, override_reason="Weight-bearing oedema; MDT", g_per_kg=1.15)
+    assert p.exact_dose_g == 230
+    assert p.course_total_g == 230
+
+
+def test_override_is_used_and_stated(f):
+    p = plan(f, override_weight_kg=65, override_reason="Recent weight loss; MDT 3-Feb")
+    assert p.weight_basis == "adjusted"  # what the rule chose is still reported
+    assert p.dosing_weight_kg == 65
+    assert p.course_total_g == 130
+    assert list(p.doses_g) == [30, 25, 25, 25, 25]  # domain.md: 130 g over 5 days
+    assert p.overridden
+    assert any("overridden" in n and "Recent weight loss" in n for n in p.notes)
+    with pytest.raises(ValidationError) as raised:
+        plan(f, override_weight_kg=65)
+    assert [e.field for e in raised.value.errors] == ["override_reason"]
+
+
+def test_sex_other_needs_a_chosen_basis_never_a_guess(f):
+    with pytest.raises(ValidationError) as raised:
+        plan(f, sex="other")
+    assert raised.value.errors[0].field == "ibw_basis"
+    assert "never guessed" in raised.value.errors[0].message
+    p = plan(f, sex="unknown", ibw_basis="male")
+    assert p.ibw_formula == "male"
+    assert any("chosen by the user" in n for n in p.notes)
+
+
+def test_every_bad_input_is_named_at_once(f):
+    with pytest.raises(ValidationError) as raised:
+        plan_dose(DoseRequest("x", 0, 900, 3, 7), f.dosing)
+    messages = {e.field: e.message for e in raised.value.errors}
+    assert set(messages) == {"sex", "height_cm", "weight_kg", "g_per_kg", "days"}
+    assert messages["height_cm"] == "must be 120-230 cm; got 0"
+    assert messages["g_per_kg"] == "must be 0.1-2 g/kg; got 3"
+    assert messages["days"] == "must be 2-5 days; got 7"
+
+
+def test_a_course_that_rounds_to_nothing_is_refused(f):
+    # female 170 cm: IBW 61.4 kg; 40 kg is below -> actual; 0.1 x 40 = 4 g -> 0 g
+    with pytest.raises(ValidationError, match="rounds down to 0 g"):
+        plan(f, height_cm=170, weight_kg=40, g_per_kg=0.1)
+    # 0.3 x 40 = 12 g -> 10 g: two 5 g vials cannot cover five days
+    with pytest.raises(ValidationError, match="use at most 2 days"):
+        plan(f, height_cm=170, weight_kg=40, g_per_kg=0.3)
+
+
+def test_notes_for_a_reduced_dose_and_a_long_interval(f):
+    p = plan(f, g_per_kg=0.8, interval_weeks=8)
+    assert any("below the policy's starting range" in n for n in p.notes)
+    assert any("8 weeks is longer than the 6 weeks" in n for n in p.notes)
+    assert not plan(f, interval_weeks=6).notes
+
+
+def test_subcutaneous_total_per_4_weeks_split_weekly(f):
+    p = plan(f, route="sc", days=None, sc_doses_per_period=4)
+    assert p.course_total_g == 120
+    assert list(p.doses_g) == [30, 30, 30, 30]
+    assert p.interval_weeks == 1
+    j = p.to_json()
+    assert j["sc_doses_g"] == [30, 30, 30, 30] and "daily_doses_g" not in j
+
+
+@pytest.mark.parametrize(("total", "parts", "step", "expected"), [
+    (130, 5, 5, [30, 25, 25, 25, 25]),
+    (120, 5, 5, [25, 25, 25, 25, 20]),
+    (120, 2, 5, [60, 60]),
+    (90, 4, 10, [30, 20, 20, 20]),
+    (100, 3, "2.5", ["35", "32.5", "32.5"]),
+])
+def test_split_course_larger_days_first(total, parts, step, expected):
+    result = split_course(Fraction(total), parts, Fraction(Decimal(str(step))))
+    assert result == tuple(Fraction(Decimal(str(x))) for x in expected)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    sex=st.sampled_from(["female", "male"]),
+    height_mm=st.integers(1200, 2300),
+    weight_100g=st.integers(250, 3500),
+    g_per_kg_100=st.integers(10, 200),
+    days=st.integers(2, 5),
+    step=st.sampled_from(["1", "2", "2.5", "5", "10"]),
+)
+def test_dose_properties(f, sex, height_mm, weight_100g, g_per_kg_100, days, step):
+    height, weight, g_per_kg = height_mm / 10, weight_100g / 10, g_per_kg_100 / 100
+    try:
+        p = plan_dose(DoseRequest(sex, height, weight, g_per_kg, days, vial_step_g=float(step)),
+                      f.dosing)
+    except ValidationError as e:
+        # only the two honest refusals: nothing to give, or too little to spread over the days
+        assert "rounds down to 0 g" in str(e) or "cannot be split" in str(e)
+        assume(False)
+    step_g = Fraction(Decimal(step))
+    assert p.course_total_g % 10 == 0
+    assert p.course_total_g <= p.g_per_kg * p.dosing_weight_kg < p.course_total_g + 10
+    assert sum(p.doses_g) == p.course_total_g
+    assert max(p.doses_g) - min(p.doses_g) <= step_g
+    assert all((d / step_g).denominator == 1 and d > 0 for d in p.doses_g)
+    assert list(p.doses_g) == sorted(p.doses_g, reverse=True)
+    assert len(p.doses_g) == days
