@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+
+from mdtapp.cli import main
+
+
+def test_dose_prints_a_plan_a_pharmacist_can_check(capsys):
+    code = main(["dose", "--sex", "female", "--height-cm", "165", "--weight-kg", "70",
+                 "--g-per-kg", "2", "--days", "5"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Ideal body weight      56.9 kg" in out
+    assert "Adjusted weight        62.1 kg" in out
+    assert "Actual weight          70.0 kg" in out
+    assert "Weight basis        adjusted" in out
+    assert "Course total        120 g" in out
+    assert "Daily doses         25, 25, 25, 25, 20 g over 5 days" in out
+    assert "124.3 g → rounded down to whole 10 g: 120 g" in out
+
+
+def test_dose_json(capsys):
+    code = main(["dose", "--sex", "female", "--height-cm", "165", "--weight-kg", "70",
+                 "--g-per-kg", "2", "--days", "5", "--vial-step", "5", "--json"])
+    plan = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {k: plan[k] for k in ("ideal_weight_kg", "adjusted_weight_kg", "actual_weight_kg",
+                                 "bmi", "weight_basis", "dosing_weight_kg", "course_total_g",
+                                 "daily_doses_g")} == {
+        "ideal_weight_kg": 56.9, "adjusted_weight_kg": 62.1, "actual_weight_kg": 70,
+        "bmi": 25.7, "weight_basis": "adjusted", "dosing_weight_kg": 62.1,
+        "course_total_g": 120, "daily_doses_g": [25, 25, 25, 25, 20]}
+
+
+def test_bad_input_is_one_line_per_problem_and_nothing_else(capsys):
+    code = main(["dose", "--sex", "unknownish", "--height-cm", "0", "--weight-kg", "900",
+                 "--g-per-kg", "3", "--days", "7"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "mdtapp: --sex: must be one of female, male, other, unknown; got 'unknownish'",
+        "mdtapp: --height-cm: must be 120-230 cm; got 0",
+        "mdtapp: --weight-kg: must be 25-350 kg; got 900",
+        "mdtapp: --g-per-kg: must be 0.1-2 g/kg; got 3",
+        "mdtapp: --days: must be 2-5 days; got 7",
+    ]
+
+
+def test_unparseable_numbers_are_named_alongside_other_problems(capsys):
+    code = main(["dose", "--sex", "other", "--height-cm", "tall", "--weight-kg", "80",
+                 "--g-per-kg", "2", "--days", "5"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert err == ["mdtapp: --height-cm: must be a number; got 'tall'",
+                   "mdtapp: --ibw-basis: sex is recorded as other: choose the ideal-weight "
+                   "formula (female or male); it is never guessed"]
