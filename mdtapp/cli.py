@@ -129,6 +129,212 @@ def format_dose_plan(plan: Any) -> str:
     return "\n".join(lines)
 
 
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Any:
+    """The one way commands open the database (so who and how is decided in one place)."""
+    from mdtapp.store.database import resolve_db_path
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.repository import Store
+
+    path = resolve_db_path(getattr(args, "db", None))
+    try:
+        return Store.open(path, create=create)
+    except StoreError as e:
+        raise CommandError(str(e)) from None
+
+
+def _nhs_arg(text: str) -> str:
+    from mdtapp.domain.nhs_number import nhs_number_problem, normalise_nhs_number
+
+    problem = nhs_number_problem(text)
+    if problem:
+        raise CommandError(f"--nhs-number: {problem}", EXIT_BAD_INPUT)
+    return normalise_nhs_number(text)
+
+
+def _load_patient(store: Any, nhs_number: str) -> Any:
+    from mdtapp.store.errors import RecordNotFound
+
+    try:
+        return store.load_by_nhs(nhs_number)
+    except RecordNotFound as e:
+        raise CommandError(str(e)) from None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mdtapp.domain.nhs_number import format_nhs_number
+    from mdtapp.store.demo import add_demo_patients
+
+    with open_store(args) as store:
+        added = add_demo_patients(store)
+        where = store.path
+    if added:
+        print(f"Added {len(added)} synthetic demo patients to {where}: "
+              + ", ".join(format_nhs_number(n) for n in added))
+    else:
+        print(f"The demo patients are already in {where}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mdtapp.store.interchange import export_file
+
+    with open_store(args, create=False) as store:
+        count = export_file(store, args.file)
+    print(f"Exported {count} patient(s) to {args.file}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.interchange import ImportRejected, import_file
+
+    with open_store(args) as store:
+        try:
+            result = import_file(store, args.file, merge=args.merge)
+        except ImportRejected as e:
+            raise CommandError([*e.problems, f"{args.file}: nothing was imported"],
+                               EXIT_BAD_INPUT) from None
+        except StoreError as e:
+            raise CommandError([str(e), f"{args.file}: nothing was imported"]) from None
+    print(f"Imported {args.file}: {result.patients_added} patient(s) added, "
+          f"{result.patients_merged} merged, {result.records_added} record(s) added, "
+          f"{result.records_updated} updated")
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from mdtapp.domain.record import patient_state, summary_json
+
+    nhs = _nhs_arg(args.nhs_number)
+    with open_store(args, create=False) as store:
+        file = _load_patient(store, nhs)
+        record = file.record
+        today = store.today()
+        state = patient_state(record, today=today, forms=store.forms)
+        summary = summary_json(record, state, today=today, forms=store.forms)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(format_summary(record, state, store.forms))
+    return EXIT_OK
+
+
+def format_summary(record: Any, state: Any, forms: Any) -> str:
+    from mdtapp.domain.dates import format_date
+    from mdtapp.domain.instruments import itch_band, mrss_total, vas_cm
+    from mdtapp.domain.nhs_number import format_nhs_number
+
+    p = record.patient
+    lines = [f"{p.display_name} — NHS No. {format_nhs_number(p.nhs_number)} — "
+             f"Born {format_date(p.date_of_birth)}"]
+    if state.eligibility:
+        e = state.eligibility
+        lines.append(f"Eligibility: {e.verdict} — {'; '.join(e.reasons)}")
+    else:
+        lines.append("Eligibility: not recorded")
+    latest = record.assessments[-1] if record.assessments else None
+    if latest is None:
+        lines.append("Assessments: none yet")
+    else:
+        itch = vas_cm(latest.itch_vas_mm)
+        band = itch_band(latest.itch_vas_mm, forms.vas)
+        papules = (f"{latest.papules.count} ({latest.papules.site})" if latest.papules
+                   else "not recorded")
+        lines.append(
+            f"Latest assessment {format_date(latest.date)} ({latest.examiner}): "
+            f"mRSS {mrss_total(latest.mrss, forms.mrss).text}; itch {itch}"
+            f"{f' ({band})' if band else ''}; patient global "
+            f"{vas_cm(latest.patient_global_vas_mm)}; physician global "
+            f"{vas_cm(latest.physician_global_vas_mm)}; papules {papules}")
+    ev = state.evaluation
+    if ev is not None:
+        lines.append(f"Baseline {format_date(ev.baseline_date)}; first infusion "
+                     f"{format_date(ev.first_infusion)}; {ev.response_text}"
+                     + (": " + "; ".join(x.text for x in ev.response_evidence)
+                        if ev.response_evidence else ""))
+        if ev.raised:
+            lines.append("Stopping criteria met:")
+            for flag in ev.raised:
+                lines.append(f"  {flag.label}:")
+                lines.extend(f"    - {x.text}" for x in flag.evidence)
+                lines.extend(f"    · {n}" for n in flag.notes)
+        elif ev.on_treatment:
+            lines.append("Stopping criteria: none met")
+    lines.append(f"Next review: {state.review.text}")
+    if state.dose_plan is not None:
+        plan = state.dose_plan
+        lines.append(f"Dose plan: {plan.summary}; {plan.weight_basis} weight basis "
+                     f"({'MDT override' if plan.overridden else plan.rule})")
+    elif state.dose_problem:
+        lines.append(f"Dose plan: {state.dose_problem}")
+    return "\n".join(lines)
+
+
+def cmd_reviews(args: argparse.Namespace) -> int:
+    from mdtapp.domain.dates import format_date
+    from mdtapp.domain.nhs_number import format_nhs_number
+
+    with open_store(args, create=False) as store:
+        today = store.today()
+        rows = store.reviews()
+        labels = {f.key: f.label for f in store.forms.response.flags}
+    if args.json:
+        print(json.dumps([{
+            "nhs_number": r.nhs_number,
+            "name": f"{r.given_names} {r.family_name}",
+            "next_review_due": r.next_review.isoformat() if r.next_review else None,
+            "reason": r.review_reason,
+            "overdue": r.overdue(today),
+            "days_overdue": r.days_overdue(today),
+            "unscheduled": r.unscheduled,
+            "flags": list(r.flags),
+        } for r in rows], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("No patients")
+    for r in rows:
+        when = format_date(r.next_review) if r.next_review else "—"
+        state = (f"OVERDUE {r.days_overdue(today)} days" if r.overdue(today) else
+                 "due today" if r.next_review == today else
+                 "UNSCHEDULED" if r.unscheduled else "")
+        flags = "; ".join(labels.get(f, f) for f in r.flags)
+        print(f"{when:11}  {state:18}  {format_nhs_number(r.nhs_number)}  "
+              f"{r.display_name:28}  {r.review_reason}" + (f"  [{flags}]" if flags else ""))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from mdtapp.store.backup import backup_to
+    from mdtapp.store.errors import StoreError
+
+    with open_store(args, create=False) as store:
+        try:
+            out = backup_to(store.db.conn, args.out)
+        except StoreError as e:
+            raise CommandError(str(e)) from None
+        store.record_event("backup", detail=f"to {out}")
+    print(f"Backed up {store.path} to {out} (verified)")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from mdtapp.store.backup import restore_file
+    from mdtapp.store.database import resolve_db_path
+    from mdtapp.store.errors import StoreError
+
+    path = resolve_db_path(args.db)
+    try:
+        kept = restore_file(path, args.backup)
+    except StoreError as e:
+        raise CommandError([str(e), f"{path} was not changed"]) from None
+    with open_store(args, create=False) as store:
+        store.record_event("restore", detail=f"from {args.backup}; previous content kept at "
+                                             f"{kept}")
+    print(f"Restored {path} from {args.backup}"
+          + (f"; the previous content is kept at {kept}" if kept else ""))
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from mdtapp.ui.app import run
 
@@ -179,6 +385,36 @@ def build_parser() -> argparse.ArgumentParser:
     dose.add_argument("--override-weight-kg", help="MDT override of the dosing weight")
     dose.add_argument("--override-reason", help="why the weight is overridden (required with it)")
     dose.add_argument("--json", action="store_true", help="print one JSON object")
+
+    command("demo", cmd_demo, "add synthetic demonstration patients",
+            "Add five clearly fake patients (NHS numbers in the 999 test range) covering the "
+            "pathway: screening, baseline, 3/6/12-month reviews, a responder, a non-responder, "
+            "stop flags, an overdue review. Dates are relative to today.")
+    p = command("export", cmd_export, "export every patient to one JSON file (mdtapp/1)",
+                "Write every patient, whole, to one JSON document in the mdtapp/1 format "
+                "(docs/format.md). The export is recorded in the audit trail.")
+    p.add_argument("file", help="the JSON file to write")
+    p = command("import", cmd_import, "import patients from an mdtapp/1 JSON file",
+                "Import whole patients from an mdtapp/1 JSON file. All or nothing: any invalid "
+                "record rejects the whole file, one line per problem, and nothing is written.")
+    p.add_argument("file", help="the JSON file to read")
+    p.add_argument("--merge", action="store_true",
+                   help="add new records to patients already in the database")
+    p = command("summary", cmd_summary, "one patient's state: eligibility, scores, flags, review",
+                "What a clinician opens the record for: eligibility, the latest assessment, "
+                "response and stopping criteria with their numbers, next review, dose plan.")
+    p.add_argument("--nhs-number", required=True, help="the patient's NHS number")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = command("reviews", cmd_reviews, "every patient's next review, overdue first")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p = command("backup", cmd_backup, "copy the database safely (it may be open elsewhere)",
+                "Make a consistent, verified copy of the database with SQLite's online backup, "
+                "even while the app has it open.")
+    p.add_argument("out", help="the backup file to write")
+    p = command("restore", cmd_restore, "replace the database with a verified backup",
+                "Check that the backup is an intact mdtapp database, keep a copy of the current "
+                "one in the backups folder, then restore.")
+    p.add_argument("backup", help="the backup file to restore from")
     return parser
 
 
@@ -191,5 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in e.lines:
             print(f"mdtapp: {line}", file=sys.stderr)
         return e.code
+    except ValidationError as e:
+        for err in e.errors:
+            print(f"mdtapp: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

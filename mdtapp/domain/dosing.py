@@ -125,7 +125,8 @@ def _check(request: DoseRequest, rules: DosingRules) -> list[FieldError]:
             errors.append(FieldError(name, f"must be a number; got {value!r}"))
             return
         if not lo <= v <= hi:
-            errors.append(FieldError(name, f"must be {plain(lo)}-{plain(hi)} {unit}; got {value:g}"))
+            errors.append(FieldError(
+                name, f"must be {plain(lo)}-{plain(hi)} {unit}; got {value:g}"))
 
     if request.sex not in SEXES:
         errors.append(FieldError("sex", f"must be one of {', '.join(SEXES)}; got {request.sex!r}"))
@@ -144,12 +145,13 @@ def _check(request: DoseRequest, rules: DosingRules) -> list[FieldError]:
            Fraction(rules.g_per_kg_max), "g/kg")
     if request.route not in ROUTES:
         errors.append(FieldError("route", f"must be iv or sc; got {request.route!r}"))
-    if request.route == "iv":
-        if request.days is None or isinstance(request.days, bool) or not isinstance(
-                request.days, int) or not rules.days_min <= request.days <= rules.days_max:
-            errors.append(FieldError(
-                "days", f"must be {rules.days_min}-{rules.days_max} days; got {request.days!r}"))
-    if request.route == "sc" and request.sc_doses_per_period not in rules.sc_doses_per_period_choices:
+    days_ok = (isinstance(request.days, int) and not isinstance(request.days, bool)
+               and rules.days_min <= request.days <= rules.days_max)
+    if request.route == "iv" and not days_ok:
+        errors.append(FieldError(
+            "days", f"must be {rules.days_min}-{rules.days_max} days; got {request.days!r}"))
+    sc_choices = rules.sc_doses_per_period_choices
+    if request.route == "sc" and request.sc_doses_per_period not in sc_choices:
         choices = ", ".join(map(str, rules.sc_doses_per_period_choices))
         errors.append(FieldError(
             "sc_doses_per_period",

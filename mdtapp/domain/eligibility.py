@@ -101,7 +101,8 @@ def assess_eligibility(
                                        "date for this criterion to count"))
         elif state == "yes":
             met += 1
-            detail = f"Yes (biopsy {format_date(e.biopsy_date)})" if criterion.needs_biopsy else "Yes"
+            detail = (f"Yes (biopsy {format_date(e.biopsy_date)})" if criterion.needs_biopsy
+                      else "Yes")
             items.append(ChecklistItem(criterion.key, criterion.label, MET, detail))
         elif state == "no":
             items.append(ChecklistItem(criterion.key, criterion.label, NOT_MET, "No"))
@@ -165,7 +166,8 @@ def _starting_items(e: Eligibility, rules: EligibilityRules,
         items.append(ChecklistItem("decision", "Documented MDT decision to start", MET,
                                    f"Decision {format_date(start_decision)}"))
     items.append(ChecklistItem(
-        "referral_form", "Completed Ig referral form", MET if e.referral_form_completed else UNKNOWN,
+        "referral_form", "Completed Ig referral form",
+        MET if e.referral_form_completed else UNKNOWN,
         "Completed" if e.referral_form_completed else "Not recorded"))
     ref = e.ig_database_reference.strip()
     items.append(ChecklistItem(

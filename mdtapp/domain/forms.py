@@ -522,7 +522,8 @@ def _load_schedule(t: _Table) -> ScheduleRules:
 def _load_response(t: _Table) -> ResponseRules:
     flags_table = t.table("flag")
     flags = tuple(
-        FlagDefinition(key, flags_table.table(key).str("label"), flags_table.table(key).str("policy"))
+        FlagDefinition(key, flags_table.table(key).str("label"),
+                       flags_table.table(key).str("policy"))
         for key in FLAG_KEYS
     )
     return ResponseRules(

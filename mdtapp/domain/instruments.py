@@ -159,10 +159,8 @@ def must_score(*, height_cm: float | None, weight_kg: float | None,
         missing.append("acute illness with no intake for over 5 days")
     else:
         acute = rules.acute_disease_score if acutely_ill_no_intake_5_days else 0
-        steps.append(
-            f"Acutely ill with no intake for over 5 days: {'yes' if acutely_ill_no_intake_5_days else 'no'}"
-            f" scores {acute}"
-        )
+        answer = "yes" if acutely_ill_no_intake_5_days else "no"
+        steps.append(f"Acutely ill with no intake for over 5 days: {answer} scores {acute}")
     total: int | None = None
     risk: str | None = None
     if bmi_score is not None and loss_score is not None and acute is not None:

@@ -86,7 +86,7 @@ class Decision:
 class Regimen:
     from_date: date
     g_per_kg: float
-    days: int
+    days: int | None  # IV only
     interval_weeks: int
     route: str
     weight_kg: float
@@ -237,7 +237,8 @@ def validate_eligibility(e: Eligibility, forms: Forms, today: date) -> list[Fiel
     for key in keys:
         state = e.criteria.get(key)
         if state not in CRITERION_STATES:
-            errors.append(FieldError(f"criteria.{key}", f"must be yes, no or unknown; got {state!r}"))
+            errors.append(FieldError(f"criteria.{key}",
+                                     f"must be yes, no or unknown; got {state!r}"))
     for name in ("rheumatology_agreed", "dermatology_agreed"):
         agreement: SpecialtyAgreement | None = getattr(e, name)
         if agreement is not None:
@@ -261,7 +262,8 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
     errors: list[FieldError] = []
     kinds = [c.key for c in forms.decisions]
     if d.decision not in kinds:
-        errors.append(FieldError("decision", f"must be one of {', '.join(kinds)}; got {d.decision!r}"))
+        errors.append(FieldError("decision",
+                                 f"must be one of {', '.join(kinds)}; got {d.decision!r}"))
     _text(errors, "reason", d.reason, required=True)
     _not_future(errors, "date", d.date, today)
     for i, name in enumerate(d.clinicians):
@@ -285,6 +287,9 @@ def validate_regimen(r: Regimen, forms: Forms) -> list[FieldError]:
     if r.route not in ROUTES:
         errors.append(FieldError("route", f"must be iv or sc; got {r.route!r}"))
     if r.route == "iv":
+        if r.days is None:
+            errors.append(FieldError("days",
+                                     f"is required for IV ({d.days_min}-{d.days_max} days)"))
         _whole(errors, "days", r.days, d.days_min, d.days_max, "days")
     _whole(errors, "interval_weeks", r.interval_weeks, d.interval_min_weeks, d.interval_max_weeks,
            "weeks")
@@ -293,7 +298,8 @@ def validate_regimen(r: Regimen, forms: Forms) -> list[FieldError]:
     _number(errors, "dosing_weight_override_kg", r.dosing_weight_override_kg,
             float(d.weight_kg_min), float(d.weight_kg_max), "kg")
     if r.dosing_weight_override_kg is not None and not r.override_reason.strip():
-        errors.append(FieldError("override_reason", "is required when the dosing weight is overridden"))
+        errors.append(FieldError("override_reason",
+                                 "is required when the dosing weight is overridden"))
     steps = [float(s) for s in d.allowed_vial_steps_g]
     if r.vial_step_g is not None and r.vial_step_g not in steps:
         errors.append(FieldError("vial_step_g",

@@ -296,8 +296,8 @@ def evaluate(
 
     # 3. worsening health-related quality of life
     if current.hrqol_worse:
-        quality.insert(0, Evidence("hrqol_worse", "Health-related quality of life recorded as worse",
-                                   None, True))
+        quality.insert(0, Evidence("hrqol_worse",
+                                   "Health-related quality of life recorded as worse", None, True))
     flag("worsening_quality_of_life", quality)
 
     # 4. no response after at least 6 months of therapy

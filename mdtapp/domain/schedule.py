@@ -75,11 +75,11 @@ def review_status(
     if unmet is not None:
         candidates.append((unmet.due, f"{unmet.label} (from first infusion "
                                       f"{format_date(first_infusion)})"))
-    if latest_decision is not None and latest_decision.next_review is not None:
-        # still pending while no assessment has been made after the decision that set it
-        if not any(d > latest_decision.date for d in dates):
-            candidates.append((latest_decision.next_review,
-                               f"Review set by the MDT on {format_date(latest_decision.date)}"))
+    # the MDT's date is still pending while no assessment has followed the decision that set it
+    if (latest_decision is not None and latest_decision.next_review is not None
+            and not any(d > latest_decision.date for d in dates)):
+        candidates.append((latest_decision.next_review,
+                           f"Review set by the MDT on {format_date(latest_decision.date)}"))
 
     if candidates:
         due, reason = min(candidates)

@@ -101,7 +101,8 @@ def test_ideal_basis_and_a_dose_just_under_a_10_g_boundary_is_shown_with_more_de
     p = plan(f, sex="male", height_cm=180, weight_kg=80)
     assert p.weight_basis == "ideal"
     assert p.course_total_g == 140
-    assert "Course dose = 2 g/kg × 74.99 kg = 149.98 g → rounded down to whole 10 g: 140 g" in p.steps
+    assert ("Course dose = 2 g/kg × 74.99 kg = 149.98 g → rounded down to whole 10 g: 140 g"
+            in p.steps)
 
 
 def test_a_float_error_never_drops_a_vial(f):

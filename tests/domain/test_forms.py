@@ -9,11 +9,12 @@ from mdtapp.domain.forms import FormsError, load_forms
 from mdtapp.paths import forms_dir
 
 # Fixed by the foundation issue: used in storage, files and PDFs.
-AREA_KEYS = (
-    "right_fingers left_fingers right_hands left_hands right_forearms left_forearms "
-    "right_upper_arms left_upper_arms face anterior_chest abdomen right_thighs left_thighs "
-    "right_legs left_legs right_feet left_feet back ears neck"
-).split()
+AREA_KEYS = [
+    "right_fingers", "left_fingers", "right_hands", "left_hands", "right_forearms",
+    "left_forearms", "right_upper_arms", "left_upper_arms", "face", "anterior_chest", "abdomen",
+    "right_thighs", "left_thighs", "right_legs", "left_legs", "right_feet", "left_feet", "back",
+    "ears", "neck",
+]
 
 
 def test_mrss_has_the_twenty_areas_in_figure_1_order(f):

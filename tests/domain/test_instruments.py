@@ -106,7 +106,8 @@ def test_must_weight_loss_bands(f, before, now, score):
 
 def test_must_total_and_risk(f):
     # BMI 53.4/1.7^2 = 18.48 -> 2; loss 60 -> 53.4 = 11 % -> 2; acutely ill -> 2: total 6, high
-    result = _must(f, weight_kg=53.4, weight_3_6_months_ago_kg=60, acutely_ill_no_intake_5_days=True)
+    result = _must(f, weight_kg=53.4, weight_3_6_months_ago_kg=60,
+                   acutely_ill_no_intake_5_days=True)
     assert (result.bmi_score, result.weight_loss_score, result.acute_score) == (2, 2, 2)
     assert (result.total, result.risk) == (6, "high")
     assert result.text == "MUST 6 (high risk)"

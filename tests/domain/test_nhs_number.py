@@ -34,8 +34,11 @@ def test_a_remainder_giving_10_can_never_be_valid():
 
 
 def test_check_11_becomes_0():
+    def weighted(digits: str) -> int:
+        return sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True))
+
     first_nine = next(f"{n:09d}" for n in range(400000000, 400001000)
-                      if sum(int(d) * w for d, w in zip(f"{n:09d}", range(10, 1, -1))) % 11 == 0)
+                      if weighted(f"{n:09d}") % 11 == 0)
     assert check_digit(first_nine) == 0
     assert is_valid_nhs_number(first_nine + "0")
 

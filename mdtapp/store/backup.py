@@ -1,0 +1,129 @@
+"""Online backup and verified restore, through the SQLite backup API.
+
+A backup is consistent even while the app has the database open. A restore first proves the
+backup is an intact mdtapp database this version can read, then keeps a copy of the current file,
+then replaces the content through SQLite (so a window with it open sees the restored data, and a
+crash half-way leaves the old content).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from mdtapp.store.database import (
+    SQLITE_HEADER,
+    backups_dir,
+    connect,
+    open_database,
+)
+from mdtapp.store.errors import (
+    CorruptDatabase,
+    NewerDatabase,
+    NotAnMdtappDatabase,
+    StoreError,
+    WrongKey,
+)
+from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET
+from mdtapp.store.sqlite import DatabaseError, dbapi
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def verify_database(path: Path, *, key: bytes | None = None) -> int:
+    """Check, read-only, that `path` is an intact mdtapp database; return its patient count."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise NotAnMdtappDatabase(f"{path} is missing or empty")
+    if key is None and path.read_bytes()[:16] != SQLITE_HEADER:
+        raise NotAnMdtappDatabase(f"{path} is not an SQLite file (or needs a password)")
+    conn = dbapi.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    try:
+        if key is not None:
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise NotAnMdtappDatabase(f"{path} is not an mdtapp database")
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        except DatabaseError as e:
+            if key is not None and "not a database" in str(e):
+                raise WrongKey(f"{path}: wrong password, or not an mdtapp database") from None
+            raise CorruptDatabase(f"{path} cannot be read: {e}") from None
+        if problems != ["ok"]:
+            raise CorruptDatabase(f"{path} failed its integrity check: {'; '.join(problems[:3])}")
+        applied = [r[0] for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])]
+        if any(name not in MIGRATION_NAMES for name in applied):
+            raise NewerDatabase(f"{path} was written by a newer mdtapp")
+        return int(conn.execute("SELECT count(*) FROM patient_keys").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def backup_to(conn: dbapi.Connection, out: Path, *, key: bytes | None = None) -> Path:
+    """Copy an open database to `out`, verified, written under a temporary name first."""
+    if conn.in_transaction:
+        # SQLite answers "locked" to a backup through a connection that is mid-write, and
+        # Python's backup loop would retry for ever
+        raise StoreError("A save is in progress on this connection: back up when it finishes")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
+    dest = connect(partial, key)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    try:
+        verify_database(partial, key=key)
+    except StoreError:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, out)
+    return out
+
+
+def backup_file(db_path: Path, out: Path, *, key: bytes | None = None) -> Path:
+    """Back up a database file (which another window may have open)."""
+    if not Path(db_path).exists():
+        raise StoreError(f"{db_path} does not exist")
+    src = connect(Path(db_path), key)
+    try:
+        return backup_to(src, out, key=key)
+    finally:
+        src.close()
+
+
+def restore_file(db_path: Path, backup: Path, *, key: bytes | None = None) -> Path | None:
+    """Replace `db_path`'s content with `backup`'s. Returns where the old content was kept."""
+    verify_database(backup, key=key)
+    db_path = Path(db_path)
+    kept = None
+    if db_path.exists():
+        current = open_database(db_path, key=key, check=False)
+        try:
+            kept = backup_to(current.conn, backups_dir(db_path) /
+                             f"{db_path.stem}-{_stamp()}-before-restore.db", key=key)
+        finally:
+            current.conn.close()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    src = connect(Path(backup), key)
+    dest = connect(db_path, key)
+    try:
+        src.backup(dest)
+    finally:
+        src.close()
+        dest.close()
+    return kept
+
+
+def latest_backup(db_path: Path) -> Path | None:
+    folder = backups_dir(Path(db_path))
+    candidates = sorted(folder.glob(f"{Path(db_path).stem}-*.db"), key=lambda p: p.stat().st_mtime)
+    return candidates[-1] if candidates else None

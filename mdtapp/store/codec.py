@@ -1,0 +1,466 @@
+"""Records as interchange JSON (docs/format.md) and back.
+
+The database stores each record version as exactly this JSON, so an export is the stored
+documents assembled in a fixed order, and an import stores what it read: the round trip is exact.
+Decoding collects every problem as a FieldError named by its JSON path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.domain.forms import Forms
+from mdtapp.domain.model import (
+    GP,
+    Admission,
+    Assessment,
+    Decision,
+    Eligibility,
+    Infusion,
+    Nutrition,
+    OrganStatus,
+    Papules,
+    Patient,
+    PhotoRef,
+    Regimen,
+    SpecialtyAgreement,
+    validate_admission,
+    validate_assessment,
+    validate_decision,
+    validate_eligibility,
+    validate_infusion,
+    validate_patient,
+    validate_regimen,
+)
+
+Json = dict[str, Any]
+
+
+class _Reader:
+    """Pulls typed values out of a JSON object, recording problems instead of raising."""
+
+    def __init__(self, data: Any, errors: list[FieldError], prefix: str = ""):
+        self.data = data if isinstance(data, dict) else {}
+        self.errors = errors
+        self.prefix = prefix
+        if not isinstance(data, dict):
+            errors.append(FieldError(prefix.rstrip(".") or "(record)", "must be an object"))
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def date(self, key: str, *, required: bool = True) -> date | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.errors.append(FieldError(self._name(key), "is required (YYYY-MM-DD)"))
+            return None
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            self.errors.append(FieldError(self._name(key),
+                                          f"must be a date as YYYY-MM-DD; got {value!r}"))
+            return None
+
+    def text(self, key: str, default: str = "") -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            self.errors.append(FieldError(self._name(key), f"must be text; got {value!r}"))
+            return default
+        return value
+
+    def number(self, key: str) -> float | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.errors.append(FieldError(self._name(key), f"must be a number; got {value!r}"))
+            return None
+        return float(value)
+
+    def whole(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.errors.append(FieldError(self._name(key),
+                                          f"must be a whole number; got {value!r}"))
+            return None
+        return value
+
+    def flag(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.errors.append(FieldError(self._name(key), f"must be true or false; got {value!r}"))
+            return None
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.errors.append(FieldError(self._name(key), "must be a list of text"))
+            return ()
+        return tuple(value)
+
+    def child(self, key: str) -> _Reader | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        return _Reader(value, self.errors, f"{self._name(key)}.")
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+# ---------------------------------------------------------------- patient
+
+
+def encode_patient(p: Patient) -> Json:
+    return {
+        "nhs_number": p.nhs_number,
+        "hospital_number": p.hospital_number,
+        "family_name": p.family_name,
+        "given_names": p.given_names,
+        "date_of_birth": p.date_of_birth.isoformat(),
+        "sex": p.sex,
+        "height_cm": p.height_cm,
+        "address": p.address,
+        "gp": {"name": p.gp.name, "practice": p.gp.practice, "address": p.gp.address},
+    }
+
+
+def decode_patient(data: Json, errors: list[FieldError]) -> Patient | None:
+    r = _Reader(data, errors)
+    born = r.date("date_of_birth")
+    gp = r.child("gp")
+    patient = Patient(
+        nhs_number=r.text("nhs_number"),
+        family_name=r.text("family_name"),
+        given_names=r.text("given_names"),
+        date_of_birth=born or date.min,
+        sex=r.text("sex"),
+        hospital_number=r.text("hospital_number"),
+        height_cm=r.number("height_cm"),
+        address=r.text("address"),
+        gp=GP(gp.text("name"), gp.text("practice"), gp.text("address")) if gp else GP(),
+    )
+    return patient if born else None
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def _agreement(a: SpecialtyAgreement | None) -> Json | None:
+    return None if a is None else {"clinician": a.clinician, "date": a.date.isoformat()}
+
+
+def encode_eligibility(e: Eligibility) -> Json:
+    return {
+        "criteria": dict(e.criteria),
+        "rheumatology_agreed": _agreement(e.rheumatology_agreed),
+        "dermatology_agreed": _agreement(e.dermatology_agreed),
+        "biopsy_date": _iso(e.biopsy_date),
+        "contraindications_reviewed": e.contraindications_reviewed,
+        "contraindications": list(e.contraindications),
+        "referral_form_completed": e.referral_form_completed,
+        "ig_database_reference": e.ig_database_reference,
+        "panel_approval": e.panel_approval,
+    }
+
+
+def decode_eligibility(data: Json, errors: list[FieldError]) -> Eligibility:
+    r = _Reader(data, errors)
+    criteria = r.data.get("criteria")
+    if not isinstance(criteria, dict):
+        errors.append(FieldError("criteria", "must be an object of yes | no | unknown"))
+        criteria = {}
+    agreements: dict[str, SpecialtyAgreement | None] = {}
+    for key in ("rheumatology_agreed", "dermatology_agreed"):
+        child = r.child(key)
+        agreed = child.date("date") if child else None
+        agreements[key] = SpecialtyAgreement(child.text("clinician"), agreed) if (
+            child and agreed) else None
+    panel = r.data.get("panel_approval")
+    return Eligibility(
+        criteria=dict(criteria),
+        rheumatology_agreed=agreements["rheumatology_agreed"],
+        dermatology_agreed=agreements["dermatology_agreed"],
+        biopsy_date=r.date("biopsy_date", required=False),
+        contraindications_reviewed=bool(r.flag("contraindications_reviewed")),
+        contraindications=r.texts("contraindications"),
+        referral_form_completed=bool(r.flag("referral_form_completed")),
+        ig_database_reference=r.text("ig_database_reference"),
+        panel_approval=panel if isinstance(panel, str) else None,
+    )
+
+
+# ---------------------------------------------------------------- decisions, regimens, ...
+
+
+def encode_decision(d: Decision) -> Json:
+    return {
+        "date": d.date.isoformat(),
+        "decision": d.decision,
+        "reason": d.reason,
+        "clinicians": list(d.clinicians),
+        "next_review": _iso(d.next_review),
+        "flags_at_decision": list(d.flags_at_decision),
+        "actions": {"gp": d.actions_gp, "local_centre": d.actions_local_centre,
+                    "patient": d.actions_patient},
+    }
+
+
+def decode_decision(data: Json, errors: list[FieldError]) -> Decision | None:
+    r = _Reader(data, errors)
+    on = r.date("date")
+    actions = r.child("actions")
+    decision = Decision(
+        date=on or date.min,
+        decision=r.text("decision"),
+        reason=r.text("reason"),
+        clinicians=r.texts("clinicians"),
+        next_review=r.date("next_review", required=False),
+        flags_at_decision=r.texts("flags_at_decision"),
+        actions_gp=actions.text("gp") if actions else "",
+        actions_local_centre=actions.text("local_centre") if actions else "",
+        actions_patient=actions.text("patient") if actions else "",
+    )
+    return decision if on else None
+
+
+def encode_regimen(g: Regimen) -> Json:
+    return {
+        "from": g.from_date.isoformat(),
+        "g_per_kg": g.g_per_kg,
+        "days": g.days,
+        "interval_weeks": g.interval_weeks,
+        "route": g.route,
+        "weight_kg": g.weight_kg,
+        "dosing_weight_override_kg": g.dosing_weight_override_kg,
+        "override_reason": g.override_reason,
+        "vial_step_g": g.vial_step_g,
+        "ibw_basis": g.ibw_basis,
+        "sc_doses_per_period": g.sc_doses_per_period,
+    }
+
+
+def decode_regimen(data: Json, errors: list[FieldError]) -> Regimen | None:
+    r = _Reader(data, errors)
+    start = r.date("from")
+    basis = r.data.get("ibw_basis")
+    regimen = Regimen(
+        from_date=start or date.min,
+        g_per_kg=r.number("g_per_kg"),  # type: ignore[arg-type]  # required: checked by validate
+        days=r.whole("days"),  # type: ignore[arg-type]
+        interval_weeks=r.whole("interval_weeks"),  # type: ignore[arg-type]
+        route=r.text("route"),
+        weight_kg=r.number("weight_kg"),  # type: ignore[arg-type]
+        dosing_weight_override_kg=r.number("dosing_weight_override_kg"),
+        override_reason=r.text("override_reason"),
+        vial_step_g=r.number("vial_step_g"),
+        ibw_basis=basis if isinstance(basis, str) else None,
+        sc_doses_per_period=r.whole("sc_doses_per_period"),
+    )
+    for key in ("g_per_kg", "interval_weeks", "weight_kg"):
+        if r.data.get(key) is None:
+            errors.append(FieldError(key, "is required"))
+    return regimen if start else None
+
+
+def encode_infusion(i: Infusion) -> Json:
+    return {"date": i.date.isoformat(), "grams": i.grams, "product": i.product, "batch": i.batch,
+            "route": i.route, "reaction": i.reaction}
+
+
+def decode_infusion(data: Json, errors: list[FieldError]) -> Infusion | None:
+    r = _Reader(data, errors)
+    on = r.date("date")
+    grams = r.number("grams")
+    if grams is None and "grams" not in [e.field for e in errors]:
+        errors.append(FieldError("grams", "is required"))
+    infusion = Infusion(on or date.min, grams or 0.0, r.text("product"), r.text("batch"),
+                        r.text("route"), r.text("reaction"))
+    return infusion if on and grams is not None else None
+
+
+def encode_admission(a: Admission) -> Json:
+    return {"admitted": a.admitted.isoformat(), "discharged": _iso(a.discharged),
+            "related": a.related, "notes": a.notes}
+
+
+def decode_admission(data: Json, errors: list[FieldError]) -> Admission | None:
+    r = _Reader(data, errors)
+    admitted = r.date("admitted")
+    related = r.flag("related")
+    if related is None:
+        errors.append(FieldError("related", "is required (true or false)"))
+    admission = Admission(admitted or date.min, r.date("discharged", required=False),
+                          bool(related), r.text("notes"))
+    return admission if admitted and related is not None else None
+
+
+# ---------------------------------------------------------------- assessment
+
+
+def encode_assessment(a: Assessment, forms: Forms) -> Json:
+    return {
+        "date": a.date.isoformat(),
+        "examiner": a.examiner,
+        "mrss": {key: a.mrss.get(key) for key in forms.mrss.area_keys},
+        "itch_vas_mm": a.itch_vas_mm,
+        "patient_global_vas_mm": a.patient_global_vas_mm,
+        "physician_global_vas_mm": a.physician_global_vas_mm,
+        "papules": None if a.papules is None else {"count": a.papules.count,
+                                                   "site": a.papules.site},
+        "systemic": {
+            key: {"involved": s.involved, "progressed": s.progressed}
+            for key in forms.systemic.organ_keys
+            if (s := a.systemic.get(key, OrganStatus())) is not None
+        },
+        "systemic_other": a.systemic_other,
+        "dermatoneuro_syndrome": a.dermatoneuro_syndrome,
+        "hrqol_worse": a.hrqol_worse,
+        "nutrition": {
+            "weight_kg": a.nutrition.weight_kg,
+            "weight_3_6_months_ago_kg": a.nutrition.weight_3_6_months_ago_kg,
+            "acutely_ill_no_intake_5_days": a.nutrition.acutely_ill_no_intake_5_days,
+            "dysphagia": a.nutrition.dysphagia,
+        },
+        "notes": a.notes,
+        "photos": [{"view": p.view, "sha256": p.sha256, "media_type": p.media_type}
+                   for p in a.photos],
+    }
+
+
+def decode_assessment(data: Json, errors: list[FieldError]) -> Assessment | None:
+    r = _Reader(data, errors)
+    on = r.date("date")
+    mrss_raw = r.data.get("mrss")
+    mrss: dict[str, int | None] = {}
+    if isinstance(mrss_raw, dict):
+        for key, value in mrss_raw.items():
+            if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+                mrss[key] = value
+            else:
+                errors.append(FieldError(f"mrss.{key}", f"must be 0-3 or null; got {value!r}"))
+    else:
+        errors.append(FieldError("mrss", "must be an object of area: score"))
+    papules = None
+    p = r.child("papules")
+    if p is not None:
+        count = p.whole("count")
+        if count is None and "papules.count" not in [e.field for e in errors]:
+            errors.append(FieldError("papules.count", "is required when papules are recorded"))
+        papules = Papules(count if count is not None else 0, p.text("site"))
+    systemic: dict[str, OrganStatus] = {}
+    organs = r.child("systemic")
+    for key in organs.data if organs else {}:
+        assert organs is not None
+        status = organs.child(key)
+        systemic[key] = OrganStatus(status.flag("involved"), status.flag("progressed")) if (
+            status) else OrganStatus()
+    n = r.child("nutrition")
+    nutrition = Nutrition(
+        weight_kg=n.number("weight_kg"),
+        weight_3_6_months_ago_kg=n.number("weight_3_6_months_ago_kg"),
+        acutely_ill_no_intake_5_days=n.flag("acutely_ill_no_intake_5_days"),
+        dysphagia=n.flag("dysphagia"),
+    ) if n else Nutrition()
+    photos: list[PhotoRef] = []
+    raw_photos = r.data.get("photos") or []
+    for i, item in enumerate(raw_photos if isinstance(raw_photos, list) else []):
+        ph = _Reader(item, errors, f"photos[{i}].")
+        photos.append(PhotoRef(ph.text("view"), ph.text("sha256"),
+                               ph.text("media_type", "image/jpeg")))
+    assessment = Assessment(
+        date=on or date.min,
+        examiner=r.text("examiner"),
+        mrss=mrss,
+        itch_vas_mm=r.whole("itch_vas_mm"),
+        patient_global_vas_mm=r.whole("patient_global_vas_mm"),
+        physician_global_vas_mm=r.whole("physician_global_vas_mm"),
+        papules=papules,
+        systemic=systemic,
+        systemic_other=r.text("systemic_other"),
+        dermatoneuro_syndrome=r.flag("dermatoneuro_syndrome"),
+        hrqol_worse=r.flag("hrqol_worse"),
+        nutrition=nutrition,
+        notes=r.text("notes"),
+        photos=tuple(photos),
+    )
+    return assessment if on else None
+
+
+# ---------------------------------------------------------------- by kind
+
+
+Encoder = Callable[[Any, Forms], Json]
+Decoder = Callable[[Json, list[FieldError]], Any]
+
+KINDS: dict[str, tuple[Encoder, Decoder, str | None]] = {
+    # kind: (encode, decode, the field that dates the record)
+    "patients": (lambda v, f: encode_patient(v), decode_patient, None),
+    "eligibility": (lambda v, f: encode_eligibility(v), decode_eligibility, None),
+    "decisions": (lambda v, f: encode_decision(v), decode_decision, "date"),
+    "regimens": (lambda v, f: encode_regimen(v), decode_regimen, "from_date"),
+    "infusions": (lambda v, f: encode_infusion(v), decode_infusion, "date"),
+    "assessments": (encode_assessment, decode_assessment, "date"),
+    "admissions": (lambda v, f: encode_admission(v), decode_admission, "admitted"),
+}
+
+LABELS = {
+    "patients": "patient details",
+    "eligibility": "eligibility",
+    "decisions": "MDT decision",
+    "regimens": "dose regimen",
+    "infusions": "infusion",
+    "assessments": "assessment",
+    "admissions": "hospital admission",
+}
+
+
+def encode(kind: str, value: Any, forms: Forms) -> Json:
+    return KINDS[kind][0](value, forms)
+
+
+def decode(kind: str, data: Json) -> Any:
+    """The record, or ValidationError naming each bad field by its JSON path."""
+    errors: list[FieldError] = []
+    value = KINDS[kind][1](data, errors)
+    if errors or value is None:
+        raise ValidationError(errors or [FieldError("(record)", "could not be read")])
+    return value
+
+
+def record_date(kind: str, value: Any) -> date | None:
+    attr = KINDS[kind][2]
+    return getattr(value, attr) if attr else None
+
+
+def validate(kind: str, value: Any, forms: Forms, today: date) -> list[FieldError]:
+    """The domain checks for one record of a kind."""
+    if kind == "patients":
+        return validate_patient(value, forms, today)
+    if kind == "eligibility":
+        return validate_eligibility(value, forms, today)
+    if kind == "decisions":
+        return validate_decision(value, forms, today)
+    if kind == "regimens":
+        return validate_regimen(value, forms)
+    if kind == "infusions":
+        return validate_infusion(value, today)
+    if kind == "assessments":
+        return validate_assessment(value, forms, today)
+    if kind == "admissions":
+        return validate_admission(value, today)
+    raise KeyError(kind)

@@ -1,0 +1,607 @@
+"""The patient record store: every write one transaction, versioned, audited.
+
+A save names the version it started from. If someone else saved in between, the save is refused
+(ConcurrentEditError) and nothing is written. A save never changes an earlier version: it adds a
+new one. Deleting adds a version marked deleted, with a reason. Each write adds an audit entry
+with the record before and after, and refreshes the patient's summary row, in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.domain.forms import Forms
+from mdtapp.domain.forms import forms as default_forms
+from mdtapp.domain.model import Patient
+from mdtapp.domain.nhs_number import format_nhs_number
+from mdtapp.domain.record import PatientRecord, patient_state
+from mdtapp.store import codec
+from mdtapp.store.database import immediate, open_database
+from mdtapp.store.errors import (
+    ConcurrentEditError,
+    DuplicateRecord,
+    ReadOnlyDatabase,
+    RecordNotFound,
+    StoreError,
+)
+from mdtapp.store.schema import RECORD_TABLES
+from mdtapp.store.sqlite import IntegrityError, OperationalError, sqlite_utils
+
+T = TypeVar("T")
+CHILD_KINDS = tuple(k for k in RECORD_TABLES if k != "patients")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still say something honest
+        return "unknown-os-user"
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """One stored version of a record, with who saved it and when."""
+
+    kind: str
+    uid: str
+    version: int
+    patient_uid: str
+    value: T
+    saved_at: str
+    saved_by: str
+    change_reason: str
+    deleted: bool
+    data: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PatientFile:
+    """Everything stored for one patient (current versions), with uids and versions for edits."""
+
+    patient: Saved[Patient]
+    eligibility: Saved[Any] | None
+    decisions: tuple[Saved[Any], ...]
+    regimens: tuple[Saved[Any], ...]
+    infusions: tuple[Saved[Any], ...]
+    assessments: tuple[Saved[Any], ...]
+    admissions: tuple[Saved[Any], ...]
+
+    @property
+    def uid(self) -> str:
+        return self.patient.uid
+
+    @property
+    def record(self) -> PatientRecord:
+        return PatientRecord(
+            patient=self.patient.value,
+            eligibility=self.eligibility.value if self.eligibility else None,
+            decisions=tuple(s.value for s in self.decisions),
+            regimens=tuple(s.value for s in self.regimens),
+            infusions=tuple(s.value for s in self.infusions),
+            assessments=tuple(s.value for s in self.assessments),
+            admissions=tuple(s.value for s in self.admissions),
+        )
+
+    def saved_assessment(self, on: date) -> Saved[Any] | None:
+        return next((s for s in self.assessments if s.value.date == on), None)
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    patient_uid: str
+    nhs_number: str
+    hospital_number: str
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    sex: str
+    first_infusion: date | None
+    latest_assessment: date | None
+    next_review: date | None
+    review_reason: str
+    unscheduled: bool
+    response: bool | None
+    flags: tuple[str, ...]
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_names}"
+
+    def overdue(self, today: date) -> bool:
+        return self.next_review is not None and self.next_review < today
+
+    def days_overdue(self, today: date) -> int:
+        return (today - self.next_review).days if self.overdue(today) and self.next_review else 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    user: str
+    action: str
+    entity: str
+    entity_uid: str
+    version: int | None
+    patient_uid: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    detail: str
+
+
+class Store:
+    """Repositories over one open database, acting as one named user."""
+
+    def __init__(self, db: sqlite_utils.Database, *, user: str, path: Path | None = None,
+                 forms: Forms | None = None, clock: Callable[[], datetime] = utc_now):
+        self.db = db
+        self.user = user
+        self.path = path
+        self.forms = forms or default_forms()
+        self.clock = clock
+        self._refresh_stale_summaries()
+
+    @classmethod
+    def open(cls, path: Path, *, user: str | None = None, key: bytes | None = None,
+             create: bool = True, forms: Forms | None = None,
+             clock: Callable[[], datetime] = utc_now) -> Store:
+        db = open_database(path, key=key, create=create)
+        return cls(db, user=user or os_user(), path=Path(path), forms=forms, clock=clock)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ time
+
+    def now_text(self) -> str:
+        return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def today(self) -> date:
+        """The clinician's calendar date (local time)."""
+        return self.clock().astimezone().date()
+
+    # ------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One all-or-nothing write; nested calls join the outer transaction."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        try:
+            with immediate(self.db.conn):
+                yield
+        except OperationalError as e:
+            text = str(e)
+            if "readonly" in text or "read-only" in text:
+                raise ReadOnlyDatabase("The database file is read-only: nothing was saved "
+                                       "(check the file's permissions)") from None
+            if "disk is full" in text or "database or disk is full" in text:
+                raise StoreError("The disk is full: nothing was saved. Free some space and "
+                                 "save again; what you typed is kept.") from None
+            if "locked" in text:
+                raise StoreError("The database is busy in another window or program: nothing "
+                                 "was saved; try again.") from None
+            raise
+
+    # ------------------------------------------------------------ audit
+
+    def _audit(self, action: str, *, entity: str = "", entity_uid: str = "",
+               version: int | None = None, patient_uid: str | None = None,
+               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+               detail: str = "") -> None:
+        self.db.execute(
+            "INSERT INTO audit (at, user, action, entity, entity_uid, version, patient_uid, "
+            "before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.now_text(), self.user, action, entity, entity_uid, version, patient_uid,
+             None if before is None else _dump(before), None if after is None else _dump(after),
+             detail],
+        )
+
+    def record_event(self, action: str, *, patient_uid: str | None = None, entity: str = "",
+                     entity_uid: str = "", detail: str = "") -> None:
+        """An event that changes no record but must be traceable (export, letter, backup)."""
+        with self.transaction():
+            self._audit(action, entity=entity, entity_uid=entity_uid, patient_uid=patient_uid,
+                        detail=detail)
+
+    def audit_entries(self, *, patient_uid: str | None = None,
+                      limit: int | None = None) -> list[AuditEntry]:
+        sql = "SELECT * FROM audit"
+        params: list[Any] = []
+        if patient_uid is not None:
+            sql += " WHERE patient_uid = ?"
+            params.append(patient_uid)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            AuditEntry(r["id"], r["at"], r["user"], r["action"], r["entity"], r["entity_uid"],
+                       r["version"], r["patient_uid"],
+                       json.loads(r["before"]) if r["before"] else None,
+                       json.loads(r["after"]) if r["after"] else None, r["detail"])
+            for r in self.db.query(sql, params)
+        ]
+
+    # ------------------------------------------------------------ reading
+
+    def _saved(self, kind: str, row: dict[str, Any]) -> Saved[Any]:
+        data = json.loads(row["data"])
+        return Saved(kind, row["uid"], row["version"], row["patient_uid"],
+                     codec.decode(kind, data), row["saved_at"], row["saved_by"],
+                     row["change_reason"], bool(row["deleted"]), data)
+
+    def _latest_row(self, kind: str, uid: str) -> dict[str, Any] | None:
+        rows = list(self.db.query(
+            f"SELECT * FROM {kind} WHERE uid = ? ORDER BY version DESC LIMIT 1", [uid]))
+        return rows[0] if rows else None
+
+    def get(self, kind: str, uid: str) -> Saved[Any]:
+        row = self._latest_row(kind, uid)
+        if row is None:
+            raise RecordNotFound(f"No {codec.LABELS[kind]} with id {uid}")
+        return self._saved(kind, row)
+
+    def history(self, kind: str, uid: str) -> list[Saved[Any]]:
+        """Every version of a record, oldest first: nothing is ever lost."""
+        return [self._saved(kind, row) for row in self.db.query(
+            f"SELECT * FROM {kind} WHERE uid = ? ORDER BY version", [uid])]
+
+    def current(self, kind: str, patient_uid: str) -> list[Saved[Any]]:
+        rows = self.db.query(
+            f"SELECT * FROM current_{kind} WHERE patient_uid = ? ORDER BY on_date, row_id",
+            [patient_uid])
+        return [self._saved(kind, row) for row in rows]
+
+    def patient_uid_for(self, nhs_number: str) -> str | None:
+        rows = list(self.db.query("SELECT patient_uid FROM patient_keys WHERE nhs_number = ?",
+                                  [nhs_number]))
+        return rows[0]["patient_uid"] if rows else None
+
+    def patient(self, patient_uid: str) -> Saved[Patient]:
+        return self.get("patients", patient_uid)
+
+    def load(self, patient_uid: str) -> PatientFile:
+        patient = self.get("patients", patient_uid)
+        if patient.deleted:
+            raise RecordNotFound(f"The record for NHS number "
+                                 f"{format_nhs_number(patient.value.nhs_number)} was deleted")
+        children = {kind: tuple(self.current(kind, patient_uid)) for kind in CHILD_KINDS}
+        eligibility = children.pop("eligibility")
+        return PatientFile(patient=patient, eligibility=eligibility[-1] if eligibility else None,
+                           **children)
+
+    def load_by_nhs(self, nhs_number: str) -> PatientFile:
+        uid = self.patient_uid_for(nhs_number)
+        if uid is None:
+            raise RecordNotFound(f"No patient with NHS number {format_nhs_number(nhs_number)}")
+        return self.load(uid)
+
+    def patient_uids(self) -> list[str]:
+        return [r["uid"] for r in self.db.query(
+            "SELECT uid FROM current_patients ORDER BY json_extract(data, '$.nhs_number')")]
+
+    # ------------------------------------------------------------ writing
+
+    def _check(self, kind: str, value: Any) -> dict[str, Any]:
+        errors = codec.validate(kind, value, self.forms, self.today())
+        if errors:
+            raise ValidationError(errors)
+        return codec.encode(kind, value, self.forms)
+
+    def add_patient(self, patient: Patient, *, uid: str | None = None,
+                    action: str = "create") -> Saved[Patient]:
+        data = self._check("patients", patient)
+        uid = uid or new_uid()
+        with self.transaction():
+            try:
+                self.db.execute("INSERT INTO patient_keys (patient_uid, nhs_number) VALUES (?, ?)",
+                                [uid, patient.nhs_number])
+            except IntegrityError:
+                raise self._duplicate_patient(patient.nhs_number) from None
+            saved = self._insert("patients", uid, 1, uid, None, data, action=action)
+            self._refresh_summary(uid)
+        return saved
+
+    def _duplicate_patient(self, nhs_number: str) -> DuplicateRecord:
+        uid = self.patient_uid_for(nhs_number)
+        name = ""
+        if uid:
+            existing = self.get("patients", uid)
+            name = f" ({existing.value.display_name}" + (
+                ", deleted)" if existing.deleted else ")")
+        return DuplicateRecord(f"A patient with NHS number {format_nhs_number(nhs_number)} "
+                               f"already exists{name}")
+
+    def save(self, kind: str, patient_uid: str, value: Any, *, uid: str | None = None,
+             base_version: int | None = None, reason: str = "",
+             action: str | None = None) -> Saved[Any]:
+        """Add a record (uid None) or a new version of one, from `base_version`."""
+        data = self._check(kind, value)
+        with self.transaction():
+            if kind != "patients" and self.patient(patient_uid).deleted:
+                raise RecordNotFound("The patient's record was deleted: nothing was saved")
+            if uid is None:
+                self._refuse_duplicates(kind, patient_uid, value, None)
+                uid = new_uid()
+                saved = self._insert(kind, uid, 1, patient_uid, value, data,
+                                     action=action or "create", reason=reason)
+            else:
+                current = self._current_for_update(kind, uid, base_version)
+                if current["patient_uid"] != patient_uid:
+                    raise StoreError(f"That {codec.LABELS[kind]} belongs to another patient")
+                self._refuse_duplicates(kind, patient_uid, value, uid)
+                if kind == "patients":
+                    self._change_nhs_number(uid, value.nhs_number)
+                before = json.loads(current["data"])
+                if before == data and not current["deleted"]:
+                    return self._saved(kind, current)  # nothing changed: no new version
+                saved = self._insert(kind, uid, current["version"] + 1, patient_uid, value, data,
+                                     action=action or "update", reason=reason, before=before)
+            self._refresh_summary(patient_uid)
+        return saved
+
+    def delete(self, kind: str, uid: str, *, base_version: int, reason: str) -> Saved[Any]:
+        """A soft delete: a new version marked deleted. The reason is required."""
+        if not reason.strip():
+            raise ValidationError([FieldError("reason", "is required to delete a record")])
+        with self.transaction():
+            current = self._current_for_update(kind, uid, base_version)
+            if current["deleted"]:
+                raise StoreError(f"That {codec.LABELS[kind]} is already deleted")
+            data = json.loads(current["data"])
+            saved = self._insert(kind, uid, current["version"] + 1, current["patient_uid"],
+                                 self._saved(kind, current).value, data, action="delete",
+                                 reason=reason, deleted=True, before=data)
+            self._refresh_summary(current["patient_uid"])
+        return saved
+
+    def _current_for_update(self, kind: str, uid: str, base_version: int | None) -> dict[str, Any]:
+        current = self._latest_row(kind, uid)
+        if current is None:
+            raise RecordNotFound(f"No {codec.LABELS[kind]} with id {uid}")
+        if base_version is None or current["version"] != base_version:
+            raise ConcurrentEditError(
+                f"This {codec.LABELS[kind]} was changed by {current['saved_by']} at "
+                f"{current['saved_at']} (version {current['version']}) after you opened version "
+                f"{base_version}. Your changes were not saved: reopen it to see theirs, then "
+                "make yours again.")
+        return current
+
+    def _refuse_duplicates(self, kind: str, patient_uid: str, value: Any, uid: str | None) -> None:
+        if kind == "eligibility":
+            others = [s for s in self.current(kind, patient_uid) if s.uid != uid]
+            if others:
+                raise DuplicateRecord("Eligibility is already recorded for this patient: "
+                                      "edit it instead")
+        if kind == "assessments":
+            clash = [s for s in self.current(kind, patient_uid)
+                     if s.uid != uid and s.value.date == value.date]
+            if clash:
+                raise DuplicateRecord(
+                    f"An assessment dated {value.date.isoformat()} already exists for this "
+                    f"patient (by {clash[0].value.examiner}): open it to amend it")
+
+    def _change_nhs_number(self, uid: str, nhs_number: str) -> None:
+        try:
+            self.db.execute("UPDATE patient_keys SET nhs_number = ? WHERE patient_uid = ?",
+                            [nhs_number, uid])
+        except IntegrityError:
+            raise self._duplicate_patient(nhs_number) from None
+
+    def _insert(self, kind: str, uid: str, version: int, patient_uid: str, value: Any,
+                data: dict[str, Any], *, action: str, reason: str = "", deleted: bool = False,
+                before: dict[str, Any] | None = None) -> Saved[Any]:
+        on = codec.record_date(kind, value) if value is not None else None
+        row = {
+            "uid": uid,
+            "version": version,
+            "patient_uid": patient_uid,
+            "on_date": on.isoformat() if on else None,
+            "data": _dump(data),
+            "deleted": int(deleted),
+            "saved_at": self.now_text(),
+            "saved_by": self.user,
+            "change_reason": reason,
+        }
+        try:
+            self.db[kind].insert(row)
+        except IntegrityError as e:
+            if "UNIQUE" in str(e):  # a writer that did not take the lock: still no lost update
+                raise ConcurrentEditError(f"This {codec.LABELS[kind]} was saved elsewhere at the "
+                                          "same moment: nothing was saved; reopen it") from None
+            raise
+        self._audit(action, entity=kind, entity_uid=uid, version=version, patient_uid=patient_uid,
+                    before=before, after=None if deleted else data, detail=reason)
+        return Saved(kind, uid, version, patient_uid,
+                     value if value is not None else codec.decode(kind, data), row["saved_at"],
+                     self.user, reason, deleted, data)
+
+    # ------------------------------------------------------------ photos
+
+    def add_photo(self, patient_uid: str, content: bytes, media_type: str) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        with self.transaction():
+            exists = list(self.db.query(
+                "SELECT 1 FROM photos WHERE patient_uid = ? AND sha256 = ?",
+                [patient_uid, digest]))
+            if not exists:
+                self.db["photos"].insert({"patient_uid": patient_uid, "sha256": digest,
+                                          "media_type": media_type, "content": content,
+                                          "added_at": self.now_text(), "added_by": self.user})
+                self._audit("photo", entity="photos", entity_uid=digest, patient_uid=patient_uid,
+                            detail=f"{media_type}, {len(content)} bytes")
+        return digest
+
+    def photo(self, patient_uid: str, sha256: str) -> tuple[bytes, str]:
+        rows = list(self.db.query(
+            "SELECT content, media_type FROM photos WHERE patient_uid = ? AND sha256 = ?",
+            [patient_uid, sha256]))
+        if not rows:
+            raise RecordNotFound(f"No stored photo {sha256[:12]}")
+        return bytes(rows[0]["content"]), rows[0]["media_type"]
+
+    # ------------------------------------------------------------ summaries
+
+    def _refresh_summary(self, patient_uid: str) -> None:
+        patient = self.get("patients", patient_uid)
+        p: Patient = patient.value
+        state = None
+        record = None
+        if not patient.deleted:
+            file = self.load(patient_uid)
+            record = file.record
+            state = patient_state(record, today=self.today(), forms=self.forms)
+        flags = [f.key for f in state.evaluation.raised] if state and state.evaluation else []
+        response = state.evaluation.response if state and state.evaluation else None
+        row = {
+            "patient_uid": patient_uid,
+            "nhs_number": p.nhs_number,
+            "hospital_number": p.hospital_number,
+            "family_name": p.family_name,
+            "given_names": p.given_names,
+            "date_of_birth": p.date_of_birth.isoformat(),
+            "sex": p.sex,
+            "deleted": int(patient.deleted),
+            "first_infusion": record.first_infusion.isoformat() if record and
+            record.first_infusion else None,
+            "latest_assessment": record.assessments[-1].date.isoformat() if record and
+            record.assessments else None,
+            "next_review": state.review.next_due.isoformat() if state and
+            state.review.next_due else None,
+            "review_reason": state.review.reason if state else "deleted",
+            "unscheduled": int(bool(state and state.review.unscheduled)),
+            "response": None if response is None else int(response),
+            "flags": json.dumps(flags),
+            "search_text": " ".join([p.family_name, p.given_names, p.nhs_number,
+                                     p.hospital_number]).casefold(),
+            "forms_version": self.forms.version,
+        }
+        self.db["patient_summary"].upsert(row, pk="patient_uid")
+
+    def _refresh_stale_summaries(self) -> None:
+        """The cache follows the forms in use: a threshold change re-evaluates every patient."""
+        stale = [r["patient_uid"] for r in self.db.query(
+            "SELECT k.patient_uid FROM patient_keys k LEFT JOIN patient_summary s "
+            "ON s.patient_uid = k.patient_uid WHERE s.patient_uid IS NULL "
+            "OR s.forms_version != ?", [self.forms.version])]
+        if stale:
+            with self.transaction():
+                for uid in stale:
+                    self._refresh_summary(uid)
+
+    def rebuild_summaries(self) -> None:
+        with self.transaction():
+            for uid in [r["patient_uid"] for r in self.db.query(
+                    "SELECT patient_uid FROM patient_keys")]:
+                self._refresh_summary(uid)
+
+    @staticmethod
+    def _summary(row: dict[str, Any]) -> PatientSummary:
+        def day(text: str | None) -> date | None:
+            return date.fromisoformat(text) if text else None
+
+        return PatientSummary(
+            patient_uid=row["patient_uid"],
+            nhs_number=row["nhs_number"],
+            hospital_number=row["hospital_number"],
+            family_name=row["family_name"],
+            given_names=row["given_names"],
+            date_of_birth=date.fromisoformat(row["date_of_birth"]),
+            sex=row["sex"],
+            first_infusion=day(row["first_infusion"]),
+            latest_assessment=day(row["latest_assessment"]),
+            next_review=day(row["next_review"]),
+            review_reason=row["review_reason"],
+            unscheduled=bool(row["unscheduled"]),
+            response=None if row["response"] is None else bool(row["response"]),
+            flags=tuple(json.loads(row["flags"])),
+        )
+
+    def summaries(self, search: str = "", *, limit: int | None = None) -> list[PatientSummary]:
+        """Patients matching a name, NHS number or hospital number, by family name."""
+        sql = "SELECT * FROM patient_summary WHERE deleted = 0"
+        params: list[Any] = []
+        # every typed word must appear; an NHS number typed 3 3 4 matches as three words
+        for word in search.casefold().split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql += " AND search_text LIKE ? ESCAPE '\\'"
+            params.append(f"%{escaped}%")
+        sql += " ORDER BY family_name COLLATE NOCASE, given_names COLLATE NOCASE, nhs_number"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [self._summary(r) for r in self.db.query(sql, params)]
+
+    def reviews(self) -> list[PatientSummary]:
+        """Every patient's next review: overdue and soonest first, unscheduled next, then none."""
+        rows = self.db.query(
+            "SELECT * FROM patient_summary WHERE deleted = 0 ORDER BY "
+            "next_review IS NULL, next_review, unscheduled DESC, family_name COLLATE NOCASE")
+        summaries = [self._summary(r) for r in rows]
+        dated = [s for s in summaries if s.next_review is not None]
+        unscheduled = [s for s in summaries if s.next_review is None and s.unscheduled]
+        rest = [s for s in summaries if s.next_review is None and not s.unscheduled]
+        return dated + unscheduled + rest
+
+    def count_patients(self) -> int:
+        return int(self.db.execute(
+            "SELECT count(*) FROM patient_summary WHERE deleted = 0").fetchone()[0])
+
+    # ------------------------------------------------------------ whole patients
+
+    def add_patient_file(self, record: PatientRecord, *,
+                         uids: dict[str, Sequence[str | None]] | None = None,
+                         action: str = "import") -> str:
+        """Store a whole patient in one transaction (import, demo)."""
+        uids = uids or {}
+        with self.transaction():
+            given = uids.get("patients")
+            saved = self.add_patient(record.patient, uid=given[0] if given else None,
+                                     action=action)
+            for kind in CHILD_KINDS:
+                values = getattr(record, kind)
+                if kind == "eligibility":
+                    values = (values,) if values is not None else ()
+                kind_uids = list(uids.get(kind, ()))
+                for i, value in enumerate(values):
+                    self._add_child(kind, saved.uid, value,
+                                    kind_uids[i] if i < len(kind_uids) else None, action)
+            self._refresh_summary(saved.uid)
+        return saved.uid
+
+    def _add_child(self, kind: str, patient_uid: str, value: Any, uid: str | None,
+                   action: str) -> Saved[Any]:
+        """Add a record with a given uid (import keeps the file's ids); no summary refresh."""
+        data = self._check(kind, value)
+        self._refuse_duplicates(kind, patient_uid, value, None)
+        saved = self._insert(kind, uid or new_uid(), 1, patient_uid, value, data, action=action)
+        return saved

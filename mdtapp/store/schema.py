@@ -1,0 +1,129 @@
+"""The database schema, as append-only named migrations (sqlite-utils Migrations).
+
+A migration that has landed is never edited: a change is a new function, m002_..., appended.
+Each runs in one transaction with the record of it having been applied. `PRAGMA user_version`
+holds the number applied, so a file from a newer mdtapp is recognised and refused.
+
+Record tables hold immutable versions: (uid, version) with the record as interchange JSON in
+`data`. Editing, amending and deleting all add a version; triggers refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mdtapp.store.sqlite import Migrations, sqlite_utils
+
+APPLICATION_ID = 0x6D647461  # "mdta": marks a file as an mdtapp database
+MIGRATION_SET = "mdtapp"
+
+RECORD_TABLES = (
+    "patients",
+    "eligibility",
+    "decisions",
+    "regimens",
+    "infusions",
+    "assessments",
+    "admissions",
+)
+
+migrations = Migrations(MIGRATION_SET)
+MIGRATION_NAMES: list[str] = []
+
+
+MigrationFunction = Callable[[sqlite_utils.Database], None]
+
+
+def migration(fn: MigrationFunction) -> MigrationFunction:
+    MIGRATION_NAMES.append(fn.__name__)
+    return migrations(name=fn.__name__)(fn)
+
+
+def _immutable(db: sqlite_utils.Database, table: str, what: str) -> None:
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'mdtapp: {what} are never changed or deleted'); END"
+        )
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE patient_keys (
+            patient_uid TEXT PRIMARY KEY CHECK (length(patient_uid) = 32),
+            nhs_number TEXT NOT NULL UNIQUE CHECK (length(nhs_number) = 10)
+        )""")
+    for table in RECORD_TABLES:
+        db.execute(f"""
+            CREATE TABLE {table} (
+                row_id INTEGER PRIMARY KEY,
+                uid TEXT NOT NULL CHECK (length(uid) = 32),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                patient_uid TEXT NOT NULL REFERENCES patient_keys(patient_uid),
+                on_date TEXT CHECK (on_date IS NULL OR on_date GLOB
+                    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                data TEXT NOT NULL CHECK (json_valid(data)),
+                deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+                saved_at TEXT NOT NULL,
+                saved_by TEXT NOT NULL,
+                change_reason TEXT NOT NULL DEFAULT '',
+                UNIQUE (uid, version)
+            )""")
+        db.execute(f"CREATE INDEX {table}_patient ON {table}(patient_uid, on_date)")
+        db.execute(f"CREATE INDEX {table}_on_date ON {table}(on_date)")
+        _immutable(db, table, f"saved {table} versions")
+        db.execute(f"""
+            CREATE VIEW current_{table} AS
+            SELECT * FROM {table} AS r
+            WHERE r.version = (SELECT max(version) FROM {table} WHERE uid = r.uid)
+              AND r.deleted = 0""")
+    db.execute("""
+        CREATE TABLE photos (
+            patient_uid TEXT NOT NULL REFERENCES patient_keys(patient_uid),
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            media_type TEXT NOT NULL,
+            content BLOB NOT NULL,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            PRIMARY KEY (patient_uid, sha256)
+        )""")
+    _immutable(db, "photos", "stored photos")
+    db.execute("""
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL DEFAULT '',
+            entity_uid TEXT NOT NULL DEFAULT '',
+            version INTEGER,
+            patient_uid TEXT,
+            before TEXT CHECK (before IS NULL OR json_valid(before)),
+            after TEXT CHECK (after IS NULL OR json_valid(after)),
+            detail TEXT NOT NULL DEFAULT ''
+        )""")
+    db.execute("CREATE INDEX audit_patient ON audit(patient_uid, id)")
+    _immutable(db, "audit", "audit trail entries")
+    # a cache derived from the records, rebuilt whenever a patient's records change
+    db.execute("""
+        CREATE TABLE patient_summary (
+            patient_uid TEXT PRIMARY KEY REFERENCES patient_keys(patient_uid),
+            nhs_number TEXT NOT NULL,
+            hospital_number TEXT NOT NULL,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            date_of_birth TEXT NOT NULL,
+            sex TEXT NOT NULL,
+            deleted INTEGER NOT NULL,
+            first_infusion TEXT,
+            latest_assessment TEXT,
+            next_review TEXT,
+            review_reason TEXT NOT NULL,
+            unscheduled INTEGER NOT NULL,
+            response INTEGER,
+            flags TEXT NOT NULL CHECK (json_valid(flags)),
+            search_text TEXT NOT NULL,
+            forms_version TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX patient_summary_review ON patient_summary(deleted, next_review)")

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mdtapp.cli import main
+
+
+@pytest.fixture
+def demo_db(tmp_path, capsys):
+    path = tmp_path / "demo.db"
+    assert main(["demo", "--db", str(path)]) == 0
+    capsys.readouterr()
+    return path
+
+
+def _reviews(path, capsys):
+    assert main(["reviews", "--db", str(path), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_reviews_list_overdue_first(demo_db, capsys):
+    rows = _reviews(demo_db, capsys)
+    assert len(rows) == 5
+    assert rows[0]["overdue"] and rows[0]["name"] == "Eve Demo-Rowan"
+    assert [r["overdue"] for r in rows] == sorted([r["overdue"] for r in rows], reverse=True)
+    due = [r["next_review_due"] for r in rows]
+    assert due == sorted(due)
+
+
+def test_summary_json_has_the_agreed_keys(demo_db, capsys):
+    nhs = next(r["nhs_number"] for r in _reviews(demo_db, capsys) if "Hazel" in r["name"])
+    assert main(["summary", "--db", str(demo_db), "--nhs-number", nhs, "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["nhs_number"] == nhs
+    assert set(s["eligibility"]) >= {"eligible", "criteria_met", "reasons"}
+    assert set(s["latest_assessment"]) >= {
+        "date", "mrss_total", "mrss_areas_assessed", "itch_vas_mm", "patient_global_vas_mm",
+        "physician_global_vas_mm", "papule_count"}
+    assert s["latest_assessment"]["mrss_total"] == 32
+    assert s["response"] is False
+    assert [f["flag"] for f in s["flags"]] == [
+        "worsening_disease_activity", "worsening_extracutaneous", "worsening_quality_of_life"]
+    activity = s["flags"][0]["numbers"]
+    # physician global 45 -> 60 is +15 mm: under the 20 mm threshold, so not among them
+    assert {n["measure"]: (n["before"], n["after"]) for n in activity} == {
+        "mrss": (25, 32), "itch_vas_mm": (40, 65), "papules": (20, 30)}
+    assert s["dose_plan"]["course_total_g"] > 0 and s["baseline_date"]
+    assert s["overdue"] is False and s["next_review_due"]
+
+
+def test_summary_text_and_bad_nhs_number(demo_db, capsys):
+    nhs = next(r["nhs_number"] for r in _reviews(demo_db, capsys) if "Cedar" in r["name"])
+    assert main(["summary", "--db", str(demo_db), "--nhs-number", nhs]) == 0
+    out = capsys.readouterr().out
+    assert "DEMO-CEDAR, Carol" in out and "Next review: 6-month review" in out
+    assert main(["summary", "--db", str(demo_db), "--nhs-number", "1234567890"]) == 2
+    assert "fails the Modulus 11 check" in capsys.readouterr().err
+
+
+def test_export_import_via_the_command_line(demo_db, tmp_path, capsys):
+    out = tmp_path / "all.json"
+    assert main(["export", "--db", str(demo_db), str(out)]) == 0
+    assert main(["import", "--db", str(tmp_path / "new.db"), str(out)]) == 0
+    assert "5 patient(s) added" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    doc["patients"][0]["assessments"][0]["itch_vas_mm"] = 140
+    out.write_text(json.dumps(doc))
+    assert main(["import", "--db", str(tmp_path / "other.db"), str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].endswith("assessments[0].itch_vas_mm: must be 0-100; got 140")
+    assert err[-1].endswith("nothing was imported")
+
+
+def test_backup_and_restore_via_the_command_line(demo_db, tmp_path, capsys):
+    copy = tmp_path / "copy.db"
+    assert main(["backup", "--db", str(demo_db), str(copy)]) == 0
+    assert "verified" in capsys.readouterr().out
+    assert main(["restore", "--db", str(demo_db), str(copy)]) == 0
+    assert "previous content is kept" in capsys.readouterr().out
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello")
+    assert main(["restore", "--db", str(demo_db), str(junk)]) == 1
+    assert "was not changed" in capsys.readouterr().err
+
+
+def test_a_non_mdtapp_file_is_refused_by_every_command(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("my notes")
+    assert main(["reviews", "--db", str(path)]) == 1
+    assert "not an mdtapp database" in capsys.readouterr().err
+    assert path.read_text() == "my notes"
+
+
+def test_every_command_has_help(capsys):
+    from mdtapp.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert sub.description and len(sub.description) > 20, name
+        assert "--db" in text, name

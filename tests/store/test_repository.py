@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import date
+
+import pytest
+
+from mdtapp.domain.errors import ValidationError
+from mdtapp.domain.forms import load_forms
+from mdtapp.domain.model import Decision, Infusion, OrganStatus, Regimen
+from mdtapp.paths import forms_dir
+from mdtapp.store.errors import ConcurrentEditError, DuplicateRecord
+from mdtapp.store.repository import Store
+from mdtapp.store.sqlite import IntegrityError
+from tests.factories import assessment
+from tests.store.conftest import fixed_clock, jane, table_counts
+
+
+def test_a_patient_reads_back_exactly(store):
+    saved = store.add_patient(jane())
+    assert saved.version == 1
+    assert store.patient(saved.uid).value == jane()
+    assert store.patient_uid_for("9434765919") == saved.uid
+
+
+def test_a_second_patient_with_the_same_nhs_number_is_refused(store):
+    store.add_patient(jane())
+    before = table_counts(store)
+    with pytest.raises(DuplicateRecord, match=r"943 476 5919 already exists \(SMITH, Jane\)"):
+        store.add_patient(jane(given_names="Janet"))
+    assert table_counts(store) == before
+
+
+def test_invalid_input_names_the_field_and_writes_nothing(store):
+    saved = store.add_patient(jane())
+    before = table_counts(store)
+    with pytest.raises(ValidationError) as raised:
+        store.save("assessments", saved.uid, assessment(date(2026, 11, 1), itch=140))
+    assert str(raised.value) == "itch_vas_mm: must be 0-100 mm; got 140"
+    with pytest.raises(ValidationError, match=r"mrss.face: must be 0-3; got 4"):
+        store.save("assessments", saved.uid,
+                   assessment(date(2026, 11, 1), mrss={**assessment(date.today()).mrss, "face": 4}))
+    with pytest.raises(ValidationError, match="must not be in the future"):
+        store.save("infusions", saved.uid, Infusion(date(2026, 11, 22), 25, "Privigen", "B1", "iv"))
+    with pytest.raises(ValidationError, match="batch: is required"):
+        store.save("infusions", saved.uid, Infusion(date(2026, 11, 20), 25, "Privigen", "", "iv"))
+    assert table_counts(store) == before
+
+
+def test_an_edit_is_a_new_version_and_the_old_one_is_kept(store):
+    p = store.add_patient(jane())
+    v1 = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=60))
+    v2 = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=40), uid=v1.uid,
+                    base_version=1, reason="itch re-marked by the patient")
+    assert v2.version == 2
+    history = store.history("assessments", v1.uid)
+    assert [h.value.itch_vas_mm for h in history] == [60, 40]
+    assert history[1].change_reason == "itch re-marked by the patient"
+    assert store.get("assessments", v1.uid).value.itch_vas_mm == 40
+    audit = store.audit_entries(patient_uid=p.uid)[0]
+    assert (audit.action, audit.version, audit.user) == ("update", 2, "tester")
+    assert (audit.before["itch_vas_mm"], audit.after["itch_vas_mm"]) == (60, 40)
+
+
+def test_saving_an_unchanged_record_adds_no_version(store):
+    p = store.add_patient(jane())
+    v1 = store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
+    again = store.save("assessments", p.uid, assessment(date(2026, 11, 1)), uid=v1.uid,
+                       base_version=1)
+    assert again.version == 1
+    assert len(store.history("assessments", v1.uid)) == 1
+
+
+def test_a_stale_save_is_refused_and_nothing_is_written(store, db_path):
+    p = store.add_patient(jane())
+    first = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=60))
+    # a second window (its own connection) saves first
+    other = Store.open(db_path, user="colleague", clock=fixed_clock)
+    other.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=50), uid=first.uid,
+               base_version=1)
+    other.close()
+    before = table_counts(store)
+    with pytest.raises(ConcurrentEditError) as raised:
+        store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=70), uid=first.uid,
+                   base_version=1)
+    assert "changed by colleague" in str(raised.value)
+    assert "Your changes were not saved" in str(raised.value)
+    assert table_counts(store) == before
+    assert store.get("assessments", first.uid).value.itch_vas_mm == 50
+
+
+def test_soft_delete_needs_a_reason_and_keeps_history(store):
+    p = store.add_patient(jane())
+    d = store.save("decisions", p.uid, Decision(date(2026, 11, 1), "start", "Criteria met"))
+    with pytest.raises(ValidationError, match="reason: is required"):
+        store.delete("decisions", d.uid, base_version=1, reason=" ")
+    store.delete("decisions", d.uid, base_version=1, reason="entered for the wrong patient")
+    assert store.current("decisions", p.uid) == []
+    history = store.history("decisions", d.uid)
+    assert [h.deleted for h in history] == [False, True]
+    assert history[0].value.reason == "Criteria met"
+    assert store.audit_entries(patient_uid=p.uid)[0].action == "delete"
+
+
+@pytest.mark.parametrize("table", ["assessments", "patients", "audit"])
+def test_stored_versions_and_the_audit_trail_cannot_be_edited(store, table):
+    p = store.add_patient(jane())
+    store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
+    column = "action" if table == "audit" else "saved_by"
+    with pytest.raises(IntegrityError, match="never changed or deleted"):
+        store.db.execute(f"UPDATE {table} SET {column} = 'someone else'")
+    with pytest.raises(IntegrityError, match="never changed or deleted"):
+        store.db.execute(f"DELETE FROM {table}")
+
+
+def test_one_assessment_per_patient_per_day(store):
+    p = store.add_patient(jane())
+    store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
+    with pytest.raises(DuplicateRecord, match="assessment dated 2026-11-01 already exists"):
+        store.save("assessments", p.uid, assessment(date(2026, 11, 1), examiner="Dr Other"))
+
+
+def test_the_summary_follows_every_write(store):
+    p = store.add_patient(jane())
+    store.save("regimens", p.uid, Regimen(date(2026, 5, 1), 2.0, 5, 4, "iv", 70.0))
+    store.save("infusions", p.uid, Infusion(date(2026, 5, 1), 25.0, "Privigen", "B1", "iv"))
+    store.save("assessments", p.uid, assessment(date(2026, 4, 28), mrss=30))
+    [row] = store.summaries()
+    assert row.next_review == date(2026, 8, 1)  # 3 months after the first infusion
+    assert row.overdue(date(2026, 11, 21)) and not row.flags
+    store.save("assessments", p.uid, assessment(date(2026, 8, 3), mrss=36,
+                                                systemic={"renal": OrganStatus(True, True)}))
+    [row] = store.summaries()
+    assert row.flags == ("worsening_disease_activity", "worsening_extracutaneous")
+    assert row.next_review == date(2026, 11, 1)
+
+
+def test_search_by_name_nhs_number_or_hospital_number(store):
+    store.add_patient(jane())
+    store.add_patient(jane(nhs_number="4010232137", family_name="Jones", given_names="Bob",
+                           hospital_number="RX99"))
+    names = lambda text: [r.family_name for r in store.summaries(text)]  # noqa: E731
+    assert names("") == ["Jones", "Smith"]
+    assert names("smi") == ["Smith"]
+    assert names("943 476 5919") == ["Smith"]
+    assert names("9434765919") == ["Smith"]
+    assert names("rx99") == ["Jones"]
+    assert names("jane smith") == ["Smith"]
+    assert names("100%") == []  # LIKE wildcards are taken literally
+
+
+def test_reviews_list_overdue_first(store):
+    late = store.add_patient(jane())
+    store.save("infusions", late.uid, Infusion(date(2026, 6, 1), 25, "P", "B1", "iv"))
+    soon = store.add_patient(jane(nhs_number="4010232137", family_name="Jones"))
+    store.save("decisions", soon.uid, Decision(date(2026, 11, 20), "other", "Screening",
+                                               next_review=date(2026, 12, 1)))
+    store.add_patient(jane(nhs_number="9876543210", family_name="Zed"))
+    rows = store.reviews()
+    assert [r.family_name for r in rows] == ["Smith", "Jones", "Zed"]
+    # 3-month review due 01-Sep-2026; to 21-Nov: 30 (Sep) + 31 (Oct) + 20 = 81 days overdue
+    assert rows[0].overdue(date(2026, 11, 21)) and rows[0].days_overdue(date(2026, 11, 21)) == 81
+
+
+def test_photos_are_stored_once_and_read_back(store):
+    p = store.add_patient(jane())
+    digest = store.add_photo(p.uid, b"\x89PNG...", "image/png")
+    assert store.add_photo(p.uid, b"\x89PNG...", "image/png") == digest
+    assert store.photo(p.uid, digest) == (b"\x89PNG...", "image/png")
+
+
+def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, tmp_path):
+    p = store.add_patient(jane())
+    store.save("infusions", p.uid, Infusion(date(2026, 5, 1), 25, "P", "B1", "iv"))
+    store.save("assessments", p.uid, assessment(date(2026, 4, 30), mrss=30))
+    store.save("assessments", p.uid, assessment(date(2026, 8, 1), mrss=34))
+    assert store.summaries()[0].flags == ()
+    store.close()
+    copy = tmp_path / "forms"
+    shutil.copytree(forms_dir(), copy)
+    text = (copy / "response.toml").read_text().replace("mrss_points = 5", "mrss_points = 4")
+    (copy / "response.toml").write_text(text)
+    index = (copy / "index.toml").read_text().replace('version = "', 'version = "test-')
+    (copy / "index.toml").write_text(index)
+    changed = Store.open(db_path, user="tester", forms=load_forms(copy), clock=fixed_clock)
+    assert changed.summaries()[0].flags == ("worsening_disease_activity",)
+    changed.close()
+
+
+def test_an_assessment_for_a_deleted_patient_is_refused(store):
+    p = store.add_patient(jane())
+    store.delete("patients", p.uid, base_version=1, reason="duplicate registration")
+    with pytest.raises(Exception, match="deleted"):
+        store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
+    assert store.summaries() == []
+
+
+def test_correcting_an_nhs_number_moves_the_key(store):
+    p = store.add_patient(jane(nhs_number="4010232137"))
+    store.save("patients", p.uid, jane(), uid=p.uid, base_version=1, reason="typo corrected")
+    assert store.patient_uid_for("9434765919") == p.uid
+    assert store.patient_uid_for("4010232137") is None
+    other = store.add_patient(jane(nhs_number="4010232137", family_name="Jones"))
+    with pytest.raises(DuplicateRecord):
+        store.save("patients", other.uid, jane(), uid=other.uid, base_version=1)
+    assert dataclasses.replace(jane()) == store.patient(p.uid).value
