@@ -335,6 +335,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    from mdtapp.ui.screenshot import screenshot
+
+    code, message = screenshot(args)
+    if code:
+        raise CommandError(message, code)
+    print(message)
+    return EXIT_OK
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT, e.g. 1366x768; got {text!r}") from None
+    return width, height
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from mdtapp.ui.app import run
 
@@ -415,6 +434,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "Check that the backup is an intact mdtapp database, keep a copy of the current "
                 "one in the backups folder, then restore.")
     p.add_argument("backup", help="the backup file to restore from")
+    p = command("screenshot", cmd_screenshot, "render a view to PNG (offscreen)",
+                "Render one view of the app offscreen to a PNG, as a clinician would see it "
+                "(used for the README's screenshots).")
+    from mdtapp.ui_views import VIEWS
+    p.add_argument("--view", required=True, choices=VIEWS, help="which view")
+    p.add_argument("--open", metavar="NHS_NUMBER", help="the patient, for patient views")
+    p.add_argument("--out", required=True, help="the PNG file to write")
+    p.add_argument("--size", type=_size, default=(1366, 768), metavar="WxH",
+                   help="window size (default 1366x768, a typical NHS laptop)")
     return parser
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -39,3 +39,12 @@ def parse_iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def format_timestamp(iso_utc: str) -> str:
+    """A stored UTC time ('2026-11-21T09:11:13Z') as local dd-Mmm-yyyy HH:MM."""
+    try:
+        moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return iso_utc
+    return f"{format_date(moment.date())} {moment:%H:%M}"

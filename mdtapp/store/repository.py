@@ -138,6 +138,16 @@ class PatientSummary:
 
 
 @dataclass(frozen=True)
+class Draft:
+    patient_uid: str
+    kind: str
+    record_uid: str | None
+    base_version: int | None
+    data: dict[str, Any]
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: str
@@ -367,6 +377,9 @@ class Store:
                     return self._saved(kind, current)  # nothing changed: no new version
                 saved = self._insert(kind, uid, current["version"] + 1, patient_uid, value, data,
                                      action=action or "update", reason=reason, before=before)
+            self.db.execute(
+                "DELETE FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? AND "
+                "record_uid IN ('', ?)", [self.user, patient_uid, kind, saved.uid])
             self._refresh_summary(patient_uid)
         return saved
 
@@ -445,6 +458,31 @@ class Store:
         return Saved(kind, uid, version, patient_uid,
                      value if value is not None else codec.decode(kind, data), row["saved_at"],
                      self.user, reason, deleted, data)
+
+    # ------------------------------------------------------------ drafts
+
+    def save_draft(self, patient_uid: str, kind: str, data: dict[str, Any], *,
+                   record_uid: str | None = None, base_version: int | None = None) -> None:
+        """Keep unsaved editor state (this user's), replacing the previous draft."""
+        with self.transaction():
+            self.db["drafts"].upsert({
+                "user": self.user, "patient_uid": patient_uid, "kind": kind,
+                "record_uid": record_uid or "", "base_version": base_version,
+                "data": _dump(data), "updated_at": self.now_text(),
+            }, pk=("user", "patient_uid", "kind", "record_uid"))
+
+    def drafts(self, patient_uid: str, kind: str) -> list[Draft]:
+        rows = self.db.query(
+            "SELECT * FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? "
+            "ORDER BY updated_at DESC", [self.user, patient_uid, kind])
+        return [Draft(r["patient_uid"], r["kind"], r["record_uid"] or None, r["base_version"],
+                      json.loads(r["data"]), r["updated_at"]) for r in rows]
+
+    def discard_draft(self, patient_uid: str, kind: str, record_uid: str | None = None) -> None:
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? AND "
+                "record_uid = ?", [self.user, patient_uid, kind, record_uid or ""])
 
     # ------------------------------------------------------------ photos
 

@@ -127,3 +127,20 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             forms_version TEXT NOT NULL
         )""")
     db.execute("CREATE INDEX patient_summary_review ON patient_summary(deleted, next_review)")
+
+
+@migration
+def m002_drafts(db: sqlite_utils.Database) -> None:
+    # Unsaved editor state, kept on every change so a crash loses at most the field being typed.
+    # Drafts are not records: they are replaced in place and removed when the record is saved.
+    db.execute("""
+        CREATE TABLE drafts (
+            user TEXT NOT NULL,
+            patient_uid TEXT NOT NULL REFERENCES patient_keys(patient_uid),
+            kind TEXT NOT NULL,
+            record_uid TEXT NOT NULL DEFAULT '',
+            base_version INTEGER,
+            data TEXT NOT NULL CHECK (json_valid(data)),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user, patient_uid, kind, record_uid)
+        )""")

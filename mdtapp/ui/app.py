@@ -1,21 +1,87 @@
-"""Application start-up (placeholder window until the MDT workspace lands)."""
+"""Application start-up: open the database, show the window, optionally open a patient.
+
+Nothing heavy is imported before the first paint: charts, PDF and reportlab load when used.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from mdtapp.ui.theme import STYLE
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("mdtapp")
+    app.setOrganizationName("mdtapp")
+    if app.styleSheet() != STYLE:  # setting it again re-polishes every widget alive
+        app.setStyleSheet(STYLE)
+    return app
+
+
+class _QuitWhenPainted(QObject):
+    """Quits the event loop once the watched widget has painted (start-up benchmark, smoke)."""
+
+    def __init__(self, app: QApplication, watched: QWidget):
+        super().__init__()
+        self.app = app
+        watched.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self.app.quit)
+        return False
+
+
+def open_window(args: argparse.Namespace) -> tuple[QApplication, QWidget | None, str]:
+    from mdtapp.store.database import resolve_db_path
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.repository import Store
+    from mdtapp.ui.main_window import MainWindow
+    from mdtapp.ui.session import Session
+
+    app = application()
+    path = resolve_db_path(getattr(args, "db", None))
+    try:
+        store = Store.open(path)
+    except StoreError as e:
+        return app, None, str(e)
+    window = MainWindow(Session(store, plaintext=True))
+    window.resize(1366, 768)
+    problem = ""
+    if getattr(args, "open", None):
+        problem = window.open_nhs(args.open) or ""
+    return app, window, problem
+
 
 def run(args: argparse.Namespace) -> int:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("mdtapp")
-    window.setCentralWidget(QLabel("mdtapp — the MDT workspace is being built."))
-    window.resize(1024, 700)
+    app, window, problem = open_window(args)
+    if window is None:
+        if args.quit_when_ready:
+            print(f"mdtapp: {problem}", file=sys.stderr)
+            return 1
+        QMessageBox.critical(None, "mdtapp cannot open the database", problem)
+        return 1
     window.show()
+    if problem:
+        window.statusBar().showMessage(problem, 15000)  # type: ignore[attr-defined]
     if args.quit_when_ready:
-        QTimer.singleShot(0, app.quit)
+        target = window.patients.table.viewport()  # type: ignore[attr-defined]
+        if window.stack.currentWidget() is not window.patients:  # type: ignore[attr-defined]
+            target = window.stack.currentWidget()  # type: ignore[attr-defined]
+        watcher = _QuitWhenPainted(app, target)
+        code = app.exec()
+        del watcher
+        if problem:
+            print(f"mdtapp: {problem}", file=sys.stderr)
+            return 1
+        return int(code)
     return int(app.exec())

@@ -205,3 +205,16 @@ def test_correcting_an_nhs_number_moves_the_key(store):
     with pytest.raises(DuplicateRecord):
         store.save("patients", other.uid, jane(), uid=other.uid, base_version=1)
     assert dataclasses.replace(jane()) == store.patient(p.uid).value
+
+
+def test_a_draft_is_kept_per_user_and_cleared_by_the_save(store, db_path):
+    p = store.add_patient(jane())
+    store.save_draft(p.uid, "assessments", {"itch": "4"})
+    store.save_draft(p.uid, "assessments", {"itch": "45"})  # replaces, never piles up
+    [draft] = store.drafts(p.uid, "assessments")
+    assert draft.data == {"itch": "45"} and draft.record_uid is None
+    colleague = Store.open(db_path, user="colleague", clock=fixed_clock)
+    assert colleague.drafts(p.uid, "assessments") == []  # another user's draft is not theirs
+    colleague.close()
+    store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
+    assert store.drafts(p.uid, "assessments") == []

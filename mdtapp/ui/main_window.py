@@ -1,0 +1,166 @@
+"""The main window: patient list, reviews dashboard, and the open patient."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QToolBar,
+)
+
+from mdtapp import __version__
+from mdtapp.domain.nhs_number import format_nhs_number, nhs_number_problem, normalise_nhs_number
+from mdtapp.store.errors import StoreError
+from mdtapp.ui.session import Session
+from mdtapp.ui.views.new_patient import PatientDialog
+from mdtapp.ui.views.patient_list import PatientListView, ReviewsView
+from mdtapp.ui.views.workspace import PatientWorkspace
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session):
+        super().__init__()
+        self.session = session
+        self.setObjectName("mainWindow")
+        path = session.store.path
+        title = f"mdtapp — {path.name if path else 'database'}"
+        if session.plaintext:
+            title += "  —  PLAINTEXT database (not encrypted)"
+        self.setWindowTitle(title)
+        self.stack = QStackedWidget()
+        self.patients = PatientListView(session)
+        self.reviews = ReviewsView(session)
+        self._workspace: PatientWorkspace | None = None  # built when a patient is first opened
+        for page in (self.patients, self.reviews):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+        self._actions()
+        status = QLabel(f"{path}  ·  signed in as {session.user}  ·  forms "
+                        f"{session.forms.version}  ·  mdtapp {__version__}")
+        status.setObjectName("statusText")
+        self.statusBar().addWidget(status)
+        self.patients.patient_opened.connect(self.open_patient)
+        self.reviews.patient_opened.connect(self.open_patient)
+        self.patients.new_patient_requested.connect(self.new_patient)
+        self.stack.setCurrentWidget(self.patients)
+
+    @property
+    def workspace(self) -> PatientWorkspace:
+        if self._workspace is None:
+            self._workspace = PatientWorkspace(self.session)
+            self.stack.addWidget(self._workspace)
+        return self._workspace
+
+    def _flush_draft(self) -> None:
+        if self._workspace is not None:
+            self._workspace.assessment.flush_draft()
+
+    def _actions(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+
+        def action(text: str, shortcut: str | QKeySequence.StandardKey, slot: object,
+                   name: str) -> QAction:
+            a = QAction(text, self)
+            a.setObjectName(name)
+            a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            bar.addAction(a)
+            return a
+
+        self.show_patients_action = action("Patients", "Ctrl+1", self.show_patients,
+                                           "showPatients")
+        self.show_reviews_action = action("Reviews due", "Ctrl+2", self.show_reviews,
+                                          "showReviews")
+        self.new_patient_action = action("New patient…", "Ctrl+N", self.new_patient,
+                                         "newPatientAction")
+        self.find_action = action("Find", "Ctrl+F", self.focus_search, "findPatient")
+        bar.addSeparator()
+        self.edit_patient_action = action("Patient details…", "Ctrl+E", self.edit_patient,
+                                          "editPatient")
+        self.new_assessment_action = action("New assessment", "Ctrl+Shift+A",
+                                            self.new_assessment, "newAssessment")
+        bar.addSeparator()
+        self.about_action = action("About", "F1", self.about, "about")
+        self._patient_actions = [self.edit_patient_action, self.new_assessment_action]
+        self._set_patient_actions(False)
+
+    def _set_patient_actions(self, enabled: bool) -> None:
+        for a in self._patient_actions:
+            a.setEnabled(enabled)
+
+    # ------------------------------------------------------------ navigation
+
+    def show_patients(self) -> None:
+        self._flush_draft()
+        self.stack.setCurrentWidget(self.patients)
+        self._set_patient_actions(False)
+        self.patients.search.setFocus()
+
+    def show_reviews(self) -> None:
+        self._flush_draft()
+        self.reviews.refresh()
+        self.stack.setCurrentWidget(self.reviews)
+        self._set_patient_actions(False)
+        self.reviews.table.setFocus()
+
+    def focus_search(self) -> None:
+        self.show_patients()
+        self.patients.search.selectAll()
+
+    def open_patient(self, patient_uid: str, tab: str = "overview") -> None:
+        try:
+            self.workspace.open(patient_uid)
+        except StoreError as e:
+            QMessageBox.warning(self, "mdtapp", str(e))
+            return
+        self.stack.setCurrentWidget(self.workspace)
+        self.workspace.show_tab(tab)
+        self._set_patient_actions(True)
+
+    def open_nhs(self, nhs_number: str, tab: str = "overview") -> str | None:
+        """Open a patient by NHS number; return a problem to tell the user, or None."""
+        problem = nhs_number_problem(nhs_number)
+        if problem:
+            return f"--open: NHS number {problem}"
+        uid = self.session.store.patient_uid_for(normalise_nhs_number(nhs_number))
+        if uid is None:
+            return f"No patient with NHS number {format_nhs_number(nhs_number)}"
+        self.open_patient(uid, tab)
+        return None
+
+    def new_patient(self) -> None:
+        dialog = PatientDialog(self.session, self)
+        if dialog.exec() and dialog.saved_uid:
+            self.open_patient(dialog.saved_uid, "eligibility")
+
+    def edit_patient(self) -> None:
+        file = self._workspace.file if self._workspace else None
+        if file is None:
+            return
+        dialog = PatientDialog(self.session, self, existing=(
+            file.uid, file.patient.version, file.patient.value))
+        dialog.exec()
+
+    def new_assessment(self) -> None:
+        if self._workspace is not None and self._workspace.file is not None:
+            self.workspace.show_tab("assessment")
+            self.workspace.assessment.new_assessment()
+            self.workspace.assessment.date.setFocus()
+
+    def about(self) -> None:
+        from mdtapp.buildinfo import build_text
+
+        QMessageBox.about(self, "About mdtapp", build_text(self.session.forms.version))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        # what is being typed is kept as a draft, so closing never loses it
+        self._flush_draft()
+        super().closeEvent(event)

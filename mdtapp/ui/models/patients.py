@@ -1,0 +1,116 @@
+"""Table models for patient summaries: the patient list and the reviews dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from mdtapp.domain.dates import format_date
+from mdtapp.domain.nhs_number import format_nhs_number
+from mdtapp.store.repository import PatientSummary
+from mdtapp.ui import theme
+
+UID_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    text: Callable[[PatientSummary, date], str]
+    alarm: Callable[[PatientSummary, date], bool] = lambda s, today: False
+
+
+def review_state(s: PatientSummary, today: date) -> str:
+    if s.overdue(today):
+        days = s.days_overdue(today)
+        return f"OVERDUE {days} day{'s' if days != 1 else ''}"
+    if s.next_review == today:
+        return "Due today"
+    if s.next_review is None:
+        return "UNSCHEDULED" if s.unscheduled else "—"
+    return f"in {(s.next_review - today).days} days"
+
+
+class PatientTableModel(QAbstractTableModel):
+    def __init__(self, columns: list[Column], flag_labels: dict[str, str],
+                 today: Callable[[], date]):
+        super().__init__()
+        self.columns = columns
+        self.flag_labels = flag_labels
+        self.today = today
+        self.rows: list[PatientSummary] = []
+
+    def set_rows(self, rows: list[PatientSummary]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = self.columns[index.column()]
+        today = self.today()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row, today)
+        if role == UID_ROLE:
+            return row.patient_uid
+        if role == Qt.ItemDataRole.ForegroundRole and column.alarm(row, today):
+            return QColor(theme.RED)
+        if role == Qt.ItemDataRole.FontRole and column.alarm(row, today):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            flags = "; ".join(self.flag_labels.get(f, f) for f in row.flags)
+            return f"{row.review_reason}" + (f"\nStopping criteria met: {flags}" if flags else "")
+        return None
+
+    def uid_at(self, row: int) -> str:
+        return self.rows[row].patient_uid
+
+    def flags_text(self, s: PatientSummary, today: date) -> str:
+        return "; ".join(self.flag_labels.get(f, f) for f in s.flags)
+
+
+def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
+    return [
+        Column("Name", lambda s, t: s.display_name),
+        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number)),
+        Column("Born", lambda s, t: format_date(s.date_of_birth)),
+        Column("Hosp No.", lambda s, t: s.hospital_number),
+        Column("Next review", lambda s, t: (f"{format_date(s.next_review)} ({review_state(s, t)})"
+                                            if s.next_review else review_state(s, t)),
+               lambda s, t: s.overdue(t) or s.unscheduled),
+        Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
+    ]
+
+
+def review_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
+    return [
+        Column("Due", lambda s, t: format_date(s.next_review) if s.next_review else "—",
+               lambda s, t: s.overdue(t) or s.unscheduled),
+        Column("Status", review_state, lambda s, t: s.overdue(t) or s.unscheduled),
+        Column("Name", lambda s, t: s.display_name),
+        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number)),
+        Column("For", lambda s, t: s.review_reason),
+        Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
+    ]

@@ -1,0 +1,39 @@
+"""Render a view offscreen to PNG: `mdtapp screenshot --view ... --out FILE.png`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+PATIENT_VIEWS = ("overview", "eligibility", "assessment", "treatment", "decisions")
+
+
+def screenshot(args: argparse.Namespace) -> tuple[int, str]:
+    if args.view in PATIENT_VIEWS and not args.open:
+        return 2, f"--view {args.view} needs --open NHS_NUMBER"
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from mdtapp.ui.app import open_window
+
+    app, window, problem = open_window(args)
+    if window is None or problem:
+        return 1, problem
+    width, height = args.size
+    window.resize(width, height)
+    if args.view == "reviews":
+        window.show_reviews()  # type: ignore[attr-defined]
+    elif args.view in PATIENT_VIEWS:
+        workspace = window.workspace  # type: ignore[attr-defined]
+        workspace.show_tab(args.view)
+        file = workspace.file
+        if args.view == "assessment" and file and file.assessments:
+            workspace.assessment.load(file, assessment_uid=file.assessments[-1].uid)
+    window.show()
+    # let layouts settle (a scroll bar appearing re-lays out its area) and charts draw
+    for _ in range(10):
+        app.sendPostedEvents()
+        app.processEvents()
+    image = window.grab()
+    if not image.save(str(args.out), "PNG"):
+        return 1, f"cannot write {args.out}"
+    window.close()
+    return 0, f"wrote {args.out} ({image.width()}x{image.height()})"

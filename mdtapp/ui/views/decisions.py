@@ -1,0 +1,185 @@
+"""MDT decisions: what was decided, why, by whom, the next review; the flags on screen at the
+time are saved with the decision."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from mdtapp.domain.dates import add_months, format_date
+from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.domain.model import Decision, validate_decision
+from mdtapp.domain.record import patient_state
+from mdtapp.store.errors import StoreError
+from mdtapp.store.repository import PatientFile
+from mdtapp.ui.models.records import RecordTableModel
+from mdtapp.ui.session import Session
+from mdtapp.ui.views.assessment import card
+from mdtapp.ui.widgets.fields import DateField, mark
+from mdtapp.ui.widgets.tables import record_table
+
+
+def _text_box(name: str, accessible: str, height: int = 52) -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setObjectName(name)
+    box.setAccessibleName(accessible)
+    box.setTabChangesFocus(True)
+    box.setFixedHeight(height)
+    return box
+
+
+class DecisionsView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.forms = session.forms
+        self.file: PatientFile | None = None
+        self.current_flags: tuple[str, ...] = ()
+        self.setObjectName("decisions")
+        outer = QHBoxLayout(self)
+        form_card, layout = card("Record the MDT decision")
+        form = QFormLayout()
+        self.date = DateField("decisionDate", "Decision date")
+        self.kind = QComboBox()
+        self.kind.setObjectName("decisionKind")
+        self.kind.setAccessibleName("Decision")
+        self.kind.addItem("— choose —", None)
+        for choice in self.forms.decisions:
+            self.kind.addItem(choice.label, choice.key)
+        self.reason = _text_box("decisionReason", "Reason for the decision", 70)
+        self.clinicians = QLineEdit()
+        self.clinicians.setObjectName("decisionClinicians")
+        self.clinicians.setAccessibleName("Clinicians present")
+        self.clinicians.setPlaceholderText("names separated by ;")
+        review_row = QHBoxLayout()
+        self.next_review = DateField("decisionNextReview", "Next review date")
+        review_row.addWidget(self.next_review)
+        for months in (3, 6, 12):
+            button = QPushButton(f"+{months} months")
+            button.setObjectName(f"review_plus_{months}")
+            button.clicked.connect(lambda _=False, m=months: self._set_review(m))
+            review_row.addWidget(button)
+        review_row.addStretch(1)
+        self.actions_gp = _text_box("actionsGp", "Requested actions for the GP")
+        self.actions_centre = _text_box("actionsLocalCentre",
+                                        "Requested actions for the local treating centre")
+        self.actions_patient = _text_box("actionsPatient", "Information for the patient")
+        form.addRow("Date", self.date)
+        form.addRow("Decision", self.kind)
+        form.addRow("Reason", self.reason)
+        form.addRow("Clinicians", self.clinicians)
+        form.addRow("Next review", review_row)
+        form.addRow("GP, please", self.actions_gp)
+        form.addRow("Local centre, please", self.actions_centre)
+        form.addRow("For the patient", self.actions_patient)
+        layout.addLayout(form)
+        self.flags_now = QLabel()
+        self.flags_now.setObjectName("decisionFlags")
+        self.flags_now.setWordWrap(True)
+        layout.addWidget(self.flags_now)
+        self.errors = QLabel()
+        self.errors.setProperty("role", "error")
+        self.errors.setWordWrap(True)
+        self.errors.setObjectName("decisionErrors")
+        layout.addWidget(self.errors)
+        self.save_button = QPushButton("Save decision")
+        self.save_button.setObjectName("saveDecision")
+        self.save_button.setProperty("role", "primary")
+        self.save_button.clicked.connect(self.save)
+        layout.addWidget(self.save_button)
+        layout.addStretch(1)
+        outer.addWidget(form_card, 3)
+        list_card, list_layout = card("Decisions so far")
+        labels = {c.key: c.label for c in self.forms.decisions}
+        flag_labels = {f.key: f.label for f in self.forms.response.flags}
+        self.model = RecordTableModel([
+            ("Date", lambda s: format_date(s.value.date)),
+            ("Decision", lambda s: labels.get(s.value.decision, s.value.decision)),
+            ("Reason", lambda s: s.value.reason),
+            ("Next review", lambda s: format_date(s.value.next_review)),
+            ("Flags at the time", lambda s: "; ".join(flag_labels.get(f, f) for f in
+                                                       s.value.flags_at_decision) or "none"),
+            ("Clinicians", lambda s: "; ".join(s.value.clinicians)),
+        ])
+        list_layout.addWidget(record_table(self.model, "decisionHistory", "Decisions so far"))
+        outer.addWidget(list_card, 4)
+
+    def _set_review(self, months: int) -> None:
+        start = self.date.value() or self.session.today()
+        self.next_review.set_value(add_months(start, months))
+
+    def show_file(self, file: PatientFile) -> None:
+        self.file = file
+        self.model.set_rows(list(reversed(file.decisions)))
+        state = patient_state(file.record, today=self.session.today(), forms=self.forms)
+        raised = state.evaluation.raised if state.evaluation else ()
+        self.current_flags = tuple(f.key for f in raised)
+        if raised:
+            lines = "".join(f"<li><b>{escape(f.label)}</b>: "
+                            + "; ".join(escape(x.text) for x in f.evidence) + "</li>"
+                            for f in raised)
+            self.flags_now.setText("<b style='color:#d5281b'>⚠ Stopping criteria met at the "
+                                   f"latest assessment</b> (saved with this decision):<ul>"
+                                   f"{lines}</ul>")
+        else:
+            self.flags_now.setText("No stopping criteria met at the latest assessment.")
+        self.date.set_value(self.session.today())
+        self.kind.setCurrentIndex(0)
+        for box in (self.reason, self.actions_gp, self.actions_centre, self.actions_patient):
+            box.clear()
+        self.clinicians.clear()
+        self.next_review.set_value(None)
+        self.errors.clear()
+
+    def decision(self) -> tuple[Decision, list[FieldError]]:
+        errors: list[FieldError] = []
+        on = self.date.value()
+        if on is None:
+            errors.append(FieldError("date", self.date.problem(required=True, label="Date")))
+        problem = self.next_review.problem(required=False, label="Next review")
+        if problem:
+            errors.append(FieldError("next_review", problem))
+        if self.kind.currentData() is None:
+            errors.append(FieldError("decision", "choose the decision"))
+        value = Decision(
+            date=on or self.session.today(), decision=self.kind.currentData() or "",
+            reason=self.reason.toPlainText().strip(),
+            clinicians=tuple(c.strip() for c in self.clinicians.text().split(";") if c.strip()),
+            next_review=self.next_review.value(), flags_at_decision=self.current_flags,
+            actions_gp=self.actions_gp.toPlainText().strip(),
+            actions_local_centre=self.actions_centre.toPlainText().strip(),
+            actions_patient=self.actions_patient.toPlainText().strip())
+        seen = {e.field for e in errors}
+        errors += [e for e in validate_decision(value, self.forms, self.session.today())
+                   if e.field not in seen]
+        return value, errors
+
+    def save(self) -> bool:
+        if self.file is None:
+            return False
+        value, errors = self.decision()
+        widgets = {"date": self.date, "decision": self.kind, "reason": self.reason,
+                   "next_review": self.next_review}
+        bad = {e.field: e.message for e in errors}
+        for name, widget in widgets.items():
+            mark(widget, name in bad, bad.get(name, ""))
+        if errors:
+            self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
+            return False
+        try:
+            self.session.store.save("decisions", self.file.uid, value)
+        except (ValidationError, StoreError) as e:
+            self.errors.setText(f"Not saved: {e}")
+            return False
+        self.session.notify_saved(self.file.uid)
+        return True

@@ -1,0 +1,104 @@
+"""Overview: eligibility, the dose plan, the next review, response and flags, and trends."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from mdtapp.domain.dates import format_date
+from mdtapp.domain.dosing import DosePlan
+from mdtapp.domain.numbers import plain, show
+from mdtapp.domain.record import patient_state
+from mdtapp.store.repository import PatientFile
+from mdtapp.ui import theme
+from mdtapp.ui.session import Session
+from mdtapp.ui.views.assessment import card
+from mdtapp.ui.widgets.checklist import Checklist
+from mdtapp.ui.widgets.flags_panel import FlagsPanel
+from mdtapp.ui.widgets.trends import TrendCharts
+
+
+def dose_plan_html(plan: DosePlan | None, problem: str = "") -> str:
+    if plan is None:
+        return escape(problem) if problem else "<i>No regimen yet.</i>"
+    rows = [
+        ("Ideal body weight", f"{show(plan.ideal_weight_kg)} kg"),
+        ("Adjusted weight", f"{show(plan.adjusted_weight_kg)} kg"),
+        ("Actual weight", f"{show(plan.actual_weight_kg)} kg"),
+        ("BMI", f"{show(plan.bmi)} kg/m²"),
+        ("Weight basis", f"<b>{plan.weight_basis}</b>"
+         + (" — <b>overridden by the MDT</b>: " + escape(plan.override_reason)
+            if plan.overridden else "")),
+        ("Dosing weight", f"{show(plan.dosing_weight_kg)} kg"),
+        ("Dose", f"{plain(plan.g_per_kg)} g/kg"),
+        ("Course total", f"<b>{plain(plan.course_total_g)} g</b>"),
+        ("Split" if plan.route == "iv" else "SC doses", plan.split_text),
+        ("Route and interval", f"{plan.route.upper()}, every {plan.interval_weeks} week"
+                               f"{'s' if plan.interval_weeks != 1 else ''}"),
+    ]
+    table = "".join(f"<tr><td style='color:{theme.GREY_1}'>{k}</td><td>{v}</td></tr>"
+                    for k, v in rows)
+    rule = f"<p style='color:{theme.GREY_1}'>{escape(plan.rule)}</p>"
+    notes = "".join(f"<p style='color:#8a5a00'>⚠ {escape(n)}</p>" for n in plan.notes)
+    return f"<table cellpadding='1'>{table}</table>{rule}{notes}"
+
+
+class OverviewView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("overview")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        content = QWidget()
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
+        grid = QGridLayout(content)
+        grid.setSpacing(8)
+        elig_card, elig = card("Eligibility (policy 2271)", "eligibilityCard")
+        self.checklist = Checklist("eligibilityChecklist")
+        elig.addWidget(self.checklist)
+        elig.addStretch(1)
+        grid.addWidget(elig_card, 0, 0, 2, 1)
+        review_card, review = card("Next review", "reviewCard")
+        self.review = QLabel()
+        self.review.setObjectName("nextReview")
+        self.review.setWordWrap(True)
+        review.addWidget(self.review)
+        review.addStretch(1)
+        grid.addWidget(review_card, 0, 1)
+        dose_card, dose = card("Current Ig dose plan", "doseCard")
+        self.dose = QLabel()
+        self.dose.setObjectName("dosePlan")
+        self.dose.setWordWrap(True)
+        dose.addWidget(self.dose)
+        dose.addStretch(1)
+        grid.addWidget(dose_card, 1, 1)
+        self.flags = FlagsPanel(session.forms.response)
+        grid.addWidget(self.flags, 0, 2, 2, 1)
+        trend_card, trend = card("Trends since baseline", "trendCard")
+        self.trends = TrendCharts(session.forms)
+        trend.addWidget(self.trends)
+        grid.addWidget(trend_card, 2, 0, 1, 3)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 2)
+
+    def show_file(self, file: PatientFile) -> None:
+        record = file.record
+        today = self.session.today()
+        state = patient_state(record, today=today, forms=self.session.forms)
+        self.checklist.show_result(state.eligibility)
+        r = state.review
+        colour = theme.RED if r.overdue or r.unscheduled else theme.DARK_BLUE
+        milestones = "".join(
+            f"<br>{'✓' if m.met_by else '○'} {m.label}: due {format_date(m.due)}"
+            + (f", met {format_date(m.met_by)}" if m.met_by else "") for m in r.milestones)
+        self.review.setText(f"<b style='color:{colour};font-size:12pt'>{escape(r.text)}</b>"
+                            f"{milestones}")
+        self.dose.setText(dose_plan_html(state.dose_plan, state.dose_problem))
+        self.flags.show_evaluation(state.evaluation)
+        self.trends.show_record(record)

@@ -1,0 +1,144 @@
+"""Trend charts: mRSS total, the three VAS and the papule count since baseline, with the
+baseline marked and the infusions shown along the bottom. QtCharts loads when first shown."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, QMargins, QPointF, Qt, QTime
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from mdtapp.domain.forms import Forms
+from mdtapp.domain.instruments import mrss_total
+from mdtapp.domain.record import PatientRecord
+from mdtapp.ui import theme
+
+
+def _ms(d: date) -> float:
+    return float(QDateTime(QDate(d.year, d.month, d.day), QTime(12, 0)).toMSecsSinceEpoch())
+
+
+class TrendCharts(QWidget):
+    def __init__(self, forms: Forms, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.forms = forms
+        self.setObjectName("trendCharts")
+        self.setAccessibleName("Trend charts")
+        self.layout_ = QHBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.views: list[Any] = []
+        self.setMinimumHeight(230)
+
+    def show_record(self, record: PatientRecord) -> None:
+        from PySide6.QtCharts import (  # lazily: not needed before the first paint
+            QChart,
+            QChartView,
+            QDateTimeAxis,
+            QLineSeries,
+            QScatterSeries,
+            QValueAxis,
+        )
+
+        for view in self.views:
+            self.layout_.removeWidget(view)
+            view.deleteLater()
+        self.views = []
+        assessments = record.assessments
+        if not assessments:
+            empty = QLabel("No assessments yet: trends appear after the first one.")
+            empty.setProperty("role", "muted")
+            self.layout_.addWidget(empty)
+            self.views.append(empty)
+            return
+        start = min([a.date for a in assessments] + [i.date for i in record.infusions])
+        end = max([a.date for a in assessments] + [i.date for i in record.infusions])
+        span = max((end - start).days, 28)
+        lo, hi = start - timedelta(days=span // 20 + 3), end + timedelta(days=span // 20 + 3)
+        courses = []
+        for infusion in record.infusions:
+            if not courses or (infusion.date - courses[-1]).days >= 7:
+                courses.append(infusion.date)
+        baseline = record.baseline
+
+        def chart(title: str, series_data: list[tuple[str, str, list[tuple[date, float]]]],
+                  top: float, object_name: str) -> Any:
+            c = QChart()
+            c.setTitle(title)
+            c.legend().setVisible(len(series_data) > 1)
+            c.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+            c.setMargins(QMargins(2, 2, 2, 2))
+            c.setBackgroundRoundness(0)
+            x = QDateTimeAxis()
+            x.setFormat("MMM yy")
+            x.setTickCount(4)
+            x.setRange(QDateTime(QDate(lo.year, lo.month, lo.day), QTime(0, 0)),
+                       QDateTime(QDate(hi.year, hi.month, hi.day), QTime(0, 0)))
+            y = QValueAxis()
+            y.setRange(0, top)
+            y.setLabelFormat("%d")
+            c.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+            c.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+            for name, colour, points in series_data:
+                line = QLineSeries()
+                line.setName(name)
+                line.setPen(QPen(QColor(colour), 2))
+                dots = QScatterSeries()
+                dots.setMarkerSize(7)
+                dots.setColor(QColor(colour))
+                dots.setBorderColor(QColor(colour))
+                for d, v in points:
+                    line.append(QPointF(_ms(d), v))
+                    dots.append(QPointF(_ms(d), v))
+                for s in (line, dots):
+                    c.addSeries(s)
+                    s.attachAxis(x)
+                    s.attachAxis(y)
+                c.legend().markers(dots)[0].setVisible(False)
+            if baseline is not None:
+                mark = QLineSeries()
+                mark.setName("Baseline")
+                mark.setPen(QPen(QColor(theme.GREY_1), 1, Qt.PenStyle.DashLine))
+                mark.append(QPointF(_ms(baseline.date), 0))
+                mark.append(QPointF(_ms(baseline.date), top))
+                c.addSeries(mark)
+                mark.attachAxis(x)
+                mark.attachAxis(y)
+            if courses:
+                given = QScatterSeries()
+                given.setName("Ig course")
+                given.setMarkerShape(QScatterSeries.MarkerShape.MarkerShapeTriangle)
+                given.setMarkerSize(8)
+                given.setColor(QColor(theme.BLUE))
+                given.setBorderColor(QColor(theme.BLUE))
+                for d in courses:
+                    given.append(QPointF(_ms(d), top * 0.03))
+                c.addSeries(given)
+                given.attachAxis(x)
+                given.attachAxis(y)
+            view = QChartView(c)
+            view.setObjectName(object_name)
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            view.setMinimumWidth(220)
+            return view
+
+        mrss = []
+        for a in assessments:
+            total = mrss_total(a.mrss, self.forms.mrss)
+            if total.complete:
+                mrss.append((a.date, float(total.total)))
+        vas = [(s.label.replace(" assessment VAS", "").replace(" VAS", ""), colour,
+                [(a.date, float(getattr(a, s.key))) for a in assessments
+                 if getattr(a, s.key) is not None])
+               for s, colour in zip(self.forms.vas.scales, (theme.RED, "#7c2855", theme.GREEN),
+                                    strict=False)]
+        papules = [(a.date, float(a.papules.count)) for a in assessments if a.papules]
+        top_papules = max([p for _, p in papules] + [10]) * 1.15
+        for view in (chart("mRSS total (complete scores)", [("mRSS", theme.DARK_BLUE, mrss)],
+                           float(self.forms.mrss.max_total), "mrssTrend"),
+                     chart("VAS (mm)", vas, float(self.forms.vas.max_mm), "vasTrend"),
+                     chart("Papule count", [("Papules", "#8a5a00", papules)], top_papules,
+                           "papuleTrend")):
+            self.layout_.addWidget(view)
+            self.views.append(view)

@@ -1,0 +1,74 @@
+"""The app as a command: start-up on a database, --open, --quit-when-ready, screenshots."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mdtapp.store.demo import add_demo_patients
+from mdtapp.store.repository import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "mdtapp", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = Store.open(path, user="tester")
+    add_demo_patients(store)
+    nhs = store.summaries("Hazel")[0].nhs_number
+    store.close()
+    return path, nhs
+
+
+def test_quit_when_ready_opens_paints_and_exits_0(demo):
+    path, nhs = demo
+    assert run("--db", str(path), "--quit-when-ready").returncode == 0
+    assert run("--db", str(path), "--open", nhs, "--quit-when-ready").returncode == 0
+
+
+def test_open_an_unknown_patient_says_so(demo):
+    path, _ = demo
+    result = run("--db", str(path), "--open", "9434765919", "--quit-when-ready")
+    assert result.returncode == 1
+    assert "No patient with NHS number 943 476 5919" in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database")
+    result = run("--db", str(notes), "--quit-when-ready")
+    assert result.returncode == 1 and "not an mdtapp database" in result.stderr
+    assert notes.read_text() == "not a database"
+
+
+@pytest.mark.parametrize("view", ["list", "reviews", "overview", "assessment", "treatment"])
+def test_screenshot_renders_each_view_at_laptop_size(demo, tmp_path, view):
+    from PySide6.QtGui import QImage
+
+    path, nhs = demo
+    out = tmp_path / f"{view}.png"
+    args = ["screenshot", "--db", str(path), "--view", view, "--out", str(out)]
+    if view not in ("list", "reviews"):
+        args += ["--open", nhs]
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1366, 768)  # fits a typical NHS laptop
+
+
+def test_patient_views_need_a_patient(demo, tmp_path):
+    path, _ = demo
+    result = run("screenshot", "--db", str(path), "--view", "overview", "--out",
+                 str(tmp_path / "x.png"))
+    assert result.returncode == 2 and "needs --open" in result.stderr
