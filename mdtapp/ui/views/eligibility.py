@@ -45,8 +45,9 @@ class EligibilityView(QWidget):
             for key, text in STATES:
                 combo.addItem(text, key)
             combo.currentIndexChanged.connect(self._refresh)
-            label = QLabel(criterion.label)
-            label.setWordWrap(True)
+            # a form layout clips wrapped labels: break long ones before their bracket
+            label = QLabel(criterion.label.replace(" (", "\n(") if len(criterion.label) > 40
+                           else criterion.label)
             label.setBuddy(combo)
             form.addRow(label, combo)
             self.criteria[criterion.key] = combo
