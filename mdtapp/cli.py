@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from mdtapp import __version__
@@ -335,6 +336,115 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _assessment_arg(text: str | None) -> Any:
+    from mdtapp.domain.dates import parse_iso_date
+
+    if text in (None, "latest"):
+        return None
+    try:
+        return parse_iso_date(text)
+    except ValueError as e:
+        raise CommandError(f"--assessment: {e} (or 'latest')", EXIT_BAD_INPUT) from None
+
+
+def _write_pdf(path: str, pdf: bytes) -> None:
+    from mdtapp.store.interchange import write_atomically
+
+    try:
+        write_atomically(Path(path), pdf)
+    except OSError as e:
+        raise CommandError(f"{path}: cannot be written ({e.strerror or e})") from None
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    from mdtapp.reports.service import produce_letter
+    from mdtapp.settings import Author, load_settings
+    from mdtapp.store.errors import StoreError
+
+    nhs = _nhs_arg(args.nhs_number)
+    on = _assessment_arg(args.assessment)
+    try:
+        settings = load_settings()
+    except ValueError as e:
+        raise CommandError(str(e)) from None
+    author = Author(args.author or settings.author.name, args.role or settings.author.role)
+    with open_store(args, create=False) as store:
+        file = _load_patient(store, nhs)
+        try:
+            produced = produce_letter(store, file.uid, on=on, author=author, settings=settings,
+                                      destination=args.out)
+        except StoreError as e:
+            raise CommandError(str(e)) from None
+    _write_pdf(args.out, produced.pdf)
+    print(f"Wrote the letter for the assessment of {produced.assessment_date} to {args.out}")
+    if not settings.letterhead.configured:
+        print("Note: the centre's letterhead is not set: mdtapp settings --centre ...",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_form(args: argparse.Namespace) -> int:
+    from mdtapp.reports.service import produce_form
+    from mdtapp.store.errors import StoreError
+
+    if args.assessment and not args.nhs_number:
+        raise CommandError("--assessment needs --nhs-number", EXIT_BAD_INPUT)
+    if not args.nhs_number:
+        produced = produce_form(None, None)
+        _write_pdf(args.out, produced.pdf)
+        print(f"Wrote a blank assessment form to {args.out}")
+        return EXIT_OK
+    nhs = _nhs_arg(args.nhs_number)
+    on = _assessment_arg(args.assessment) if args.assessment else None
+    with open_store(args, create=False) as store:
+        file = _load_patient(store, nhs)
+        try:
+            produced = produce_form(store, file.uid, filled=bool(args.assessment), on=on,
+                                    destination=args.out)
+        except StoreError as e:
+            raise CommandError(str(e)) from None
+    _write_pdf(args.out, produced.pdf)
+    what = (f"the form as entered on {produced.assessment_date}" if produced.assessment_date
+            else "a blank form with the patient's details")
+    print(f"Wrote {what} to {args.out}")
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from mdtapp.settings import load_settings, save_settings, settings_path
+
+    path = Path(args.file) if args.file else settings_path()
+    try:
+        settings = load_settings(path)
+    except ValueError as e:
+        raise CommandError(str(e)) from None
+    changes = {
+        ("letterhead", "centre"): args.centre, ("letterhead", "department"): args.department,
+        ("letterhead", "address"): args.address.replace("\\n", "\n") if args.address else None,
+        ("letterhead", "telephone"): args.telephone, ("letterhead", "email"): args.email,
+        ("author", "name"): args.author_name, ("author", "role"): args.author_role,
+    }
+    changed = False
+    for (section, key), value in changes.items():
+        if value is not None:
+            setattr(getattr(settings, section), key, value)
+            changed = True
+    if args.idle_lock_minutes is not None:
+        settings.idle_lock_minutes = args.idle_lock_minutes
+        changed = True
+    if changed:
+        save_settings(settings, path)
+        load_settings(path)  # proves what was written reads back
+        print(f"Saved {path}")
+    lh = settings.letterhead
+    print(f"Letterhead: {lh.centre} / {lh.department} / {lh.address.replace(chr(10), ', ')} / "
+          f"{lh.telephone} / {lh.email}")
+    print(f"Letter author: {settings.author.name or '(not set)'}, "
+          f"{settings.author.role or '(no role)'}")
+    print(f"Idle lock: {settings.idle_lock_minutes} minutes")
+    return EXIT_OK
+
+
 def cmd_screenshot(args: argparse.Namespace) -> int:
     from mdtapp.ui.screenshot import screenshot
 
@@ -434,6 +544,35 @@ def build_parser() -> argparse.ArgumentParser:
                 "Check that the backup is an intact mdtapp database, keep a copy of the current "
                 "one in the backups folder, then restore.")
     p.add_argument("backup", help="the backup file to restore from")
+    p = command("letter", cmd_letter, "write the clinic letter for an assessment (PDF)",
+                "Write the clinic letter to the GP and the local treating centre (copy to the "
+                "patient) for one assessment: scores, trends, dose plan, stopping criteria, the "
+                "MDT decision and plan. Recorded in the audit trail.")
+    p.add_argument("--nhs-number", required=True, help="the patient's NHS number")
+    p.add_argument("--assessment", default="latest", metavar="YYYY-MM-DD|latest",
+                   help="which assessment (default: the latest)")
+    p.add_argument("--out", required=True, help="the PDF file to write")
+    p.add_argument("--author", help="person completing the record (default: from settings)")
+    p.add_argument("--role", help="their role (default: from settings)")
+    p = command("form", cmd_form, "print the Appendix 1 assessment form (PDF)",
+                "Write the assessment form: blank; with a patient's details (--nhs-number); or "
+                "filled exactly as entered (--nhs-number and --assessment). VAS lines print at "
+                "10 cm.")
+    p.add_argument("--out", required=True, help="the PDF file to write")
+    p.add_argument("--nhs-number", help="put this patient's details on the form")
+    p.add_argument("--assessment", metavar="YYYY-MM-DD|latest",
+                   help="fill the form from this assessment")
+    p = command("settings", cmd_settings, "show or set the letterhead and letter author",
+                "Show the local settings, or set the centre's letterhead and the default author "
+                "of letters. Settings live in the user's data folder (not the install folder).")
+    for name, text in (("--centre", "centre name"), ("--department", "department"),
+                       ("--address", "address (use \\n between lines)"),
+                       ("--telephone", "telephone"), ("--email", "e-mail"),
+                       ("--author-name", "default letter author"),
+                       ("--author-role", "their role")):
+        p.add_argument(name, help=text)
+    p.add_argument("--idle-lock-minutes", type=int, help="lock the window after this idle time")
+    p.add_argument("--file", help=argparse.SUPPRESS)
     p = command("screenshot", cmd_screenshot, "render a view to PNG (offscreen)",
                 "Render one view of the app offscreen to a PNG, as a clinician would see it "
                 "(used for the README's screenshots).")

@@ -29,6 +29,14 @@ class GP:
 
 
 @dataclass(frozen=True)
+class LocalCentre:
+    """The local treating centre that gives the infusions (a letter goes to it)."""
+
+    name: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
 class Patient:
     nhs_number: str
     family_name: str
@@ -39,6 +47,7 @@ class Patient:
     height_cm: float | None = None
     address: str = ""
     gp: GP = field(default_factory=GP)
+    local_centre: LocalCentre = field(default_factory=LocalCentre)
 
     @property
     def display_name(self) -> str:
@@ -218,6 +227,8 @@ def validate_patient(p: Patient, forms: Forms, today: date) -> list[FieldError]:
     _text(errors, "address", p.address, limit=500)
     for part in ("name", "practice", "address"):
         _text(errors, f"gp.{part}", getattr(p.gp, part), limit=500)
+    for part in ("name", "address"):
+        _text(errors, f"local_centre.{part}", getattr(p.local_centre, part), limit=500)
     if p.sex not in SEXES:
         errors.append(FieldError("sex", f"must be one of {', '.join(SEXES)}; got {p.sex!r}"))
     _not_future(errors, "date_of_birth", p.date_of_birth, today)

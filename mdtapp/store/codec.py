@@ -20,6 +20,7 @@ from mdtapp.domain.model import (
     Decision,
     Eligibility,
     Infusion,
+    LocalCentre,
     Nutrition,
     OrganStatus,
     Papules,
@@ -136,6 +137,7 @@ def encode_patient(p: Patient) -> Json:
         "height_cm": p.height_cm,
         "address": p.address,
         "gp": {"name": p.gp.name, "practice": p.gp.practice, "address": p.gp.address},
+        "local_centre": {"name": p.local_centre.name, "address": p.local_centre.address},
     }
 
 
@@ -143,6 +145,7 @@ def decode_patient(data: Json, errors: list[FieldError]) -> Patient | None:
     r = _Reader(data, errors)
     born = r.date("date_of_birth")
     gp = r.child("gp")
+    centre = r.child("local_centre")
     patient = Patient(
         nhs_number=r.text("nhs_number"),
         family_name=r.text("family_name"),
@@ -153,6 +156,8 @@ def decode_patient(data: Json, errors: list[FieldError]) -> Patient | None:
         height_cm=r.number("height_cm"),
         address=r.text("address"),
         gp=GP(gp.text("name"), gp.text("practice"), gp.text("address")) if gp else GP(),
+        local_centre=LocalCentre(centre.text("name"), centre.text("address")) if centre
+        else LocalCentre(),
     )
     return patient if born else None
 

@@ -20,6 +20,7 @@ from mdtapp.domain.model import (
     Decision,
     Eligibility,
     Infusion,
+    LocalCentre,
     Nutrition,
     OrganStatus,
     Papules,
@@ -35,6 +36,8 @@ DERM = "Dr D Derm (demo)"
 RHEUM = "Dr R Rheum (demo)"
 MDT = (DERM, RHEUM, "S Pharm, Ig pharmacist (demo)", "N Nurse, CNS (demo)")
 GP_DEMO = GP("Dr P Practice (demo)", "Demo Medical Centre", "1 Example Street, Exampletown EX1 1AA")
+CENTRE_DEMO = LocalCentre("Exampletown General Hospital Infusion Unit (demo)",
+                          "Hospital Road, Exampletown EX9 9ZZ")
 
 
 def demo_nhs_numbers() -> Iterator[str]:
@@ -88,19 +91,34 @@ def _courses(patient: Patient, regimens: list[Regimen], until: date, product: st
 
     infusions: list[Infusion] = []
     batch = 1000
+    last_start: date | None = None
     for i, regimen in enumerate(regimens):
         end = regimens[i + 1].from_date if i + 1 < len(regimens) else until + timedelta(days=1)
         plan = plan_dose(dose_request(patient, regimen), forms().dosing)
         step = timedelta(weeks=regimen.interval_weeks)
-        start = regimen.from_date
+        each = step if regimen.route == "iv" else timedelta(weeks=1)
+        # a new regimen starts with the next course due at its own interval: never a course on
+        # top of the last one (a lengthened interval spaces the very next course)
+        start = regimen.from_date if last_start is None else max(regimen.from_date,
+                                                                 last_start + each)
+        if i and regimen.route != regimens[i - 1].route and infusions:
+            # a change of route starts a week after the last infusion (not mid-course)
+            start = max(start, infusions[-1].date + timedelta(days=7))
+        dose = 0
         while start < end and start <= until:
             batch += 1
-            for day, grams in enumerate(plan.doses_g):
-                on = start + timedelta(days=day if regimen.route == "iv" else 0)
+            # IV: the whole split, one day after another; SC: one dose a week, in turn
+            if regimen.route == "iv":
+                given = [(start + timedelta(days=day), g) for day, g in enumerate(plan.doses_g)]
+            else:
+                given = [(start, plan.doses_g[dose % len(plan.doses_g)])]
+                dose += 1
+            for on, grams in given:
                 if on <= until:
                     infusions.append(Infusion(on, float(grams), product,
                                               f"{batch_prefix}{batch:06d}", regimen.route))
-            start += step if regimen.route == "iv" else timedelta(weeks=1)
+            last_start = start
+            start += each
     return infusions
 
 
@@ -114,7 +132,7 @@ def demo_records(today: date) -> list[PatientRecord]:
     # Ann: a new referral, screened last week; biopsy pending (histology unknown)
     seen = today - timedelta(days=7)
     ann = Patient(next(numbers), "Demo-Alder", "Ann", date(1968, 4, 12), "female", "DEMO0001",
-                  162.0, "2 Birch Road, Exampletown EX1 2BB", GP_DEMO)
+                  162.0, "2 Birch Road, Exampletown EX1 2BB", GP_DEMO, CENTRE_DEMO)
     records.append(PatientRecord(
         patient=ann,
         eligibility=Eligibility(
@@ -136,7 +154,7 @@ def demo_records(today: date) -> list[PatientRecord]:
     # Brian: a responder over 13 months; interval lengthened to 6 weeks at 12 months
     first = add_months(today, -13)
     brian = Patient(next(numbers), "Demo-Birch", "Brian", date(1961, 9, 3), "male", "DEMO0002",
-                    178.0, "3 Cedar Lane, Exampletown EX2 3CC", GP_DEMO)
+                    178.0, "3 Cedar Lane, Exampletown EX2 3CC", GP_DEMO, CENTRE_DEMO)
     m3, m6, m12 = (add_months(first, m) for m in (3, 6, 12))
     brian_regimens = [Regimen(first, 2.0, 5, 4, "iv", 84.0), Regimen(m12, 2.0, 5, 6, "iv", 82.0)]
     brian_scores = [(first - timedelta(days=14), Scores(38, 72, 70, 68, 60)),
@@ -168,7 +186,7 @@ def demo_records(today: date) -> list[PatientRecord]:
     # Carol: the worked-example patient; no response at 3 months, 6-month review due today
     first = add_months(today, -6)
     carol = Patient(next(numbers), "Demo-Cedar", "Carol", date(1975, 1, 22), "female",
-                    "DEMO0003", 165.0, "4 Elm Close, Exampletown EX3 4DD", GP_DEMO)
+                    "DEMO0003", 165.0, "4 Elm Close, Exampletown EX3 4DD", GP_DEMO, CENTRE_DEMO)
     carol_regimens = [Regimen(first, 2.0, 5, 4, "iv", 70.0)]
     records.append(PatientRecord(
         patient=carol,
@@ -199,7 +217,7 @@ def demo_records(today: date) -> list[PatientRecord]:
     # David: stop flags at 3 months (worse skin, itch and papules; new cardiac involvement)
     first = add_months(today, -4)
     david = Patient(next(numbers), "Demo-Hazel", "David", date(1958, 6, 30), "male", "DEMO0004",
-                    172.0, "5 Oak Avenue, Exampletown EX4 5EE", GP_DEMO)
+                    172.0, "5 Oak Avenue, Exampletown EX4 5EE", GP_DEMO, CENTRE_DEMO)
     david_regimens = [Regimen(first, 2.0, 5, 4, "iv", 95.0)]
     records.append(PatientRecord(
         patient=david,
@@ -230,7 +248,7 @@ def demo_records(today: date) -> list[PatientRecord]:
     # Eve: moved to subcutaneous Ig at 4 months; 6-month review missed (overdue)
     first = add_months(today, -7)
     eve = Patient(next(numbers), "Demo-Rowan", "Eve", date(1982, 11, 5), "female", "DEMO0005",
-                  158.0, "6 Pine Street, Exampletown EX5 6FF", GP_DEMO)
+                  158.0, "6 Pine Street, Exampletown EX5 6FF", GP_DEMO, CENTRE_DEMO)
     eve_regimens = [Regimen(first, 2.0, 5, 4, "iv", 61.0),
                     Regimen(add_months(first, 4), 2.0, None, 4, "sc", 61.0,
                             sc_doses_per_period=4)]

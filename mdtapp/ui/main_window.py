@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -18,6 +20,7 @@ from mdtapp.store.errors import StoreError
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.new_patient import PatientDialog
 from mdtapp.ui.views.patient_list import PatientListView, ReviewsView
+from mdtapp.ui.views.pdf_preview import PdfPreview
 from mdtapp.ui.views.workspace import PatientWorkspace
 
 
@@ -53,6 +56,8 @@ class MainWindow(QMainWindow):
         if self._workspace is None:
             self._workspace = PatientWorkspace(self.session)
             self.stack.addWidget(self._workspace)
+            self._workspace.assessment.letter_button.clicked.connect(self.letter)
+            self._workspace.assessment.form_button.clicked.connect(self.print_form)
         return self._workspace
 
     def _flush_draft(self) -> None:
@@ -87,9 +92,14 @@ class MainWindow(QMainWindow):
                                           "editPatient")
         self.new_assessment_action = action("New assessment", "Ctrl+Shift+A",
                                             self.new_assessment, "newAssessment")
+        self.letter_action = action("Letter…", "Ctrl+L", self.letter, "letterAction")
+        self.form_action = action("Print form…", "Ctrl+P", self.print_form, "formAction")
         bar.addSeparator()
+        self.settings_action = action("Settings…", "Ctrl+,", self.open_settings,
+                                      "settingsAction")
         self.about_action = action("About", "F1", self.about, "about")
-        self._patient_actions = [self.edit_patient_action, self.new_assessment_action]
+        self._patient_actions = [self.edit_patient_action, self.new_assessment_action,
+                                 self.letter_action, self.form_action]
         self._set_patient_actions(False)
 
     def _set_patient_actions(self, enabled: bool) -> None:
@@ -154,6 +164,63 @@ class MainWindow(QMainWindow):
             self.workspace.show_tab("assessment")
             self.workspace.assessment.new_assessment()
             self.workspace.assessment.date.setFocus()
+
+    def _shown_assessment(self) -> tuple[str, date | None] | None:
+        """The open patient, and the assessment on screen if it is a saved one."""
+        if self._workspace is None or self._workspace.file is None:
+            return None
+        editor = self._workspace.assessment
+        on_assessment_tab = self._workspace.tabs.currentWidget() is editor
+        saved = editor.saved_date() if on_assessment_tab else None
+        return self._workspace.file.uid, saved
+
+    def preview(self, kind: str, *, filled: bool = True) -> PdfPreview | None:
+        """Produce the letter or form for what is on screen and show it (tests drive this)."""
+        from mdtapp.reports.service import produce_form, produce_letter
+        from mdtapp.settings import Author, load_settings
+
+        shown = self._shown_assessment()
+        if shown is None:
+            return None
+        uid, on = shown
+        store = self.session.store
+        try:
+            settings = load_settings()
+            if kind == "letter":
+                author = Author(settings.author.name or self.session.user, settings.author.role)
+                produced = produce_letter(store, uid, on=on, author=author, settings=settings)
+            else:
+                produced = produce_form(store, uid, filled=filled, on=on)
+        except (StoreError, ValueError) as e:
+            QMessageBox.warning(self, "mdtapp", str(e))
+            return None
+        patient = self._workspace.file.patient.value if self._workspace and \
+            self._workspace.file else None
+        stem = f"{kind}-{patient.family_name if patient else 'patient'}-" \
+               f"{produced.assessment_date or 'blank'}"
+
+        def audited(action: str) -> object:
+            return lambda where: store.record_event(
+                action, patient_uid=uid, entity="assessments" if produced.assessment_uid else "",
+                entity_uid=produced.assessment_uid or "", detail=f"{kind} {action}: {where}")
+
+        return PdfPreview(produced.pdf, f"{kind.title()} — preview", f"{stem}.pdf",
+                          on_saved=audited("saved"), on_printed=audited("printed"), parent=self)
+
+    def letter(self) -> None:
+        dialog = self.preview("letter")
+        if dialog is not None:
+            dialog.exec()
+
+    def print_form(self) -> None:
+        dialog = self.preview("form")
+        if dialog is not None:
+            dialog.exec()
+
+    def open_settings(self) -> None:
+        from mdtapp.ui.views.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).exec()
 
     def about(self) -> None:
         from mdtapp.buildinfo import build_text

@@ -72,3 +72,21 @@ def test_patient_views_need_a_patient(demo, tmp_path):
     result = run("screenshot", "--db", str(path), "--view", "overview", "--out",
                  str(tmp_path / "x.png"))
     assert result.returncode == 2 and "needs --open" in result.stderr
+
+
+def test_nothing_heavy_is_imported_before_the_first_paint(demo):
+    path, _ = demo
+    probe = f"""
+import sys, argparse
+from mdtapp.ui.app import open_window
+app, window, problem = open_window(argparse.Namespace(db={str(path)!r}, open=None))
+window.show()
+app.processEvents()
+heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'reportlab'
+               or m in ('PySide6.QtCharts', 'PySide6.QtPdf', 'PySide6.QtPdfWidgets', 'jsonschema'))
+print(','.join(heavy))
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                         cwd=ROOT, timeout=60, check=True)
+    assert out.stdout.strip() == ""

@@ -123,10 +123,18 @@ class AssessmentEditor(QWidget):
         self.save_button.setObjectName("saveAssessment")
         self.save_button.setProperty("role", "primary")
         self.save_button.setAccessibleName("Save assessment")
+        self.letter_button = QPushButton("Letter…")
+        self.letter_button.setObjectName("assessmentLetter")
+        self.letter_button.setToolTip("The clinic letter for this assessment (Ctrl+L)")
+        self.form_button = QPushButton("Print form…")
+        self.form_button.setObjectName("assessmentForm")
+        self.form_button.setToolTip("The Appendix 1 form as entered (Ctrl+P)")
         for widget in (QLabel("Assessment:"), self.picker, QLabel("Date"), self.date,
                        QLabel("Examiner"), self.examiner):
             header.addWidget(widget)
         header.addWidget(self.status, 1)
+        header.addWidget(self.letter_button)
+        header.addWidget(self.form_button)
         header.addWidget(self.save_button)
         outer.addLayout(header)
 
@@ -733,6 +741,13 @@ class AssessmentEditor(QWidget):
         if self.file is not None:
             self.session.store.discard_draft(self.file.uid, KIND, self.record_uid)
         self.draft_banner.hide()
+
+    def saved_date(self) -> date | None:
+        """The date of the assessment on screen, if it is saved (for letters and forms)."""
+        if self.file is None or self.record_uid is None:
+            return None
+        saved = next((a for a in self.file.assessments if a.uid == self.record_uid), None)
+        return saved.value.date if saved else None
 
     # ------------------------------------------------------------ saving
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdtapp.domain.errors import FieldError, ValidationError
-from mdtapp.domain.model import GP, Patient, validate_patient
+from mdtapp.domain.model import GP, LocalCentre, Patient, validate_patient
 from mdtapp.domain.nhs_number import (
     format_nhs_number,
     nhs_number_problem,
@@ -71,6 +71,8 @@ class PatientDialog(QDialog):
         self.gp_name = line("gpName", "GP name")
         self.gp_practice = line("gpPractice", "GP practice")
         self.gp_address = line("gpAddress", "GP address")
+        self.centre_name = line("localCentreName", "Local treating centre")
+        self.centre_address = line("localCentreAddress", "Local centre address")
         layout.addLayout(form)
         self.errors = QLabel()
         self.errors.setObjectName("patientErrors")
@@ -88,6 +90,7 @@ class PatientDialog(QDialog):
             "date_of_birth": self.born, "sex": self.sex, "hospital_number": self.hospital,
             "height_cm": self.height, "address": self.address, "gp.name": self.gp_name,
             "gp.practice": self.gp_practice, "gp.address": self.gp_address,
+            "local_centre.name": self.centre_name, "local_centre.address": self.centre_address,
         }
         self.nhs.textChanged.connect(self._on_nhs_text_changed)
         if existing:
@@ -105,6 +108,8 @@ class PatientDialog(QDialog):
         self.gp_name.setText(p.gp.name)
         self.gp_practice.setText(p.gp.practice)
         self.gp_address.setText(p.gp.address)
+        self.centre_name.setText(p.local_centre.name)
+        self.centre_address.setText(p.local_centre.address)
 
     def _on_nhs_text_changed(self, text: str) -> None:
         digits = normalise_nhs_number(text)
@@ -146,6 +151,8 @@ class PatientDialog(QDialog):
             address=self.address.text().strip(),
             gp=GP(self.gp_name.text().strip(), self.gp_practice.text().strip(),
                   self.gp_address.text().strip()),
+            local_centre=LocalCentre(self.centre_name.text().strip(),
+                                     self.centre_address.text().strip()),
         )
         seen = {e.field for e in errors}
         errors += [e for e in validate_patient(patient, self.session.forms, self.session.today())
