@@ -345,7 +345,8 @@ def build_letter(req: LetterRequest) -> bytes:
     other = [
         _p(f"<b>Dermatoneuro syndrome:</b> {yn[now.dermatoneuro_syndrome]}", "cell"),
         _p(f"<b>Quality of life worse:</b> {yn[now.hrqol_worse]}", "cell"),
-        _p(f"<b>Nutrition:</b> weight {weight}; dysphagia {yn[now.nutrition.dysphagia].lower()}; <b>{escape(must.text)}</b>"
+        _p(f"<b>Nutrition:</b> weight {weight}; dysphagia "
+           f"{yn[now.nutrition.dysphagia].lower()}; <b>{escape(must.text)}</b>"
            + (" — " + escape("; ".join(must.steps)) if must.steps else ""), "cell"),
     ]
     if now.systemic_other:
