@@ -445,6 +445,25 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from mdtapp.domain.audit import summarise
+    from mdtapp.store.audit_return import export_audit
+
+    if not 2000 <= args.year <= 2100:
+        raise CommandError(f"--year: must be 2000-2100; got {args.year}", EXIT_BAD_INPUT)
+    if not args.out.lower().endswith(".csv"):
+        raise CommandError(f"--out: the audit return is written as CSV (.csv); got {args.out}",
+                           EXIT_BAD_INPUT)
+    with open_store(args, create=False) as store:
+        try:
+            rows = export_audit(store, args.year, Path(args.out))
+        except OSError as e:
+            raise CommandError(f"{args.out}: cannot be written ({e.strerror or e})") from None
+    print(f"Wrote the {args.year} audit return to {args.out}")
+    print(summarise(rows, args.year).text)
+    return EXIT_OK
+
+
 def cmd_screenshot(args: argparse.Namespace) -> int:
     from mdtapp.ui.screenshot import screenshot
 
@@ -562,6 +581,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nhs-number", help="put this patient's details on the form")
     p.add_argument("--assessment", metavar="YYYY-MM-DD|latest",
                    help="fill the form from this assessment")
+    p = command("audit", cmd_audit, "the yearly audit return for the national Ig database (CSV)",
+                "Write the policy 2271 audit return for a calendar year: one row per patient "
+                "with any infusion or assessment that year (dose, route, frequency, courses, "
+                "grams, systemic involvement, dermatoneuro syndrome, related admissions). The "
+                "export is recorded in the audit trail.")
+    p.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2026")
+    p.add_argument("--out", required=True, help="the CSV file to write")
     p = command("settings", cmd_settings, "show or set the letterhead and letter author",
                 "Show the local settings, or set the centre's letterhead and the default author "
                 "of letters. Settings live in the user's data folder (not the install folder).")

@@ -45,11 +45,27 @@ class Course:
         return tuple(i.reaction for i in self.infusions if i.reaction.strip())
 
 
+def starts_course(previous: date | None, current: date) -> bool:
+    """The one rule: an infusion starts a new course unless the one before was < 7 days ago."""
+    return previous is None or (current - previous).days >= SAME_COURSE_WITHIN_DAYS
+
+
+def course_starts(dates: Iterable[date]) -> list[date]:
+    """The first day of each course, for infusion dates in any order."""
+    starts: list[date] = []
+    previous: date | None = None
+    for current in sorted(dates):
+        if starts_course(previous, current):
+            starts.append(current)
+        previous = current
+    return starts
+
+
 def group_courses(infusions: Iterable[Infusion]) -> list[Course]:
     """Courses in date order; a gap of 7 days or more starts a new course."""
     courses: list[list[Infusion]] = []
     for infusion in sorted(infusions, key=lambda i: i.date):
-        if courses and (infusion.date - courses[-1][-1].date).days < SAME_COURSE_WITHIN_DAYS:
+        if courses and not starts_course(courses[-1][-1].date, infusion.date):
             courses[-1].append(infusion)
         else:
             courses.append([infusion])

@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
         self.letter_action = action("Letter…", "Ctrl+L", self.letter, "letterAction")
         self.form_action = action("Print form…", "Ctrl+P", self.print_form, "formAction")
         bar.addSeparator()
+        self.audit_action = action("Audit return…", "Ctrl+Shift+R", self.audit_return,
+                                   "auditAction")
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings,
                                       "settingsAction")
         self.about_action = action("About", "F1", self.about, "about")
@@ -216,6 +218,11 @@ class MainWindow(QMainWindow):
         dialog = self.preview("form")
         if dialog is not None:
             dialog.exec()
+
+    def audit_return(self) -> None:
+        from mdtapp.ui.views.audit_dialog import AuditDialog
+
+        AuditDialog(self.session, self).exec()
 
     def open_settings(self) -> None:
         from mdtapp.ui.views.settings_dialog import SettingsDialog

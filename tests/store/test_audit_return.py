@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from mdtapp.domain.audit import COLUMNS, audit_row, inputs_from_record, summarise
+from mdtapp.domain.model import Admission, Infusion, OrganStatus, Regimen
+from mdtapp.store.audit_return import audit_rows, csv_bytes, export_audit
+from tests.factories import assessment
+from tests.store.conftest import jane
+
+
+def course(store, uid, start: date, grams: list[float], route: str = "iv") -> None:
+    for day, g in enumerate(grams):
+        store.save("infusions", uid, Infusion(start + timedelta(days=day), g, "Privigen",
+                                              f"B{start:%m%d}", route))
+
+
+@pytest.fixture
+def year_data(store):
+    # A: Jane, female 165 cm 70 kg -> 120 g courses (the worked example), IV throughout
+    a = store.add_patient(jane()).uid
+    store.save("regimens", a, Regimen(date(2024, 12, 1), 2.0, 5, 4, "iv", 70.0))
+    course(store, a, date(2024, 12, 29), [25, 25, 25, 25, 20])  # 29-Dec-2024 .. 2-Jan-2025
+    course(store, a, date(2025, 6, 2), [25, 25, 25, 25, 20])
+    course(store, a, date(2025, 12, 29), [25, 25, 25, 25, 20])  # 29-Dec-2025 .. 2-Jan-2026
+    store.save("assessments", a, assessment(date(2025, 3, 1),
+                                            systemic={"renal": OrganStatus(True, False)}))
+    store.save("admissions", a, Admission(date(2025, 4, 10), date(2025, 4, 14), True, "SVT"))
+    store.save("admissions", a, Admission(date(2025, 5, 1), date(2025, 5, 2), False, "hernia"))
+    store.save("admissions", a, Admission(date(2024, 12, 20), date(2024, 12, 22), True, "prev"))
+    # B: male 180 cm 80 kg -> ideal 74.99 kg -> 2 x 74.99 = 149.98 -> 140 g; IV then SC
+    b = store.add_patient(jane(nhs_number="4010232137", family_name="Jones", sex="male",
+                               height_cm=180.0, hospital_number="RX2")).uid
+    store.save("regimens", b, Regimen(date(2025, 1, 10), 2.0, 5, 4, "iv", 80.0))
+    store.save("regimens", b, Regimen(date(2025, 7, 1), 2.0, None, 4, "sc", 80.0,
+                                      sc_doses_per_period=4))
+    course(store, b, date(2025, 2, 3), [30, 30, 30, 25, 25])
+    for week in range(3):  # SC 140 g / 4 weeks = 35 g weekly; 7 days apart: separate courses
+        course(store, b, date(2025, 7, 7) + timedelta(weeks=week), [35], "sc")
+    # C: assessed in 2025 (dermatoneuro syndrome), never treated
+    c = store.add_patient(jane(nhs_number="9876543210", family_name="Cole",
+                               hospital_number="RX3")).uid
+    store.save("assessments", c, assessment(date(2025, 9, 9), dermatoneuro=True))
+    # D: nothing in 2025
+    d = store.add_patient(jane(nhs_number="4505577104", family_name="Dale")).uid
+    store.save("assessments", d, assessment(date(2026, 2, 2)))
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+EXPECTED_2025 = [
+    # nhs, hosp, year, route, g/kg, course, interval, courses, grams, systemic, dermatoneuro, adm
+    # A: in 2025: 1-2 Jan (25 + 20, the 2024 course), 2-6 Jun (120), 29-31 Dec (75) = 240 g;
+    #    courses starting in 2025: 2-Jun and 29-Dec = 2; one related admission (10-Apr)
+    ["9434765919", "H123456", 2025, "iv", "2", "120", "4", 2, "240", "yes", "no", 1],
+    # B: IV course 3-Feb (140 g) + SC 35 g on 7, 14, 21 Jul = 245 g, 4 courses; regimen on the
+    #    last infusion (21-Jul) is the SC one: 140 g per 4 weeks, one dose a week
+    ["4010232137", "RX2", 2025, "iv+sc", "2", "140", "1", 4, "245", "", "", 0],
+    # C: no Ig; one assessment with dermatoneuro syndrome and no organ involved
+    ["9876543210", "RX3", 2025, "", "", "", "", 0, "0", "no", "yes", 0],
+]
+
+
+def test_hand_computed_rows_for_2025(store, year_data):
+    rows = audit_rows(store, 2025)
+    expected = sorted(EXPECTED_2025, key=lambda r: r[0])
+    assert [r.values() for r in rows] == expected  # D had nothing in 2025: no row
+
+
+def test_the_course_spanning_new_year_counts_once_in_its_first_year(store, year_data):
+    [row] = [r for r in audit_rows(store, 2026) if r.nhs_number == "9434765919"]
+    # 2026: 1-2 Jan (25 + 20 g) of the course that began on 29-Dec-2025; no assessment in 2026
+    assert row.values() == ["9434765919", "H123456", 2026, "iv", "2", "120", "4", 0, "45", "",
+                            "", 0]
+
+
+def test_the_database_path_and_the_whole_record_agree(store, year_data):
+    for year in (2024, 2025, 2026):
+        fast = {r.nhs_number: r for r in audit_rows(store, year)}
+        for uid in year_data.values():
+            record = store.load(uid).record
+            slow = audit_row(inputs_from_record(record, year), year, store.forms)
+            assert fast.get(record.patient.nhs_number) == slow
+
+
+def test_csv_is_a_header_and_one_row_per_patient(store, year_data, tmp_path):
+    out = tmp_path / "audit-2025.csv"
+    rows = export_audit(store, 2025, out)
+    text = out.read_bytes().decode("utf-8")
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert len(parsed) == 3 == len(rows)
+    # rows are in NHS number order: 401 023 2137 (the IV-then-SC patient) comes first
+    assert parsed[0]["route"] == "iv+sc" and parsed[0]["systemic_involvement"] == ""
+    assert csv_bytes(rows) == out.read_bytes()
+    entry = store.audit_entries(limit=1)[0]
+    assert entry.action == "audit-return" and "year 2025: 3 patient(s)" in entry.detail
+
+
+def test_the_year_summary(store, year_data):
+    summary = summarise(audit_rows(store, 2025), 2025)
+    assert (summary.patients, summary.courses, summary.grams, summary.related_admissions) == (
+        3, 6, "485", 1)
+    assert summary.text == ("2025: 3 patient(s), 6 course(s), 485 g of immunoglobulin, "
+                            "1 related hospital admission(s)")
+
+
+def test_deleted_records_are_left_out(store, year_data):
+    saved = store.current("admissions", year_data["a"])
+    related = next(s for s in saved if s.value.related and s.value.admitted.year == 2025)
+    store.delete("admissions", related.uid, base_version=related.version, reason="wrong patient")
+    [row] = [r for r in audit_rows(store, 2025) if r.nhs_number == "9434765919"]
+    assert row.related_admissions == 0
+
+
+def test_the_audit_command(store, year_data, db_path, tmp_path, capsys):
+    from mdtapp.cli import main
+
+    store.close()
+    out = tmp_path / "r.csv"
+    assert main(["audit", "--db", str(db_path), "--year", "2025", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "2025: 3 patient(s), 6 course(s), 485 g of immunoglobulin" in printed
+    assert len(out.read_text().splitlines()) == 4
+    assert main(["audit", "--db", str(db_path), "--year", "2025", "--out", "x.xlsx"]) == 2
+    assert "written as CSV" in capsys.readouterr().err
