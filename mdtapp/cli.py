@@ -130,15 +130,63 @@ def format_dose_plan(plan: Any) -> str:
     return "\n".join(lines)
 
 
+def _username(args: argparse.Namespace) -> str:
+    import os
+
+    name = getattr(args, "user", None) or os.environ.get("MDTAPP_USER", "")
+    if not name and sys.stdin.isatty():
+        name = input("User name: ").strip()
+    if not name:
+        raise CommandError("no user: give --user NAME or set MDTAPP_USER", EXIT_BAD_INPUT)
+    return name
+
+
+def _password(prompt: str, *, env: str = "MDTAPP_PASSWORD", confirm: bool = False) -> str:
+    """From the environment (automation) or typed at a hidden prompt; never echoed or logged."""
+    import getpass
+    import os
+
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise CommandError(f"no password: run in a terminal or set {env}", EXIT_BAD_INPUT)
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again, to check: ") != first:
+        raise CommandError("the two passwords differ: nothing was created", EXIT_BAD_INPUT)
+    return first
+
+
 def open_store(args: argparse.Namespace, *, create: bool = True) -> Any:
-    """The one way commands open the database (so who and how is decided in one place)."""
+    """The one way commands open the database: signed in as a named user. A database created
+    here is encrypted (unless --plaintext) and its creator is its first administrator."""
+    from mdtapp.store import access
     from mdtapp.store.database import resolve_db_path
     from mdtapp.store.errors import StoreError
-    from mdtapp.store.repository import Store
 
     path = resolve_db_path(getattr(args, "db", None))
+    plaintext = bool(getattr(args, "plaintext", False))
+
+    def created(code: str | None) -> None:
+        if code:
+            print(f"Created the encrypted database {path}, with {user} as its first "
+                  f"administrator.\nRecovery key (print it and keep it in a safe; it opens the "
+                  f"database if the keyring or every password is lost):\n  {code}",
+                  file=sys.stderr)
+        else:
+            print(f"Created {path} UNENCRYPTED (--plaintext): for demonstrations and tests "
+                  "only, never real patients", file=sys.stderr)
+
     try:
-        return Store.open(path, create=create)
+        if not path.exists() and not create:
+            raise CommandError(f"{path} does not exist")
+        user = _username(args)
+        if access.needs_new_password(path):
+            password = _password(f"Choose a password for {user} (the first administrator): ",
+                                 confirm=True)
+        else:
+            password = _password(f"Password for {user}: ")
+        return access.open_as(path, user, password, create=create, plaintext=plaintext,
+                              on_created=created)
     except StoreError as e:
         raise CommandError(str(e)) from None
 
@@ -305,12 +353,14 @@ def cmd_reviews(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from mdtapp.store.access import copy_keyring_with_backup
     from mdtapp.store.backup import backup_to
     from mdtapp.store.errors import StoreError
 
     with open_store(args, create=False) as store:
         try:
-            out = backup_to(store.db.conn, args.out)
+            out = backup_to(store.db.conn, args.out, key=store.key)
+            copy_keyring_with_backup(store.path, out)
         except StoreError as e:
             raise CommandError(str(e)) from None
         store.record_event("backup", detail=f"to {out}")
@@ -319,13 +369,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from mdtapp.store.access import authorise_restore
     from mdtapp.store.backup import restore_file
     from mdtapp.store.database import resolve_db_path
     from mdtapp.store.errors import StoreError
 
     path = resolve_db_path(args.db)
+    user = _username(args)
     try:
-        kept = restore_file(path, args.backup)
+        key = authorise_restore(path, Path(args.backup), user, _password(f"Password for {user}: "))
+        kept = restore_file(path, args.backup, key=key)
     except StoreError as e:
         raise CommandError([str(e), f"{path} was not changed"]) from None
     with open_store(args, create=False) as store:
@@ -464,6 +517,80 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.security import ROLE_LABELS
+
+    with open_store(args, create=False) as store:
+        try:
+            if args.action == "list":
+                for a in store.accounts():
+                    state = "" if a.active else "  (disabled)"
+                    print(f"{a.username:20} {a.display_name:28} {', '.join(a.roles)}{state}")
+            elif args.action == "add":
+                if not args.username or not args.role:
+                    raise CommandError("user add needs --username and at least one --role",
+                                       EXIT_BAD_INPUT)
+                password = _password(f"A first password for {args.username}: ",
+                                     env="MDTAPP_NEW_PASSWORD", confirm=True)
+                store.add_account(args.username, args.name or args.username, args.role, password)
+                print(f"Added {args.username}: "
+                      + "; ".join(ROLE_LABELS[r] for r in args.role))
+            elif args.action == "password":
+                target = args.username or store.user
+                if target == store.user:
+                    current = _password("Current password: ")
+                    new = _password("New password: ", env="MDTAPP_NEW_PASSWORD", confirm=True)
+                    store.set_password(target, new, current_password=current)
+                else:
+                    new = _password(f"New password for {target}: ", env="MDTAPP_NEW_PASSWORD",
+                                    confirm=True)
+                    store.set_password(target, new)
+                print(f"Changed the password of {target}")
+            elif args.action == "roles":
+                if not args.username or not args.role:
+                    raise CommandError("user roles needs --username and --role", EXIT_BAD_INPUT)
+                store.set_roles(args.username, args.role, active=not args.disable)
+                print(f"{args.username}: {', '.join(args.role)}"
+                      + (" (disabled)" if args.disable else ""))
+        except StoreError as e:
+            raise CommandError(str(e)) from None
+    return EXIT_OK
+
+
+def cmd_encrypt(args: argparse.Namespace) -> int:
+    from mdtapp.store.access import encrypt_in_place
+    from mdtapp.store.database import resolve_db_path
+    from mdtapp.store.errors import StoreError
+
+    path = resolve_db_path(args.db)
+    user = _username(args)
+    try:
+        code = encrypt_in_place(path, user, _password(f"Password for {user}: "))
+    except StoreError as e:
+        raise CommandError([str(e), f"{path} was not changed"]) from None
+    print(f"Encrypted {path}. Other users need an administrator to set their passwords "
+          f"(mdtapp user password --username NAME).\nRecovery key (print it and keep it in a "
+          f"safe):\n  {code}")
+    return EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from mdtapp.store.access import recover
+    from mdtapp.store.database import resolve_db_path
+    from mdtapp.store.errors import StoreError
+
+    path = resolve_db_path(args.db)
+    try:
+        recover(path, args.recovery_key, args.username,
+                _password(f"New password for {args.username}: ", env="MDTAPP_NEW_PASSWORD",
+                          confirm=True))
+    except (StoreError, ValueError) as e:
+        raise CommandError(str(e)) from None
+    print(f"Set a new password for {args.username} with the recovery key")
+    return EXIT_OK
+
+
 def cmd_screenshot(args: argparse.Namespace) -> int:
     from mdtapp.ui.screenshot import screenshot
 
@@ -493,6 +620,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH",
                         help="database file (default: MDTAPP_DB, else the user data folder)")
+    common.add_argument("--user", metavar="NAME",
+                        help="sign in as this user (default: MDTAPP_USER); the password is "
+                             "asked for, or read from MDTAPP_PASSWORD")
+    common.add_argument("--plaintext", action="store_true",
+                        help="create the database UNENCRYPTED (demonstrations and tests only)")
 
     parser = argparse.ArgumentParser(
         prog="mdtapp",
@@ -599,6 +731,28 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(name, help=text)
     p.add_argument("--idle-lock-minutes", type=int, help="lock the window after this idle time")
     p.add_argument("--file", help=argparse.SUPPRESS)
+    p = command("user", cmd_user, "list, add and change user accounts",
+                "Named accounts with roles: clinician (assess, decide, sign), pharmacist "
+                "(regimens, infusions, dose), viewer (read, letters), admin (users, settings). "
+                "Adding users and setting others' passwords or roles needs an administrator. "
+                "New passwords are asked for, or read from MDTAPP_NEW_PASSWORD.")
+    p.add_argument("action", choices=("list", "add", "password", "roles"))
+    p.add_argument("--username", help="the account to add or change")
+    p.add_argument("--name", help="their name as printed on letters")
+    p.add_argument("--role", action="append", choices=("clinician", "pharmacist", "viewer",
+                                                       "admin"),
+                   help="a role (repeat for more than one)")
+    p.add_argument("--disable", action="store_true", help="with roles: disable the account")
+    command("encrypt", cmd_encrypt, "encrypt an unencrypted database in place, safely",
+            "Convert an unencrypted database to an encrypted one: an encrypted copy is made and "
+            "checked row for row, then swapped in and checked again; only then is the "
+            "unencrypted file overwritten and removed. Needs an administrator.")
+    p = command("recover", cmd_recover, "set an administrator's password with the recovery key",
+                "When every administrator's password, or the keyring file, is lost: set a new "
+                "password for an administrator with the recovery key printed when the database "
+                "was created.")
+    p.add_argument("--recovery-key", required=True, help="the printed recovery key")
+    p.add_argument("--username", required=True, help="the administrator's account")
     p = command("screenshot", cmd_screenshot, "render a view to PNG (offscreen)",
                 "Render one view of the app offscreen to a PNG, as a clinician would see it "
                 "(used for the README's screenshots).")
@@ -624,5 +778,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for err in e.errors:
             print(f"mdtapp: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as e:
+        from mdtapp.store.errors import StoreError
+
+        if not isinstance(e, StoreError):
+            raise
+        print(f"mdtapp: {e}", file=sys.stderr)  # a known refusal: one line, not a traceback
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130

@@ -25,6 +25,7 @@ from mdtapp.domain.record import PatientRecord
 from mdtapp.store import codec
 from mdtapp.store.errors import StoreError
 from mdtapp.store.repository import CHILD_KINDS, Store
+from mdtapp.store.security import ACTIONS
 
 FORMAT = "mdtapp/1"
 SCHEMA_FILE = "mdtapp-1.schema.json"
@@ -49,6 +50,7 @@ def schema() -> dict[str, Any]:
 
 
 def export_document(store: Store, patient_uids: list[str] | None = None) -> dict[str, Any]:
+    store.authorise(ACTIONS["export"], "exporting whole patients")
     uids = patient_uids if patient_uids is not None else store.patient_uids()
     patients = []
     for uid in uids:
@@ -324,6 +326,7 @@ def import_document(store: Store, document: Any, *, merge: bool = False,
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
         raise ImportRejected([f"format: expected {FORMAT!r}; got {found!r}"])
+    store.authorise(ACTIONS["import"], "importing patients")
     plan, problems = check_document(store, document, merge=merge)
     if problems:
         raise ImportRejected(problems)
@@ -343,7 +346,7 @@ def import_document(store: Store, document: Any, *, merge: bool = False,
                 records_added += new
                 records_updated += changed
         for index, content, media_type in plan.photos:
-            store.add_photo(patient_uids[index], content, media_type)
+            store._add_photo(patient_uids[index], content, media_type)
         store.record_event("import", detail=f"{added} added, {merged} merged, {records_added} "
                                             f"records added, {records_updated} updated"
                                             + (f" from {source}" if source else ""))
@@ -356,9 +359,9 @@ def _merge(store: Store, patient_uid: str, record: PatientRecord,
     file's copy differs. Nothing is deleted by a merge."""
     added = updated = 0
     current = store.load(patient_uid)
-    saved = store.save("patients", patient_uid, record.patient, uid=patient_uid,
-                       base_version=current.patient.version, reason="import (merge)",
-                       action="import")
+    saved = store._save("patients", patient_uid, record.patient, uid=patient_uid,
+                        base_version=current.patient.version, reason="import (merge)",
+                        action="import")
     updated += saved.version != current.patient.version
     for kind in CHILD_KINDS:
         values = getattr(record, kind)
@@ -370,8 +373,8 @@ def _merge(store: Store, patient_uid: str, record: PatientRecord,
                 uid = next(iter(known))  # one eligibility per patient: the file's updates it
             if uid is not None and uid in known:
                 before = known[uid].version
-                saved = store.save(kind, patient_uid, value, uid=uid, base_version=before,
-                                   reason="import (merge)", action="import")
+                saved = store._save(kind, patient_uid, value, uid=uid, base_version=before,
+                                    reason="import (merge)", action="import")
                 updated += saved.version != before
             else:
                 store._add_child(kind, patient_uid, value, uid, "import")

@@ -31,11 +31,22 @@ from mdtapp.store.database import immediate, open_database
 from mdtapp.store.errors import (
     ConcurrentEditError,
     DuplicateRecord,
+    PermissionDenied,
     ReadOnlyDatabase,
     RecordNotFound,
+    SignedRecordError,
     StoreError,
 )
 from mdtapp.store.schema import RECORD_TABLES
+from mdtapp.store.security import (
+    ACTIONS,
+    ROLES,
+    SIGNABLE,
+    WRITE,
+    Principal,
+    maintenance,
+    password_problem,
+)
 from mdtapp.store.sqlite import IntegrityError, OperationalError, sqlite_utils
 
 T = TypeVar("T")
@@ -138,6 +149,37 @@ class PatientSummary:
 
 
 @dataclass(frozen=True)
+class SignatureInfo:
+    kind: str
+    uid: str
+    version: int
+    username: str
+    name: str
+    role: str
+    signed_at: str
+    meaning: str
+
+    @property
+    def signed_at_text(self) -> str:
+        from mdtapp.domain.dates import format_timestamp
+
+        return format_timestamp(self.signed_at)
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    active: bool
+    must_change_password: bool
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.username, self.display_name, frozenset(self.roles))
+
+
+@dataclass(frozen=True)
 class Draft:
     patient_uid: str
     kind: str
@@ -165,21 +207,53 @@ class AuditEntry:
 class Store:
     """Repositories over one open database, acting as one named user."""
 
-    def __init__(self, db: sqlite_utils.Database, *, user: str, path: Path | None = None,
-                 forms: Forms | None = None, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, db: sqlite_utils.Database, *, user: str | Principal,
+                 path: Path | None = None, forms: Forms | None = None,
+                 clock: Callable[[], datetime] = utc_now, key: bytes | None = None,
+                 keyring: Any = None):
         self.db = db
-        self.user = user
+        self.principal = user if isinstance(user, Principal) else maintenance(user)
         self.path = path
         self.forms = forms or default_forms()
         self.clock = clock
+        self.key = key  # the database key, for wrapping it for a new user (encrypted only)
+        self.keyring = keyring
         self._refresh_stale_summaries()
 
     @classmethod
-    def open(cls, path: Path, *, user: str | None = None, key: bytes | None = None,
+    def open(cls, path: Path, *, user: str | Principal | None = None, key: bytes | None = None,
              create: bool = True, forms: Forms | None = None,
-             clock: Callable[[], datetime] = utc_now) -> Store:
+             clock: Callable[[], datetime] = utc_now, keyring: Any = None) -> Store:
+        """Open without signing in (maintenance and tests): `user` acts with every role unless
+        it is a Principal. The app and the commands sign in through mdtapp.store.access."""
         db = open_database(path, key=key, create=create)
-        return cls(db, user=user or os_user(), path=Path(path), forms=forms, clock=clock)
+        return cls(db, user=user or os_user(), path=Path(path), forms=forms, clock=clock,
+                   key=key, keyring=keyring)
+
+    @property
+    def user(self) -> str:
+        """Who every saved version and audit entry is attributed to: the signed-in account."""
+        return self.principal.username
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
+
+    # ------------------------------------------------------------ permissions
+
+    def can(self, role: str) -> bool:
+        return self.principal.has(role)
+
+    def authorise(self, role: str, what: str) -> None:
+        """Refuse, with who and what is needed, unless the signed-in account has the role."""
+        if not self.principal.has(role):
+            p = self.principal
+            raise PermissionDenied(
+                f"{p.display_name} is signed in as {p.roles_text or 'no role'}: {what} needs "
+                f"the {role} role")
+
+    def can_write(self, kind: str) -> bool:
+        return self.can(WRITE[kind])
 
     def close(self) -> None:
         self.db.conn.close()
@@ -330,6 +404,11 @@ class Store:
 
     def add_patient(self, patient: Patient, *, uid: str | None = None,
                     action: str = "create") -> Saved[Patient]:
+        self.authorise(WRITE["patients"], "adding a patient")
+        return self._add_patient(patient, uid=uid, action=action)
+
+    def _add_patient(self, patient: Patient, *, uid: str | None = None,
+                     action: str = "create") -> Saved[Patient]:
         data = self._check("patients", patient)
         uid = uid or new_uid()
         with self.transaction():
@@ -355,7 +434,15 @@ class Store:
     def save(self, kind: str, patient_uid: str, value: Any, *, uid: str | None = None,
              base_version: int | None = None, reason: str = "",
              action: str | None = None) -> Saved[Any]:
-        """Add a record (uid None) or a new version of one, from `base_version`."""
+        """Add a record (uid None) or a new version of one, from `base_version`. A signed
+        version is never changed: a new version of it is an amendment, and needs a reason."""
+        self.authorise(WRITE[kind], f"saving {codec.LABELS[kind]}")
+        return self._save(kind, patient_uid, value, uid=uid, base_version=base_version,
+                          reason=reason, action=action)
+
+    def _save(self, kind: str, patient_uid: str, value: Any, *, uid: str | None = None,
+              base_version: int | None = None, reason: str = "",
+              action: str | None = None) -> Saved[Any]:
         data = self._check(kind, value)
         with self.transaction():
             if kind != "patients" and self.patient(patient_uid).deleted:
@@ -375,8 +462,15 @@ class Store:
                 before = json.loads(current["data"])
                 if before == data and not current["deleted"]:
                     return self._saved(kind, current)  # nothing changed: no new version
+                signed = self.signatures(kind, uid, current["version"])
+                if signed and not reason.strip():
+                    raise SignedRecordError(
+                        f"This {codec.LABELS[kind]} (version {current['version']}) was signed by "
+                        f"{signed[0].name} on {signed[0].signed_at_text}: a change is an "
+                        "amendment and needs a reason. Nothing was saved.")
                 saved = self._insert(kind, uid, current["version"] + 1, patient_uid, value, data,
-                                     action=action or "update", reason=reason, before=before)
+                                     action=action or ("amend" if signed else "update"),
+                                     reason=reason, before=before)
             self.db.execute(
                 "DELETE FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? AND "
                 "record_uid IN ('', ?)", [self.user, patient_uid, kind, saved.uid])
@@ -387,6 +481,7 @@ class Store:
         """A soft delete: a new version marked deleted. The reason is required."""
         if not reason.strip():
             raise ValidationError([FieldError("reason", "is required to delete a record")])
+        self.authorise(WRITE[kind], f"deleting {codec.LABELS[kind]}")
         with self.transaction():
             current = self._current_for_update(kind, uid, base_version)
             if current["deleted"]:
@@ -464,6 +559,7 @@ class Store:
     def save_draft(self, patient_uid: str, kind: str, data: dict[str, Any], *,
                    record_uid: str | None = None, base_version: int | None = None) -> None:
         """Keep unsaved editor state (this user's), replacing the previous draft."""
+        self.authorise(WRITE[kind], f"keeping a draft of {codec.LABELS[kind]}")
         with self.transaction():
             self.db["drafts"].upsert({
                 "user": self.user, "patient_uid": patient_uid, "kind": kind,
@@ -487,6 +583,10 @@ class Store:
     # ------------------------------------------------------------ photos
 
     def add_photo(self, patient_uid: str, content: bytes, media_type: str) -> str:
+        self.authorise(ACTIONS["photo"], "adding a photo")
+        return self._add_photo(patient_uid, content, media_type)
+
+    def _add_photo(self, patient_uid: str, content: bytes, media_type: str) -> str:
         digest = hashlib.sha256(content).hexdigest()
         with self.transaction():
             exists = list(self.db.query(
@@ -619,12 +719,14 @@ class Store:
     def add_patient_file(self, record: PatientRecord, *,
                          uids: dict[str, Sequence[str | None]] | None = None,
                          action: str = "import") -> str:
-        """Store a whole patient in one transaction (import, demo)."""
+        """Store a whole patient in one transaction (import, demo: an administrator's)."""
+        self.authorise(ACTIONS["import" if action == "import" else "demo"],
+                       "importing patients" if action == "import" else "adding demo patients")
         uids = uids or {}
         with self.transaction():
             given = uids.get("patients")
-            saved = self.add_patient(record.patient, uid=given[0] if given else None,
-                                     action=action)
+            saved = self._add_patient(record.patient, uid=given[0] if given else None,
+                                      action=action)
             for kind in CHILD_KINDS:
                 values = getattr(record, kind)
                 if kind == "eligibility":
@@ -635,6 +737,159 @@ class Store:
                                     kind_uids[i] if i < len(kind_uids) else None, action)
             self._refresh_summary(saved.uid)
         return saved.uid
+
+    # ------------------------------------------------------------ signing
+
+    def signatures(self, kind: str, uid: str, version: int | None = None) -> list[SignatureInfo]:
+        sql = "SELECT * FROM signatures WHERE kind = ? AND uid = ?"
+        params: list[Any] = [kind, uid]
+        if version is not None:
+            sql += " AND version = ?"
+            params.append(version)
+        return [SignatureInfo(r["kind"], r["uid"], r["version"], r["username"],
+                              r["display_name"], r["roles"], r["signed_at"], r["meaning"])
+                for r in self.db.query(sql + " ORDER BY id", params)]
+
+    def sign(self, kind: str, uid: str, version: int, password: str,
+             meaning: str = "reviewed and approved") -> SignatureInfo:
+        """Sign one version by re-entering the password; from then on it is read-only."""
+        if kind not in SIGNABLE:
+            raise StoreError(f"{codec.LABELS[kind]} records are not signed")
+        self.authorise(ACTIONS["sign"], "signing")
+        if not self.verify_password(self.user, password):
+            raise PermissionDenied("The password is not right: nothing was signed")
+        with self.transaction():
+            current = self._latest_row(kind, uid)
+            if current is None or current["version"] != version or current["deleted"]:
+                raise ConcurrentEditError(f"That {codec.LABELS[kind]} has changed since it was "
+                                          "shown: reopen it before signing")
+            if self.signatures(kind, uid, version) and any(
+                    x.username == self.user for x in self.signatures(kind, uid, version)):
+                raise StoreError("You have already signed this version")
+            now = self.now_text()
+            self.db.execute(
+                "INSERT INTO signatures (kind, uid, version, username, display_name, roles, "
+                "signed_at, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [kind, uid, version, self.user, self.principal.display_name,
+                 self.principal.roles_text, now, meaning])
+            self._audit("sign", entity=kind, entity_uid=uid, version=version,
+                        patient_uid=current["patient_uid"], detail=meaning)
+        return self.signatures(kind, uid, version)[-1]
+
+    # ------------------------------------------------------------ accounts
+
+    def accounts(self) -> list[Account]:
+        return [self._account(r) for r in self.db.query("SELECT * FROM users ORDER BY username")]
+
+    def account(self, username: str) -> Account | None:
+        rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+        return self._account(rows[0]) if rows else None
+
+    @staticmethod
+    def _account(row: dict[str, Any]) -> Account:
+        return Account(row["username"], row["display_name"], tuple(json.loads(row["roles"])),
+                       bool(row["active"]), bool(row["must_change_password"]))
+
+    def verify_password(self, username: str, password: str) -> bool:
+        from argon2 import PasswordHasher
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        rows = list(self.db.query("SELECT password_hash, active FROM users WHERE username = ?",
+                                  [username]))
+        if not rows or not rows[0]["active"]:
+            return False
+        try:
+            return PasswordHasher().verify(rows[0]["password_hash"], password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _check_new_account(self, username: str, password: str, roles: Sequence[str]) -> None:
+        errors = []
+        if not username or len(username) > 64 or not username.replace(".", "").replace(
+                "-", "").replace("_", "").isalnum():
+            errors.append(FieldError("username", "use 1-64 letters, digits, '.', '-' or '_'"))
+        problem = password_problem(password, username)
+        if problem:
+            errors.append(FieldError("password", problem))
+        bad = [r for r in roles if r not in ROLES]
+        if bad or not roles:
+            errors.append(FieldError("roles", f"choose from {', '.join(ROLES)}"))
+        if errors:
+            raise ValidationError(errors)
+
+    def add_account(self, username: str, display_name: str, roles: Sequence[str],
+                    password: str, *, first: bool = False) -> Account:
+        """An administrator adds an account (or the first administrator is created)."""
+        from argon2 import PasswordHasher
+
+        if not first:
+            self.authorise(ACTIONS["users"], "adding a user")
+        self._check_new_account(username, password, roles)
+        with self.transaction():
+            if self.account(username) is not None:
+                raise DuplicateRecord(f"There is already a user called {username}")
+            now = self.now_text()
+            self.db["users"].insert({
+                "username": username, "display_name": display_name.strip() or username,
+                "roles": json.dumps([r for r in ROLES if r in roles]),
+                "password_hash": PasswordHasher().hash(password), "active": 1,
+                "must_change_password": 0, "failed_logins": 0, "last_failure": None,
+                "created_at": now, "created_by": self.user if not first else username,
+                "updated_at": now})
+            if self.keyring is not None and self.key is not None:
+                self.keyring.wrap(username, password, self.key)
+                self.keyring.save()
+            self._audit("user-add", entity="users", entity_uid=username,
+                        detail=f"{display_name} as {', '.join(roles)}")
+        account = self.account(username)
+        assert account is not None
+        return account
+
+    def set_password(self, username: str, new_password: str, *,
+                     current_password: str | None = None) -> None:
+        """A user changes their own password (giving the current one), or an administrator
+        sets one (the user must then change it). The data is never re-encrypted."""
+        from argon2 import PasswordHasher
+
+        own = username == self.user and current_password is not None
+        if own:
+            if not self.verify_password(username, current_password or ""):
+                raise PermissionDenied("The current password is not right: nothing was changed")
+        else:
+            self.authorise(ACTIONS["users"], "setting another user's password")
+        problem = password_problem(new_password, username)
+        if problem:
+            raise ValidationError([FieldError("password", problem)])
+        if self.account(username) is None:
+            raise RecordNotFound(f"No user called {username}")
+        with self.transaction():
+            self.db.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? "
+                "WHERE username = ?", [PasswordHasher().hash(new_password), int(not own),
+                                       self.now_text(), username])
+            if self.keyring is not None and self.key is not None:
+                self.keyring.wrap(username, new_password, self.key)
+                self.keyring.save()
+            self._audit("user-password", entity="users", entity_uid=username,
+                        detail="changed by the user" if own else f"set by {self.user}")
+
+    def set_roles(self, username: str, roles: Sequence[str], *, active: bool = True) -> None:
+        self.authorise(ACTIONS["users"], "changing a user's roles")
+        if not roles or any(r not in ROLES for r in roles):
+            raise ValidationError([FieldError("roles", f"choose from {', '.join(ROLES)}")])
+        admins = [a for a in self.accounts() if a.active and "admin" in a.roles
+                  and a.username != username]
+        if not admins and ("admin" not in roles or not active):
+            raise StoreError("That would leave no active administrator")
+        with self.transaction():
+            self.db.execute("UPDATE users SET roles = ?, active = ?, updated_at = ? "
+                            "WHERE username = ?", [json.dumps([r for r in ROLES if r in roles]),
+                                                   int(active), self.now_text(), username])
+            if not active and self.keyring is not None:
+                self.keyring.remove(username)
+                self.keyring.save()
+            self._audit("user-roles", entity="users", entity_uid=username,
+                        detail=f"{', '.join(roles)}{'' if active else '; account disabled'}")
 
     def _add_child(self, kind: str, patient_uid: str, value: Any, uid: str | None,
                    action: str) -> Saved[Any]:

@@ -144,3 +144,44 @@ def m002_drafts(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL,
             PRIMARY KEY (user, patient_uid, kind, record_uid)
         )""")
+
+
+@migration
+def m003_accounts_and_signatures(db: sqlite_utils.Database) -> None:
+    # Named accounts live inside the (encrypted) database, so no file outside it can grant a
+    # role. Signatures are append-only: a signed version is never changed, only amended.
+    db.execute("""
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""")
+    db.execute("INSERT INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))))")
+    db.execute("""
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64),
+            display_name TEXT NOT NULL,
+            roles TEXT NOT NULL CHECK (json_valid(roles)),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            must_change_password INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            last_failure TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE signatures (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            username TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            roles TEXT NOT NULL,
+            signed_at TEXT NOT NULL,
+            meaning TEXT NOT NULL,
+            UNIQUE (kind, uid, version, username)
+        )""")
+    db.execute("CREATE INDEX signatures_record ON signatures(kind, uid, version)")
+    _immutable(db, "signatures", "signatures")

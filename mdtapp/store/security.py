@@ -1,0 +1,64 @@
+"""Who may do what: roles, the permissions they carry, and the signed-in principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("clinician", "pharmacist", "viewer", "admin")
+ROLE_LABELS = {
+    "clinician": "clinician (assess, decide, sign)",
+    "pharmacist": "pharmacist (regimens, infusions, dose)",
+    "viewer": "viewer (read, letters)",
+    "admin": "administrator (users, settings)",
+}
+
+# what each record kind's writes need; reading, letters, forms and the audit return need
+# only a signed-in account
+WRITE = {
+    "patients": "clinician",
+    "eligibility": "clinician",
+    "assessments": "clinician",
+    "decisions": "clinician",
+    "admissions": "clinician",
+    "regimens": "pharmacist",
+    "infusions": "pharmacist",
+}
+ACTIONS = {
+    "sign": "clinician",
+    "photo": "clinician",
+    "users": "admin",
+    "settings": "admin",
+    "import": "admin",
+    "export": "admin",
+    "restore": "admin",
+    "demo": "admin",
+}
+SIGNABLE = ("assessments", "decisions")
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    display_name: str
+    roles: frozenset[str]
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def roles_text(self) -> str:
+        return ", ".join(r for r in ROLES if r in self.roles)
+
+
+def maintenance(username: str) -> Principal:
+    """Direct access without an account (tests, maintenance scripts): every role."""
+    return Principal(username, username, frozenset(ROLES))
+
+
+def password_problem(password: str, username: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters (a passphrase is easiest)"
+    if password.strip().casefold() == username.strip().casefold():
+        return "must not be the same as the user name"
+    return None
