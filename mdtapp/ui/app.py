@@ -41,20 +41,42 @@ class _QuitWhenPainted(QObject):
         return False
 
 
-def open_window(args: argparse.Namespace) -> tuple[QApplication, QWidget | None, str]:
+def sign_in(args: argparse.Namespace) -> tuple[object | None, str]:
+    """The signed-in store, or why not. MDTAPP_USER and MDTAPP_PASSWORD sign in without a
+    dialog (automation: smoke tests, benchmarks, screenshots); otherwise a dialog asks."""
+    import os
+
+    from mdtapp.store import access
     from mdtapp.store.database import resolve_db_path
     from mdtapp.store.errors import StoreError
-    from mdtapp.store.repository import Store
+    from mdtapp.ui.login import FirstRunDialog, LoginDialog
+
+    path = resolve_db_path(getattr(args, "db", None))
+    plaintext = bool(getattr(args, "plaintext", False))
+    user, password = os.environ.get("MDTAPP_USER"), os.environ.get("MDTAPP_PASSWORD")
+    try:
+        if user and password:
+            return access.open_as(path, user, password, plaintext=plaintext), ""
+        if access.needs_new_password(path):
+            dialog: FirstRunDialog | LoginDialog = FirstRunDialog(path, plaintext=plaintext)
+        else:
+            dialog = LoginDialog(path, username=user or "")
+    except StoreError as e:
+        return None, str(e)
+    if not dialog.exec() or dialog.store is None:
+        return None, "not signed in"
+    return dialog.store, ""
+
+
+def open_window(args: argparse.Namespace) -> tuple[QApplication, QWidget | None, str]:
     from mdtapp.ui.main_window import MainWindow
     from mdtapp.ui.session import Session
 
     app = application()
-    path = resolve_db_path(getattr(args, "db", None))
-    try:
-        store = Store.open(path)
-    except StoreError as e:
-        return app, None, str(e)
-    window = MainWindow(Session(store, plaintext=True))
+    store, problem = sign_in(args)
+    if store is None:
+        return app, None, problem
+    window = MainWindow(Session(store, plaintext=not store.encrypted))  # type: ignore
     window.resize(1366, 768)
     problem = ""
     if getattr(args, "open", None):
@@ -62,8 +84,20 @@ def open_window(args: argparse.Namespace) -> tuple[QApplication, QWidget | None,
     return app, window, problem
 
 
+def _crash_notice(window: QWidget | None) -> object:
+    def notify(text: str) -> None:
+        if window is not None:
+            window.workspace_flush()  # type: ignore[attr-defined]
+        QMessageBox.critical(window, "mdtapp", text)
+
+    return notify
+
+
 def run(args: argparse.Namespace) -> int:
+    from mdtapp import crash
+
     app, window, problem = open_window(args)
+    crash.install(_crash_notice(window))  # type: ignore[arg-type]
     if window is None:
         if args.quit_when_ready:
             print(f"mdtapp: {problem}", file=sys.stderr)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
     QToolBar,
+    QWidget,
 )
 
 from mdtapp import __version__
 from mdtapp.domain.nhs_number import format_nhs_number, nhs_number_problem, normalise_nhs_number
 from mdtapp.store.errors import StoreError
+from mdtapp.ui.idle_lock import IdleWatcher, LockScreen
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.new_patient import PatientDialog
 from mdtapp.ui.views.patient_list import PatientListView, ReviewsView
@@ -42,14 +46,20 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self._actions()
-        status = QLabel(f"{path}  ·  signed in as {session.user}  ·  forms "
-                        f"{session.forms.version}  ·  mdtapp {__version__}")
-        status.setObjectName("statusText")
-        self.statusBar().addWidget(status)
+        self.status_text = QLabel()
+        self.status_text.setObjectName("statusText")
+        self.statusBar().addWidget(self.status_text)
         self.patients.patient_opened.connect(self.open_patient)
         self.reviews.patient_opened.connect(self.open_patient)
         self.patients.new_patient_requested.connect(self.new_patient)
         self.stack.setCurrentWidget(self.patients)
+        self.lock_screen = LockScreen()
+        self.stack.addWidget(self.lock_screen)
+        self.lock_screen.unlock_requested.connect(self.unlock)
+        self._before_lock: QWidget | None = None
+        self.idle = IdleWatcher(QApplication.instance(), self._idle_minutes())  # type: ignore
+        self.idle.idle.connect(self.lock)
+        self._apply_roles()
 
     @property
     def workspace(self) -> PatientWorkspace:
@@ -60,12 +70,18 @@ class MainWindow(QMainWindow):
             self._workspace.assessment.form_button.clicked.connect(self.print_form)
         return self._workspace
 
+    def workspace_flush(self) -> None:
+        """Keep what is typed (an unexpected error is being reported)."""
+        # reporting the first problem matters more than a second one here
+        with contextlib.suppress(Exception):
+            self._flush_draft()
+
     def _flush_draft(self) -> None:
         if self._workspace is not None:
             self._workspace.assessment.flush_draft()
 
     def _actions(self) -> None:
-        bar = QToolBar("Main")
+        bar = self.toolbar = QToolBar("Main")
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -99,6 +115,10 @@ class MainWindow(QMainWindow):
                                    "auditAction")
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings,
                                       "settingsAction")
+        self.users_action = action("Users…", "Ctrl+Shift+U", self.manage_users, "usersAction")
+        self.password_action = action("My password…", "Ctrl+Shift+P", self.change_password,
+                                      "passwordAction")
+        self.lock_action = action("Lock", "Ctrl+Shift+L", self.lock, "lockAction")
         self.about_action = action("About", "F1", self.about, "about")
         self._patient_actions = [self.edit_patient_action, self.new_assessment_action,
                                  self.letter_action, self.form_action]
@@ -234,7 +254,97 @@ class MainWindow(QMainWindow):
 
         QMessageBox.about(self, "About mdtapp", build_text(self.session.forms.version))
 
+    # ------------------------------------------------------------ idle lock and accounts
+
+    @staticmethod
+    def _idle_minutes() -> float:
+        from mdtapp.settings import load_settings
+
+        try:
+            return float(load_settings().idle_lock_minutes)
+        except ValueError:
+            return 10.0
+
+    @property
+    def locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide every patient detail: the page, the banner, the toolbar, any open dialog."""
+        if self.locked:
+            return
+        self._flush_draft()
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self and widget.isVisible():
+                widget.close()
+        self._before_lock = self.stack.currentWidget()
+        self.lock_screen.show_for(self.session.store.principal.display_name, self.session.user)
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.toolbar.hide()
+        self.status_text.setText("Locked")
+        self.idle.timer.stop()
+
+    def unlock(self, username: str, password: str) -> bool:
+        store = self.session.store
+        account = store.account(username)
+        if account is None or not account.active or not store.verify_password(username,
+                                                                              password):
+            self.lock_screen.refused()
+            store.record_event("unlock-failed", detail=f"as {username}")
+            return False
+        same = username == store.user
+        if not same:
+            # another person: their own view; the first user's draft stays kept in their name
+            store.principal = account.principal
+            self._before_lock = self.patients
+            self._close_patient()
+        store.record_event("unlock", detail="same user" if same else "another user")
+        self.lock_screen.failures = 0
+        self.stack.setCurrentWidget(self._before_lock or self.patients)
+        self.toolbar.show()
+        self._apply_roles()
+        self.idle.timer.start()
+        return True
+
+    def _close_patient(self) -> None:
+        if self._workspace is not None:
+            self.stack.removeWidget(self._workspace)
+            self._workspace.deleteLater()
+            self._workspace = None
+        self._set_patient_actions(False)
+        self.patients.search.clear()
+        self.patients.refresh()
+        self.reviews.refresh()
+
+    def _apply_roles(self) -> None:
+        """Offer only what the signed-in account may do (the store refuses the rest anyway)."""
+        p = self.session.store.principal
+        self.status_text.setText(
+            f"Signed in as {p.display_name} ({p.roles_text})  ·  "
+            f"{self.session.store.path}  ·  forms {self.session.forms.version}  ·  "
+            f"mdtapp {__version__}")
+        self.new_patient_action.setEnabled(self.session.store.can("clinician"))
+        self.patients.new_button.setEnabled(self.session.store.can("clinician"))
+        self.settings_action.setEnabled(self.session.store.can("admin"))
+        self.users_action.setEnabled(self.session.store.can("admin"))
+        if self._workspace is not None:
+            self._workspace.apply_roles()
+
+    def manage_users(self) -> None:
+        from mdtapp.ui.views.accounts import AccountsDialog
+
+        AccountsDialog(self.session, self).exec()
+
+    def change_password(self) -> None:
+        from mdtapp.ui.views.accounts import PasswordDialog
+
+        PasswordDialog(self.session, self).exec()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         # what is being typed is kept as a draft, so closing never loses it
         self._flush_draft()
+        # a closed window must not go on watching the whole application
+        self.idle.detach()
+        if self._workspace is not None:
+            self._workspace.assessment.detach()
         super().closeEvent(event)

@@ -9,6 +9,7 @@ field being typed; reopening offers the draft back. Ctrl+S saves a new version.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -137,6 +139,21 @@ class AssessmentEditor(QWidget):
         header.addWidget(self.form_button)
         header.addWidget(self.save_button)
         outer.addLayout(header)
+        signing = QHBoxLayout()
+        self.signature = QLabel()
+        self.signature.setObjectName("signatureStatus")
+        self.signature.setWordWrap(True)
+        self.sign_button = QPushButton("Sign…")
+        self.sign_button.setObjectName("signAssessment")
+        self.sign_button.setToolTip("Sign this version with your password: it becomes read-only")
+        self.amend_button = QPushButton("Amend…")
+        self.amend_button.setObjectName("amendAssessment")
+        self.amend_button.setToolTip("Change a signed assessment: a new version, with a reason")
+        signing.addWidget(self.signature, 1)
+        signing.addWidget(self.sign_button)
+        signing.addWidget(self.amend_button)
+        outer.addLayout(signing)
+        self.amend_reason = ""
 
         self.draft_banner = QFrame()
         self.draft_banner.setObjectName("draftBanner")
@@ -369,7 +386,16 @@ class AssessmentEditor(QWidget):
         self.restore_button.clicked.connect(self.restore_draft)
         self.discard_button.clicked.connect(self.discard_draft)
         self.picker.activated.connect(self._on_picker_activated)
+        self.sign_button.clicked.connect(self._on_sign_clicked)
+        self.amend_button.clicked.connect(self._on_amend_clicked)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)  # type: ignore
+
+    def detach(self) -> None:
+        """Stop following the application's focus (the window is closing)."""
+        self.flush_draft()
+        with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
+            QApplication.instance().focusChanged.disconnect(  # type: ignore[union-attr]
+                self._on_focus_changed)
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         # keyboard users never type into a field they cannot see
@@ -431,7 +457,103 @@ class AssessmentEditor(QWidget):
             self.picker.setCurrentIndex(max(0, self.picker.findData(saved.uid)))
         self._loading = False
         self._dirty = False
+        self.amend_reason = ""
+        self.apply_roles()
         self._refresh()
+
+    # ------------------------------------------------------------ signing and permissions
+
+    def _signatures(self) -> list[Any]:
+        if self.file is None or self.record_uid is None or self.base_version is None:
+            return []
+        return self.session.store.signatures(KIND, self.record_uid, self.base_version)
+
+    def apply_roles(self) -> None:
+        """Editable only for an account that may save assessments, and only while the shown
+        version is unsigned or being amended with a reason."""
+        store = self.session.store
+        may_write = store.can_write(KIND)
+        signed = self._signatures()
+        editable = may_write and (not signed or bool(self.amend_reason))
+        self._set_editable(editable)
+        if not may_write:
+            why = (f"Signed in as {store.principal.roles_text}: saving assessments needs the "
+                   "clinician role")
+        elif signed and not self.amend_reason:
+            why = "Signed: press Amend… and give a reason to change it"
+        else:
+            why = "Save (Ctrl+S)"
+        self.save_button.setToolTip(why)
+        if signed:
+            who = "; ".join(f"{x.name} ({x.role}) on {x.signed_at_text}" for x in signed)
+            state = (f"✔ Version {self.base_version} signed by {who}."
+                     + (f" Amending — reason: {self.amend_reason}" if self.amend_reason
+                        else " Read-only."))
+        elif self.record_uid is not None:
+            earlier = [x for x in self.session.store.signatures(KIND, self.record_uid)
+                       if self.base_version is None or x.version < self.base_version]
+            state = f"Version {self.base_version}: not signed."
+            if earlier:
+                saved = self.session.store.get(KIND, self.record_uid)
+                state += (f" It amends version {earlier[-1].version}, signed by "
+                          f"{earlier[-1].name} on {earlier[-1].signed_at_text}"
+                          + (f" (reason: {saved.change_reason})" if saved.change_reason else "")
+                          + ".")
+        else:
+            state = ""
+        self.signature.setText(state)
+        self.sign_button.setVisible(store.can("clinician") and self.record_uid is not None
+                                    and not any(x.username == store.user for x in signed))
+        self.amend_button.setVisible(may_write and bool(signed) and not self.amend_reason)
+
+    def _set_editable(self, editable: bool) -> None:
+        self.grid.set_read_only(not editable)
+        for widget in self.vas.values():
+            widget.set_read_only(not editable)
+        for yes_no in (self.dermatoneuro, self.hrqol, self.acute, self.dysphagia,
+                       *(w for pair in self.systemic.values() for w in pair)):
+            yes_no.set_read_only(not editable)
+        for line in (self.examiner, self.systemic_other, self.weight, self.weight_before,
+                     self.date):
+            line.setReadOnly(not editable)
+        self.papules.setReadOnly(not editable)
+        self.papule_site.setEnabled(editable)
+        self.notes.setReadOnly(not editable)
+        self.save_button.setEnabled(editable)
+
+    def sign(self, password: str) -> bool:
+        if self.file is None or self.record_uid is None or self.base_version is None:
+            return False
+        if self._dirty:
+            self._show_error("Save the changes before signing: a signature covers a saved "
+                             "version")
+            return False
+        try:
+            self.session.store.sign(KIND, self.record_uid, self.base_version, password)
+        except StoreError as e:
+            self._show_error(f"Not signed: {e}")
+            return False
+        self.error_banner.hide()
+        self.session.notify_saved(self.file.uid)
+        self.apply_roles()
+        return True
+
+    def amend(self, reason: str) -> None:
+        self.amend_reason = reason.strip()
+        self.apply_roles()
+
+    def _on_sign_clicked(self) -> None:
+        password, ok = QInputDialog.getText(self, "Sign the assessment",
+                                            "Your password, to sign this version:",
+                                            QLineEdit.EchoMode.Password)
+        if ok:
+            self.sign(password)
+
+    def _on_amend_clicked(self) -> None:
+        reason, ok = QInputDialog.getText(self, "Amend a signed assessment",
+                                          "Why does it need changing? (kept with the record)")
+        if ok and reason.strip():
+            self.amend(reason)
 
     def _fill_new(self) -> None:
         self.date.set_value(self.session.today())
@@ -696,7 +818,7 @@ class AssessmentEditor(QWidget):
     def flush_draft(self) -> None:
         """Keep what is typed now (called on a timer, on leaving, and on close)."""
         self._draft_timer.stop()
-        if self.file is None or not self._dirty:
+        if self.file is None or not self._dirty or not self.session.store.can_write(KIND):
             return
         try:
             self.session.store.save_draft(self.file.uid, KIND, self._draft_data(),
@@ -776,6 +898,9 @@ class AssessmentEditor(QWidget):
     def save(self) -> bool:
         if self.file is None:
             return False
+        if not self.session.store.can_write(KIND):
+            self._show_error(f"Not saved: {self.save_button.toolTip()}")
+            return False
         self.flush_draft()
         assessment, errors = self.candidate()
         self._mark_errors(errors)
@@ -786,7 +911,7 @@ class AssessmentEditor(QWidget):
         store = self.session.store
         try:
             saved = store.save(KIND, self.file.uid, assessment, uid=self.record_uid,
-                               base_version=self.base_version)
+                               base_version=self.base_version, reason=self.amend_reason)
         except ValidationError as e:
             self._mark_errors(list(e.errors))
             self._show_error("Not saved: " + str(e))

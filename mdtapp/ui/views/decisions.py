@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -109,10 +110,46 @@ class DecisionsView(QWidget):
             ("Next review", lambda s: format_date(s.value.next_review)),
             ("Flags at the time", lambda s: "; ".join(flag_labels.get(f, f) for f in
                                                        s.value.flags_at_decision) or "none"),
+            ("Signed", self._signed_text),
             ("Clinicians", lambda s: "; ".join(s.value.clinicians)),
         ])
-        list_layout.addWidget(record_table(self.model, "decisionHistory", "Decisions so far"))
+        self.table = record_table(self.model, "decisionHistory", "Decisions so far")
+        list_layout.addWidget(self.table)
+        self.sign_button = QPushButton("Sign the selected decision…")
+        self.sign_button.setObjectName("signDecision")
+        self.sign_message = QLabel()
+        self.sign_message.setObjectName("signDecisionMessage")
+        self.sign_message.setWordWrap(True)
+        list_layout.addWidget(self.sign_button)
+        list_layout.addWidget(self.sign_message)
+        self.sign_button.clicked.connect(self._on_sign_clicked)
         outer.addWidget(list_card, 4)
+
+    def _signed_text(self, saved: object) -> str:
+        signed = self.session.store.signatures("decisions", saved.uid,  # type: ignore
+                                               saved.version)  # type: ignore[attr-defined]
+        return "; ".join(f"{x.name}, {x.signed_at_text}" for x in signed) or "not signed"
+
+    def sign_selected(self, password: str) -> bool:
+        rows = self.table.selectionModel().selectedRows()
+        if self.file is None or not rows:
+            self.sign_message.setText("Select a decision to sign")
+            return False
+        saved = self.model.rows[rows[0].row()]
+        try:
+            self.session.store.sign("decisions", saved.uid, saved.version, password)
+        except StoreError as e:
+            self.sign_message.setText(f"Not signed: {e}")
+            return False
+        self.sign_message.setText(f"Signed the decision of {format_date(saved.value.date)}")
+        self.session.notify_saved(self.file.uid)
+        return True
+
+    def _on_sign_clicked(self) -> None:
+        password, ok = QInputDialog.getText(self, "Sign the decision", "Your password:",
+                                            QLineEdit.EchoMode.Password)
+        if ok:
+            self.sign_selected(password)
 
     def _set_review(self, months: int) -> None:
         start = self.date.value() or self.session.today()

@@ -68,6 +68,28 @@ class PatientWorkspace(QWidget):
         self.banner.show_patient(self.file.patient.value, self.session.today())
         self.assessment.load(self.file)
         self._show_all()
+        self.apply_roles()
+
+    def apply_roles(self) -> None:
+        """Each screen offers only what the signed-in account may save."""
+        store = self.session.store
+
+        def permit(button: QWidget, allowed: bool, what: str, role: str) -> None:
+            button.setEnabled(allowed)
+            button.setToolTip("" if allowed else f"Signed in as {store.principal.roles_text}: "
+                                                 f"{what} needs the {role} role")
+
+        self.assessment.apply_roles()
+        permit(self.eligibility.save_button, store.can_write("eligibility"),
+               "saving eligibility", "clinician")
+        permit(self.decisions.save_button, store.can_write("decisions"), "recording decisions",
+               "clinician")
+        permit(self.decisions.sign_button, store.can("clinician"), "signing", "clinician")
+        permit(self.treatment.save_regimen_button, store.can_write("regimens"),
+               "saving a regimen", "pharmacist")
+        permit(self.treatment.save_infusion_button, store.can_write("infusions"),
+               "recording an infusion", "pharmacist")
+        permit(self.photos.add_button, store.can("clinician"), "adding photos", "clinician")
 
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))

@@ -1,0 +1,205 @@
+"""Signing in to the app: the first administrator on first run, then named accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdtapp.store import access
+from mdtapp.store.errors import StoreError
+from mdtapp.store.repository import Store
+from mdtapp.store.security import password_problem
+
+
+def _password_field(name: str, accessible: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setAccessibleName(accessible)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+class LoginDialog(QDialog):
+    """Sign in; after repeated failures the button waits, counting down."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None, *, username: str = "",
+                 title: str = "Sign in to mdtapp"):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.store: Store | None = None
+        self.setObjectName("loginDialog")
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{self.path.name}</b> — "
+                                + ("encrypted" if access.is_encrypted(self.path)
+                                   else "<b style='color:#d5281b'>UNENCRYPTED</b>")))
+        form = QFormLayout()
+        self.username = QLineEdit(username)
+        self.username.setObjectName("loginUser")
+        self.username.setAccessibleName("User name")
+        self.password = _password_field("loginPassword", "Password")
+        form.addRow("User name", self.username)
+        form.addRow("Password", self.password)
+        layout.addLayout(form)
+        self.message = QLabel()
+        self.message.setObjectName("loginMessage")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.button = QPushButton("Sign in")
+        self.button.setObjectName("signIn")
+        self.button.setDefault(True)
+        self.button.clicked.connect(self.try_sign_in)
+        layout.addWidget(self.button)
+        self._wait = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        (self.password if username else self.username).setFocus()
+
+    def try_sign_in(self) -> bool:
+        try:
+            self.store = access.sign_in(self.path, self.username.text().strip(),
+                                        self.password.text())
+        except access.LoginThrottled as e:
+            self._start_wait(e.seconds)
+            return False
+        except StoreError as e:
+            self.message.setText(str(e))
+            self.password.clear()
+            return False
+        finally:
+            self.password.clear()  # a password never stays in a widget longer than needed
+        self.accept()
+        return True
+
+    def _start_wait(self, seconds: int) -> None:
+        self._wait = seconds
+        self.button.setEnabled(False)
+        self._tick()
+        self._timer.start()
+
+    def _tick(self) -> None:
+        if self._wait <= 0:
+            self._timer.stop()
+            self.button.setEnabled(True)
+            self.message.setText("You can try again now.")
+            return
+        self.message.setText(f"Too many failed attempts: wait {self._wait} s")
+        self._wait -= 1
+
+
+class FirstRunDialog(QDialog):
+    """A new database: its first administrator, then the recovery key, shown once."""
+
+    def __init__(self, path: Path, *, plaintext: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.plaintext = plaintext
+        self.store: Store | None = None
+        self.setObjectName("firstRunDialog")
+        self.setWindowTitle("Set up mdtapp")
+        layout = QVBoxLayout(self)
+        exists = self.path.exists()
+        layout.addWidget(QLabel(
+            f"{'This database has no accounts yet' if exists else 'A new database'}: "
+            f"<b>{self.path}</b>.<br>Create the first administrator (who can also assess).<br>"
+            + ("<b style='color:#d5281b'>UNENCRYPTED (--plaintext): demonstrations and tests "
+               "only.</b>" if plaintext or (exists and not access.is_encrypted(self.path))
+               else "The database will be encrypted.")))
+        form = QFormLayout()
+        self.username = QLineEdit()
+        self.username.setObjectName("firstUser")
+        self.display = QLineEdit()
+        self.display.setObjectName("firstName")
+        self.display.setPlaceholderText("as printed on letters, e.g. Dr A Smith")
+        self.password = _password_field("firstPassword", "Password")
+        self.again = _password_field("firstPasswordAgain", "Password again")
+        form.addRow("User name", self.username)
+        form.addRow("Name", self.display)
+        form.addRow("Password", self.password)
+        form.addRow("Password again", self.again)
+        layout.addLayout(form)
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.message.setObjectName("firstRunMessage")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.create)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.recovery_code: str | None = None
+
+    def create(self) -> bool:
+        user, password, again = (self.username.text().strip(), self.password.text(),
+                                 self.again.text())
+        self.password.clear()  # whatever happens next, passwords do not stay in the fields
+        self.again.clear()
+        problem = password_problem(password, user) if user else "a user name is needed first"
+        if password != again:
+            problem = "the two passwords differ"
+        if problem:
+            self.message.setText(f"Password: {problem}" if user else problem)
+            return False
+        try:
+            store = access.open_as(self.path, user, password, plaintext=self.plaintext,
+                                   on_created=self._on_created)
+        except StoreError as e:
+            self.message.setText(str(e))
+            return False
+        name = self.display.text().strip()
+        if name:
+            with store.transaction():
+                store.db.execute("UPDATE users SET display_name = ? WHERE username = ?",
+                                 [name, user])
+            account = store.account(user)
+            assert account is not None
+            store.principal = account.principal
+        self.store = store
+        if self.recovery_code:
+            RecoveryKeyDialog(self.recovery_code, self).exec()
+        self.accept()
+        return True
+
+    def _on_created(self, code: str | None) -> None:
+        self.recovery_code = code
+
+
+class RecoveryKeyDialog(QDialog):
+    def __init__(self, code: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("recoveryKeyDialog")
+        self.setWindowTitle("Recovery key")
+        layout = QVBoxLayout(self)
+        text = QLabel("<b>Write down or print this recovery key and keep it in a safe.</b><br>"
+                      "It opens the database if the keyring file or every administrator's "
+                      "password is lost. It is shown only now.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        key = QLabel(f"<pre style='font-size:13pt'>{code}</pre>")
+        key.setObjectName("recoveryCode")
+        key.setTextInteractionFlags(key.textInteractionFlags() | key.textInteractionFlags().
+                                    TextSelectableByMouse)
+        layout.addWidget(key)
+        self.stored = QCheckBox("I have stored the recovery key safely")
+        self.stored.setObjectName("recoveryStored")
+        layout.addWidget(self.stored)
+        self.ok = QPushButton("Continue")
+        self.ok.setEnabled(False)
+        self.stored.toggled.connect(self.ok.setEnabled)
+        self.ok.clicked.connect(self.accept)
+        layout.addWidget(self.ok)
