@@ -55,10 +55,12 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
     step(2)
     dates: dict[str, list[date]] = defaultdict(list)
     given: dict[str, list[Given]] = defaultdict(list)
+    # the last infusion before the year, one index probe per patient (never the whole history)
     for uid, on in db.execute(
-            "SELECT patient_uid, max(on_date) FROM current_infusions WHERE on_date < ? AND "
-            "patient_uid IN (SELECT uid FROM audit_patients) GROUP BY patient_uid", [first]):
-        dates[uid].append(date.fromisoformat(on))
+            "SELECT a.uid, (SELECT on_date FROM current_infusions i WHERE i.patient_uid = a.uid "
+            "AND i.on_date < ? ORDER BY i.on_date DESC LIMIT 1) FROM audit_patients a", [first]):
+        if on is not None:
+            dates[uid].append(date.fromisoformat(on))
     for uid, on, grams, route in db.execute(
             "SELECT patient_uid, on_date, json_extract(data, '$.grams'), "
             "json_extract(data, '$.route') FROM current_infusions "
