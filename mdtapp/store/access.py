@@ -131,7 +131,7 @@ def sign_in(path: Path, username: str, password: str, *,
             raise LoginFailed("The user name or password is not right")
         try:
             store = Store.open(path, user=username, key=key, create=False, clock=clock,
-                               keyring=keyring)
+                               keyring=keyring, key_verified=True)
         except WrongKey:
             raise StoreError(f"{keyring.path} does not belong to {path}") from None
         keyring.record_success(username)
@@ -265,7 +265,7 @@ def recover(path: Path, code: str, username: str, new_password: str) -> None:
     """With the recovery key: set a new password for an account (the keyring is rebuilt if it
     was lost, with only that account; administrators re-add the others' passwords)."""
     key = key_from_recovery_code(code)
-    store = Store.open(path, user=username, key=key, create=False)
+    store = Store.open(path, user=username, key=key, create=False)  # a wrong code: WrongKey
     try:
         ring_path = keyring_path(path)
         keyring = Keyring.load(ring_path) if ring_path.exists() else Keyring(ring_path,

@@ -9,6 +9,7 @@ crash half-way leaves the old content).
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -105,25 +106,63 @@ def restore_file(db_path: Path, backup: Path, *, key: bytes | None = None) -> Pa
     verify_database(backup, key=key)
     db_path = Path(db_path)
     kept = None
+    current = None
     if db_path.exists():
-        current = open_database(db_path, key=key, check=False)
+        kept = backups_dir(db_path) / f"{db_path.stem}-{_stamp()}-before-restore.db"
         try:
-            kept = backup_to(current.conn, backups_dir(db_path) /
-                             f"{db_path.stem}-{_stamp()}-before-restore.db", key=key)
-        finally:
-            current.conn.close()
+            current = open_database(db_path, key=key, key_verified=key is not None)
+        except (StoreError, DatabaseError):
+            current = None  # damaged: keep the file's bytes exactly as they are
+        if current is None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(db_path, kept)
+        else:
+            try:
+                kept = backup_to(current.conn, kept, key=key)
+            finally:
+                current.conn.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    src = connect(Path(backup), key)
-    dest = connect(db_path, key)
-    try:
-        src.backup(dest)
-    finally:
-        src.close()
-        dest.close()
+    if current is not None:
+        # a healthy file (another window may have it open): replace its content through SQLite
+        src = connect(Path(backup), key)
+        dest = connect(db_path, key)
+        try:
+            src.backup(dest)
+        finally:
+            src.close()
+            dest.close()
+        return kept
+    # missing or damaged: SQLite cannot write into it, so put a copy of the backup in its place
+    staged = db_path.with_name(db_path.name + ".restoring")
+    shutil.copy2(backup, staged)
+    with staged.open("rb+") as f:
+        os.fsync(f.fileno())
+    for suffix in ("-wal", "-shm"):  # the damaged file's journal must not replay onto it
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    os.replace(staged, db_path)
     return kept
 
 
-def latest_backup(db_path: Path) -> Path | None:
+def backups_of(db_path: Path) -> list[Path]:
+    """This database's backups in its backups folder, newest first. Copies kept before a
+    restore are left out: they may be the very state that needed restoring."""
     folder = backups_dir(Path(db_path))
-    candidates = sorted(folder.glob(f"{Path(db_path).stem}-*.db"), key=lambda p: p.stat().st_mtime)
-    return candidates[-1] if candidates else None
+    candidates = [p for p in folder.glob(f"{Path(db_path).stem}-*.db")
+                  if "before-restore" not in p.name]
+    return sorted(candidates, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def latest_backup(db_path: Path) -> Path | None:
+    found = backups_of(db_path)
+    return found[0] if found else None
+
+
+def latest_good_backup(db_path: Path, *, key: bytes | None = None) -> Path | None:
+    """The newest backup that passes its integrity check (with this key)."""
+    for candidate in backups_of(db_path):
+        try:
+            verify_database(candidate, key=key)
+        except StoreError:
+            continue
+        return candidate
+    return None

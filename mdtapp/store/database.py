@@ -59,6 +59,8 @@ def connect(path: Path, key: bytes | None = None) -> dbapi.Connection:
 
 
 def _configure_for_writing(conn: dbapi.Connection) -> None:
+    # each page read from the file is decrypted: a 32 MiB cache spares repeating that work
+    conn.execute("PRAGMA cache_size = -32768")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")  # a committed save survives a power cut
 
@@ -94,6 +96,52 @@ def _refuse_unless_sqlite(path: Path, key: bytes | None) -> None:
                 "encrypted and needs a password); it was left untouched")
 
 
+# A whole-file check at open costs about 7 ms a MiB: done for files up to this size (a real
+# centre's database, a handful of patients, is 1-2 MiB). Larger files are checked in full by
+# every daily backup (the copy is integrity-checked) and by `mdtapp check`.
+QUICK_CHECK_MAX_BYTES = 16 * 1024 * 1024
+
+
+CIPHER_PAGE_SIZE = 4096  # SQLCipher 4's default, which mdtapp never changes
+
+
+def truncation(path: Path, key: bytes | None) -> str | None:
+    """A file cut short, seen from its size alone, before any page is read."""
+    size = path.stat().st_size
+    if key is None:
+        with path.open("rb") as f:
+            header = f.read(100)
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        pages = int.from_bytes(header[28:32], "big")
+        if pages and size < pages * page_size:
+            return (f"it is truncated: its header says {pages * page_size} bytes but the file "
+                    f"has {size}")
+    elif size % CIPHER_PAGE_SIZE:
+        return (f"it is truncated: {size} bytes is not a whole number of "
+                f"{CIPHER_PAGE_SIZE}-byte pages")
+    return None
+
+
+def damage(path: Path, conn: dbapi.Connection) -> str | None:
+    """A full quick_check when the file is small enough for it to take well under a second."""
+    size = path.stat().st_size
+    if size <= QUICK_CHECK_MAX_BYTES:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            return "; ".join(problems[:3])
+    return None
+
+
+def damaged_message(path: Path, why: str) -> str:
+    from mdtapp.store.backup import latest_backup
+
+    newest = latest_backup(path)
+    advice = (f"The newest backup is {newest}: restore it (mdtapp restore {newest}, or the app "
+              "offers it)" if newest else "No backup was found beside it")
+    return f"{path} is damaged ({why}). {advice}; the damaged file is kept."
+
+
 def _applied(db: sqlite_utils.Database) -> list[str]:
     return [m.name for m in migrations.applied(db)]
 
@@ -120,21 +168,22 @@ def _create(path: Path, key: bytes | None) -> None:
     os.replace(building, path)
 
 
-def backup_before_migrating(db: sqlite_utils.Database, path: Path, pending: list[str]) -> Path:
+def backup_before_migrating(db: sqlite_utils.Database, path: Path, pending: list[str],
+                            key: bytes | None = None) -> Path:
+    """A verified copy, under the same key as the database (never a plaintext copy of an
+    encrypted one), before any migration touches it."""
+    from mdtapp.store.backup import backup_to
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backups_dir(path) / f"{path.stem}-{stamp}-before-{pending[0]}.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    dest = dbapi.connect(str(target))
-    try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
-    return target
+    return backup_to(db.conn, target, key=key)
 
 
 def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
-                  check: bool = True) -> sqlite_utils.Database:
-    """Open (or create) an mdtapp database; raise a StoreError a person can act on."""
+                  check: bool = True, key_verified: bool = False) -> sqlite_utils.Database:
+    """Open (or create) an mdtapp database; raise a StoreError a person can act on.
+    `key_verified`: the key is known to be right (unwrapped with a password, or the recovery
+    key), so a file it cannot read is damaged, not locked with another key."""
     path = Path(path)
     if not path.exists():
         if not create:
@@ -144,23 +193,40 @@ def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
         except OSError as e:
             raise StoreError(f"cannot create {path}: {e.strerror or e}") from None
     _refuse_unless_sqlite(path, key)
-    conn = connect(path, key)
+    if check:
+        why = truncation(path, key)
+        if why:
+            raise CorruptDatabase(damaged_message(path, why))
+    try:
+        conn = connect(path, key)
+    except OperationalError as e:
+        if "unable to open" in str(e):
+            raise StoreError(f"{path} cannot be opened: check that the file and its folder can "
+                             "be reached and written to, and that the disk is connected") from None
+        raise
     try:
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        except DatabaseError:
+        except DatabaseError as e:
+            if key is not None and key_verified:
+                raise CorruptDatabase(damaged_message(path, f"its pages fail their check: {e}")
+                                      ) from None
             if key is not None:
                 raise WrongKey(f"{path} cannot be opened: the password is wrong, or the file "
                                "is not an mdtapp database") from None
+            if "malformed" in str(e):
+                raise CorruptDatabase(damaged_message(path, str(e))) from None
             raise NotAnMdtappDatabase(f"{path} is not a readable mdtapp database") from None
         if app_id != APPLICATION_ID:
             raise NotAnMdtappDatabase(
                 f"{path} is an SQLite file but not an mdtapp database; it was left untouched")
         if check:
-            problems = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-            if problems != ["ok"]:
-                raise CorruptDatabase(
-                    f"{path} is damaged ({'; '.join(problems[:3])}); restore it from a backup")
+            try:
+                why = damage(path, conn)
+            except DatabaseError as e:  # "database disk image is malformed" and the like
+                why = str(e)
+            if why:
+                raise CorruptDatabase(damaged_message(path, why))
         db = sqlite_utils.Database(conn)
         applied = _applied(db)
         unknown = [name for name in applied if name not in MIGRATION_NAMES]
@@ -173,7 +239,7 @@ def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
         try:
             _configure_for_writing(conn)
             if pending:
-                backup_before_migrating(db, path, pending)
+                backup_before_migrating(db, path, pending, key)
                 _apply_migrations(db)
         except OperationalError as e:
             if "readonly" in str(e) or "read-only" in str(e):

@@ -18,14 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.forms import forms as default_forms
 from mdtapp.domain.model import Patient
 from mdtapp.domain.nhs_number import format_nhs_number
-from mdtapp.domain.record import PatientRecord, patient_state
 from mdtapp.store import codec
 from mdtapp.store.database import immediate, open_database
 from mdtapp.store.errors import (
@@ -48,6 +47,9 @@ from mdtapp.store.security import (
     password_problem,
 )
 from mdtapp.store.sqlite import IntegrityError, OperationalError, sqlite_utils
+
+if TYPE_CHECKING:  # the record module is loaded on first use
+    from mdtapp.domain.record import PatientRecord
 
 T = TypeVar("T")
 CHILD_KINDS = tuple(k for k in RECORD_TABLES if k != "patients")
@@ -106,6 +108,8 @@ class PatientFile:
 
     @property
     def record(self) -> PatientRecord:
+        from mdtapp.domain.record import PatientRecord
+
         return PatientRecord(
             patient=self.patient.value,
             eligibility=self.eligibility.value if self.eligibility else None,
@@ -223,10 +227,11 @@ class Store:
     @classmethod
     def open(cls, path: Path, *, user: str | Principal | None = None, key: bytes | None = None,
              create: bool = True, forms: Forms | None = None,
-             clock: Callable[[], datetime] = utc_now, keyring: Any = None) -> Store:
+             clock: Callable[[], datetime] = utc_now, keyring: Any = None,
+             key_verified: bool = False) -> Store:
         """Open without signing in (maintenance and tests): `user` acts with every role unless
         it is a Principal. The app and the commands sign in through mdtapp.store.access."""
-        db = open_database(path, key=key, create=create)
+        db = open_database(path, key=key, create=create, key_verified=key_verified)
         return cls(db, user=user or os_user(), path=Path(path), forms=forms, clock=clock,
                    key=key, keyring=keyring)
 
@@ -275,12 +280,42 @@ class Store:
 
     # ------------------------------------------------------------ transactions
 
+    daily_backups_kept = 14  # set from the settings by whoever opens the store for the app
+    _backed_up_on: date | None = None
+
+    def daily_backup(self) -> Path | None:
+        """Before the first write of each day: a verified copy in the backups folder, keeping
+        the newest `daily_backups_kept`. Returns the new backup, if one was made."""
+        today = self.today()
+        if self.path is None or self.daily_backups_kept <= 0 or self._backed_up_on == today:
+            return None
+        from mdtapp.store.backup import backup_to
+        from mdtapp.store.database import backups_dir
+        from mdtapp.store.keyring import keyring_path
+
+        folder = backups_dir(self.path)
+        target = folder / f"{self.path.stem}-daily-{today.isoformat()}.db"
+        made = None
+        if not target.exists():
+            made = backup_to(self.db.conn, target, key=self.key)
+            if self.key is not None and keyring_path(self.path).exists():
+                import shutil
+
+                shutil.copy2(keyring_path(self.path), keyring_path(target))
+            for old in sorted(folder.glob(f"{self.path.stem}-daily-*.db"))[
+                    :-self.daily_backups_kept]:
+                old.unlink(missing_ok=True)
+                keyring_path(old).unlink(missing_ok=True)
+        self._backed_up_on = today
+        return made
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One all-or-nothing write; nested calls join the outer transaction."""
         if self.db.conn.in_transaction:
             yield
             return
+        self.daily_backup()  # outside the write: a backup through a writing connection locks
         try:
             with immediate(self.db.conn):
                 yield
@@ -618,6 +653,8 @@ class Store:
         if not patient.deleted:
             file = self.load(patient_uid)
             record = file.record
+            from mdtapp.domain.record import patient_state  # the rules: only when needed
+
             state = patient_state(record, today=self.today(), forms=self.forms)
         flags = [f.key for f in state.evaluation.raised] if state and state.evaluation else []
         response = state.evaluation.response if state and state.evaluation else None

@@ -102,3 +102,14 @@ def test_every_command_has_help(capsys):
         text = sub.format_help()
         assert sub.description and len(sub.description) > 20, name
         assert "--db" in text, name
+
+
+def test_check_passes_a_sound_file_and_names_a_damaged_one(demo_db, capsys):
+    assert main(["check", "--db", str(demo_db)]) == 0
+    assert "integrity check passed (5 patients)" in capsys.readouterr().out
+    data = bytearray(demo_db.read_bytes())
+    data[4 * 4096: 5 * 4096] = b"\xa5" * 4096  # a page overwritten, as a failing disk might
+    demo_db.write_bytes(bytes(data))
+    assert main(["check", "--db", str(demo_db)]) == 1
+    err = capsys.readouterr().err
+    assert f"{demo_db} is damaged" in err

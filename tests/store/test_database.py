@@ -112,3 +112,39 @@ def test_every_shipped_schema_upgrades_keeping_every_row(tmp_path, fixture):
 def test_there_is_a_frozen_fixture_for_every_schema():
     shipped = {p.stem.removeprefix("schema-") for p in FIXTURES.glob("schema-*.db")}
     assert shipped == set(MIGRATION_NAMES)
+
+
+def _encrypted_copy(fixture: Path, out: Path, key: bytes) -> None:
+    from mdtapp.store.database import connect
+
+    plain = connect(fixture)
+    try:
+        plain.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", [str(out)])
+        plain.execute("SELECT sqlcipher_export('encrypted')")
+        for pragma in ("user_version", "application_id"):
+            value = plain.execute(f"PRAGMA {pragma}").fetchone()[0]
+            plain.execute(f"PRAGMA encrypted.{pragma} = {value}")
+        plain.execute("DETACH DATABASE encrypted")
+    finally:
+        plain.close()
+
+
+def test_an_encrypted_database_upgrades_with_an_encrypted_backup(tmp_path):
+    from mdtapp.store.access import is_encrypted
+    from mdtapp.store.backup import verify_database
+    from mdtapp.store.keyring import new_database_key
+
+    key = new_database_key()
+    path = tmp_path / "clinic.db"
+    _encrypted_copy(FIXTURES / f"schema-{MIGRATION_NAMES[0]}.db", path, key)
+    store = Store.open(path, user="tester", key=key)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATION_NAMES)
+        patients = len(store.patient_uids())
+        assert patients
+    finally:
+        store.close()
+    [backup] = (tmp_path / "mdtapp-backups").glob("clinic-*-before-*.db")
+    # the copy taken before migrating is as protected as the database, and complete
+    assert is_encrypted(backup)
+    assert verify_database(backup, key=key) == patients
