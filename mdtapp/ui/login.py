@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdtapp.store import access
-from mdtapp.store.errors import StoreError
+from mdtapp.store.errors import CorruptDatabase, StoreError
 from mdtapp.store.repository import Store
 from mdtapp.store.security import password_problem
 
@@ -63,6 +63,11 @@ class LoginDialog(QDialog):
         self.button.setDefault(True)
         self.button.clicked.connect(self.try_sign_in)
         layout.addWidget(self.button)
+        self.restore_button = QPushButton("Restore the newest good backup (administrator)…")
+        self.restore_button.setObjectName("restoreBackup")
+        self.restore_button.clicked.connect(lambda: self.restore_latest())  # not (checked)
+        self.restore_button.hide()
+        layout.addWidget(self.restore_button)
         self._wait = 0
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
@@ -76,12 +81,39 @@ class LoginDialog(QDialog):
         except access.LoginThrottled as e:
             self._start_wait(e.seconds)
             return False
+        except CorruptDatabase as e:
+            self.message.setText(str(e))
+            self.restore_button.show()  # the way back: a backup, restored by an administrator
+            return False
         except StoreError as e:
             self.message.setText(str(e))
-            self.password.clear()
             return False
         finally:
             self.password.clear()  # a password never stays in a widget longer than needed
+        self.accept()
+        return True
+
+    def restore_latest(self, password: str | None = None) -> bool:
+        """Restore the newest backup that verifies, with the administrator's credentials just
+        typed (the damaged file is kept beside the backups), then sign in."""
+        from mdtapp.store.backup import latest_good_backup, restore_file
+
+        user = self.username.text().strip()
+        secret = self.password.text() if password is None else password
+        self.password.clear()
+        try:
+            key = access.unwrap_key(self.path, user, secret)
+            backup = latest_good_backup(self.path, key=key)
+            if backup is None:
+                self.message.setText("No backup that passes its check was found")
+                return False
+            access.authorise_restore(self.path, backup, user, secret)
+            restore_file(self.path, backup, key=key)
+            self.store = access.sign_in(self.path, user, secret)
+            self.store.record_event("restore", detail=f"damaged file restored from {backup}")
+        except StoreError as e:
+            self.message.setText(f"Not restored: {e}")
+            return False
         self.accept()
         return True
 
