@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from importlib import metadata
+from functools import lru_cache
+from typing import Any
 
-try:
-    __version__ = metadata.version("mdtapp")
-except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+
+@lru_cache(maxsize=1)
+def _version() -> str:
+    # importlib.metadata scans installed distributions: ~40 ms, so only when first asked
+    from importlib import metadata
+
+    try:
+        return metadata.version("mdtapp")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+source"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module 'mdtapp' has no attribute {name!r}")

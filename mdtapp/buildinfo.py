@@ -6,7 +6,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from mdtapp import __version__
+import mdtapp
 
 _ROOT = Path(__file__).resolve().parent
 
@@ -28,7 +28,7 @@ def build_id() -> str:
 
 
 def version_text() -> str:
-    return f"mdtapp {__version__} ({build_id()})"
+    return f"mdtapp {mdtapp.__version__} ({build_id()})"
 
 
 def build_text(forms_version: str) -> str:

@@ -14,12 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from mdtapp import __version__
+import mdtapp
 
 
 def report_text(exc_type: type[BaseException], tb: TracebackType | None) -> str:
     frames = traceback.extract_tb(tb)
-    lines = [f"mdtapp {__version__}, Python {sys.version.split()[0]}",
+    lines = [f"mdtapp {mdtapp.__version__}, Python {sys.version.split()[0]}",
              f"{exc_type.__module__}.{exc_type.__qualname__} (message withheld: it may hold "
              "patient data)"]
     for frame in frames:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -17,15 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdtapp import __version__
 from mdtapp.domain.nhs_number import format_nhs_number, nhs_number_problem, normalise_nhs_number
 from mdtapp.store.errors import StoreError
 from mdtapp.ui.idle_lock import IdleWatcher, LockScreen
 from mdtapp.ui.session import Session
-from mdtapp.ui.views.new_patient import PatientDialog
 from mdtapp.ui.views.patient_list import PatientListView, ReviewsView
-from mdtapp.ui.views.pdf_preview import PdfPreview
-from mdtapp.ui.views.workspace import PatientWorkspace
+
+if TYPE_CHECKING:  # loaded when first used: the first paint needs only the patient list
+    from mdtapp.ui.views.pdf_preview import PdfPreview
+    from mdtapp.ui.views.workspace import PatientWorkspace
 
 
 class MainWindow(QMainWindow):
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
     @property
     def workspace(self) -> PatientWorkspace:
         if self._workspace is None:
+            from mdtapp.ui.views.workspace import PatientWorkspace
+
             self._workspace = PatientWorkspace(self.session)
             self.stack.addWidget(self._workspace)
             self._workspace.assessment.letter_button.clicked.connect(self.letter)
@@ -169,6 +172,8 @@ class MainWindow(QMainWindow):
         return None
 
     def new_patient(self) -> None:
+        from mdtapp.ui.views.new_patient import PatientDialog
+
         dialog = PatientDialog(self.session, self)
         if dialog.exec() and dialog.saved_uid:
             self.open_patient(dialog.saved_uid, "eligibility")
@@ -177,6 +182,8 @@ class MainWindow(QMainWindow):
         file = self._workspace.file if self._workspace else None
         if file is None:
             return
+        from mdtapp.ui.views.new_patient import PatientDialog
+
         dialog = PatientDialog(self.session, self, existing=(
             file.uid, file.patient.version, file.patient.value))
         dialog.exec()
@@ -225,6 +232,8 @@ class MainWindow(QMainWindow):
             return lambda where: store.record_event(
                 action, patient_uid=uid, entity="assessments" if produced.assessment_uid else "",
                 entity_uid=produced.assessment_uid or "", detail=f"{kind} {action}: {where}")
+
+        from mdtapp.ui.views.pdf_preview import PdfPreview
 
         return PdfPreview(produced.pdf, f"{kind.title()} — preview", f"{stem}.pdf",
                           on_saved=audited("saved"), on_printed=audited("printed"), parent=self)
@@ -321,8 +330,7 @@ class MainWindow(QMainWindow):
         p = self.session.store.principal
         self.status_text.setText(
             f"Signed in as {p.display_name} ({p.roles_text})  ·  "
-            f"{self.session.store.path}  ·  forms {self.session.forms.version}  ·  "
-            f"mdtapp {__version__}")
+            f"{self.session.store.path}  ·  forms {self.session.forms.version}")
         self.new_patient_action.setEnabled(self.session.store.can("clinician"))
         self.patients.new_button.setEnabled(self.session.store.can("clinician"))
         self.settings_action.setEnabled(self.session.store.can("admin"))

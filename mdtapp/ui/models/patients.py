@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -19,11 +20,22 @@ UID_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 
+@lru_cache(maxsize=1)
+def _bold() -> QFont:
+    # One shared font: PySide6 6.12 on Python 3.11 frees a QFont made inside data() with one
+    # reference too many on None, and after some thousands of cells the interpreter aborts
+    # (tests/ui/test_models.py)
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
 @dataclass(frozen=True)
 class Column:
     title: str
     text: Callable[[PatientSummary, date], str]
     alarm: Callable[[PatientSummary, date], bool] = lambda s, today: False
+    chars: int = 16  # width in average characters: fixed, so no cell is measured to size it
 
 
 def review_state(s: PatientSummary, today: date) -> str:
@@ -45,10 +57,12 @@ class PatientTableModel(QAbstractTableModel):
         self.flag_labels = flag_labels
         self.today = today
         self.rows: list[PatientSummary] = []
+        self._today = today()
 
     def set_rows(self, rows: list[PatientSummary]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self._today = self.today()  # once per refresh, not once per cell
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
@@ -68,7 +82,7 @@ class PatientTableModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         column = self.columns[index.column()]
-        today = self.today()
+        today = self._today
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row, today)
         if role == UID_ROLE:
@@ -76,9 +90,7 @@ class PatientTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column.alarm(row, today):
             return QColor(theme.RED)
         if role == Qt.ItemDataRole.FontRole and column.alarm(row, today):
-            font = QFont()
-            font.setBold(True)
-            return font
+            return _bold()
         if role == Qt.ItemDataRole.ToolTipRole:
             flags = "; ".join(self.flag_labels.get(f, f) for f in row.flags)
             return f"{row.review_reason}" + (f"\nStopping criteria met: {flags}" if flags else "")
@@ -93,13 +105,13 @@ class PatientTableModel(QAbstractTableModel):
 
 def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     return [
-        Column("Name", lambda s, t: s.display_name),
-        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number)),
-        Column("Born", lambda s, t: format_date(s.date_of_birth)),
-        Column("Hosp No.", lambda s, t: s.hospital_number),
+        Column("Name", lambda s, t: s.display_name, chars=30),
+        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), chars=13),
+        Column("Born", lambda s, t: format_date(s.date_of_birth), chars=12),
+        Column("Hosp No.", lambda s, t: s.hospital_number, chars=11),
         Column("Next review", lambda s, t: (f"{format_date(s.next_review)} ({review_state(s, t)})"
                                             if s.next_review else review_state(s, t)),
-               lambda s, t: s.overdue(t) or s.unscheduled),
+               lambda s, t: s.overdue(t) or s.unscheduled, chars=32),
         Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
     ]
 
@@ -107,10 +119,10 @@ def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
 def review_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     return [
         Column("Due", lambda s, t: format_date(s.next_review) if s.next_review else "—",
-               lambda s, t: s.overdue(t) or s.unscheduled),
-        Column("Status", review_state, lambda s, t: s.overdue(t) or s.unscheduled),
-        Column("Name", lambda s, t: s.display_name),
-        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number)),
-        Column("For", lambda s, t: s.review_reason),
+               lambda s, t: s.overdue(t) or s.unscheduled, chars=12),
+        Column("Status", review_state, lambda s, t: s.overdue(t) or s.unscheduled, chars=18),
+        Column("Name", lambda s, t: s.display_name, chars=26),
+        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), chars=13),
+        Column("For", lambda s, t: s.review_reason, chars=46),
         Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
     ]

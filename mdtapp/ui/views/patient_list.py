@@ -33,8 +33,15 @@ class PatientTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        # fixed widths from each column's expected text: measuring cells to size the columns
+        # asked thousands of patients for every value at start-up (seconds; benchmarks/)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        char = self.fontMetrics().averageCharWidth()
+        for i, column in enumerate(model.columns):
+            header.resizeSection(i, column.chars * char + 16)
+        header.setStretchLastSection(True)
         self.setWordWrap(False)
         self.doubleClicked.connect(self._on_double_clicked)
 
@@ -124,10 +131,22 @@ class ReviewsView(QWidget):
         self.table.setAccessibleName("Reviews due, overdue first")
         layout.addWidget(self.table, 1)
         self.table.opened.connect(self.patient_opened)
-        session.patients_changed.connect(self.refresh)
-        self.refresh()
+        session.patients_changed.connect(self._on_patients_changed)
+        self._stale = True  # filled when first shown: not needed for the first paint
+
+    def showEvent(self, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
+
+    def _on_patients_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
 
     def refresh(self) -> None:
+        self._stale = False
         rows = self.session.store.reviews()
         self.model.set_rows(rows)
         today = self.session.today()
