@@ -3,6 +3,7 @@
 
     python3 dev.py app  [mdtapp arguments]   set up, then open the app (default database)
     python3 dev.py test [pytest arguments]   set up with test extras, then run every test
+    python3 dev.py bench [--quick]           set up, then run the benchmarks (benchmarks/)
 
 Both are idempotent: the environment is reinstalled only when pyproject.toml changes.
 """
@@ -57,7 +58,7 @@ def ensure_environment(extras: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"app", "test"}:
+    if not argv or argv[0] not in {"app", "test", "bench"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -65,6 +66,8 @@ def main(argv: list[str]) -> int:
         python = ensure_environment("")
         return subprocess.call([str(python), "-m", "mdtapp", *rest], cwd=ROOT)
     python = ensure_environment("test")
+    if command == "bench":
+        return subprocess.call([str(python), "-m", "benchmarks.run", *rest], cwd=ROOT)
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
 
 
