@@ -638,15 +638,25 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(*, inherit: bool) -> argparse.ArgumentParser:
+    """--db, --user and --plaintext, before or after the command. After it (`inherit`) they
+    have no default of their own, so `mdtapp --db X demo` keeps X (argparse would otherwise
+    reset it to the command's default and quietly use the default database)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH",
+    default = {"default": argparse.SUPPRESS} if inherit else {}
+    common.add_argument("--db", metavar="PATH", **default,
                         help="database file (default: MDTAPP_DB, else the user data folder)")
-    common.add_argument("--user", metavar="NAME",
+    common.add_argument("--user", metavar="NAME", **default,
                         help="sign in as this user (default: MDTAPP_USER); the password is "
                              "asked for, or read from MDTAPP_PASSWORD")
-    common.add_argument("--plaintext", action="store_true",
+    common.add_argument("--plaintext", action="store_true", **default,
                         help="create the database UNENCRYPTED (demonstrations and tests only)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(inherit=False)
+    inherited = _common_options(inherit=True)
 
     parser = argparse.ArgumentParser(
         prog="mdtapp",
@@ -665,7 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
                 description: str | None = None) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_text,
+        p = sub.add_parser(name, parents=[inherited], help=help_text,
                            description=description or help_text)
         p.set_defaults(handler=handler)
         return p

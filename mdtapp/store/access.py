@@ -10,7 +10,6 @@ next wait longer. Nothing here logs or stores a password.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,13 @@ from pathlib import Path
 
 from mdtapp.store.database import SQLITE_HEADER, connect
 from mdtapp.store.errors import NotAnMdtappDatabase, PermissionDenied, StoreError, WrongKey
-from mdtapp.store.keyring import Keyring, key_from_recovery_code, keyring_path, new_database_key
+from mdtapp.store.keyring import (
+    Keyring,
+    copy_keyring,
+    key_from_recovery_code,
+    keyring_path,
+    new_database_key,
+)
 from mdtapp.store.keyring import wait_seconds as _wait
 from mdtapp.store.repository import Store, utc_now
 from mdtapp.store.schema import APPLICATION_ID
@@ -363,11 +368,7 @@ def _shred(path: Path) -> None:
     path.unlink()
 
 
-def copy_keyring_with_backup(db_path: Path, backup_path: Path) -> None:
-    """An encrypted backup is useless without the keyring: keep one beside it."""
-    ring = keyring_path(db_path)
-    if ring.exists():
-        shutil.copy2(ring, keyring_path(backup_path))
+copy_keyring_with_backup = copy_keyring  # the name the commands know
 
 
 __all__ = ["Created", "LoginFailed", "LoginThrottled", "add_first_admin",

@@ -173,10 +173,14 @@ def backup_before_migrating(db: sqlite_utils.Database, path: Path, pending: list
     """A verified copy, under the same key as the database (never a plaintext copy of an
     encrypted one), before any migration touches it."""
     from mdtapp.store.backup import backup_to
+    from mdtapp.store.keyring import copy_keyring
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backups_dir(path) / f"{path.stem}-{stamp}-before-{pending[0]}.db"
-    return backup_to(db.conn, target, key=key)
+    made = backup_to(db.conn, target, key=key)
+    if key is not None:
+        copy_keyring(path, made)
+    return made
 
 
 def open_database(path: Path, *, key: bytes | None = None, create: bool = True,

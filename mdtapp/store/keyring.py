@@ -169,3 +169,12 @@ class Keyring:
             entry.failed_logins = 0
             entry.last_failure = None
             self.save()
+
+
+def copy_keyring(db_path: Path, backup_path: Path) -> None:
+    """An encrypted backup is useless without the keyring: keep one beside it."""
+    import shutil
+
+    ring = keyring_path(db_path)
+    if ring.exists():
+        shutil.copy2(ring, keyring_path(backup_path))

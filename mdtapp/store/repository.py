@@ -291,17 +291,15 @@ class Store:
             return None
         from mdtapp.store.backup import backup_to
         from mdtapp.store.database import backups_dir
-        from mdtapp.store.keyring import keyring_path
+        from mdtapp.store.keyring import copy_keyring, keyring_path
 
         folder = backups_dir(self.path)
         target = folder / f"{self.path.stem}-daily-{today.isoformat()}.db"
         made = None
         if not target.exists():
             made = backup_to(self.db.conn, target, key=self.key)
-            if self.key is not None and keyring_path(self.path).exists():
-                import shutil
-
-                shutil.copy2(keyring_path(self.path), keyring_path(target))
+            if self.key is not None:
+                copy_keyring(self.path, target)
             for old in sorted(folder.glob(f"{self.path.stem}-daily-*.db"))[
                     :-self.daily_backups_kept]:
                 old.unlink(missing_ok=True)

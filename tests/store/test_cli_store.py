@@ -113,3 +113,16 @@ def test_check_passes_a_sound_file_and_names_a_damaged_one(demo_db, capsys):
     assert main(["check", "--db", str(demo_db)]) == 1
     err = capsys.readouterr().err
     assert f"{demo_db} is damaged" in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_db_is_honoured_before_or_after_the_command(tmp_path, capsys, where, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("MDTAPP_HOME", str(home))
+    monkeypatch.delenv("MDTAPP_DB", raising=False)
+    path = tmp_path / "chosen.db"
+    args = ["--db", str(path), "demo"] if where == "before" else ["demo", "--db", str(path)]
+    assert main(args) == 0
+    assert str(path) in capsys.readouterr().out
+    assert path.exists()
+    assert not list(home.rglob("*.db"))  # the default database was not touched
