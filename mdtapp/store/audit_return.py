@@ -29,6 +29,14 @@ Progress = Callable[[int, int, str], None]  # (step, steps, what)
 STEPS = ("patients", "regimens", "infusions", "assessments", "admissions", "rows")
 
 
+def _in_year(table: str) -> str:
+    """The year's current rows of `table`, read in file order: the index finds them, then the
+    rows are fetched by ascending row id, so the pages are read (and decrypted) once each, in
+    sequence, instead of hopping about the file in date order."""
+    return (f"FROM {table} WHERE row_id IN "
+            f"(SELECT row_id FROM current_{table} WHERE on_date BETWEEN ? AND ?)")
+
+
 def audit_rows(store: Store, year: int, progress: Progress | None = None) -> list[AuditRow]:
     first, last = date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()
     db = store.db.conn
@@ -40,10 +48,12 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
     step(0)
     db.execute("CREATE TEMP TABLE IF NOT EXISTS audit_patients (uid TEXT PRIMARY KEY)")
     db.execute("DELETE FROM audit_patients")
+    # one index probe per patient ("anything this year?"), not a pass over the year's rows
     db.execute(
-        "INSERT INTO audit_patients SELECT patient_uid FROM current_infusions "
-        "WHERE on_date BETWEEN ?1 AND ?2 UNION SELECT patient_uid FROM current_assessments "
-        "WHERE on_date BETWEEN ?1 AND ?2", [first, last])
+        "INSERT INTO audit_patients SELECT k.patient_uid FROM patient_keys k "
+        "WHERE EXISTS (SELECT 1 FROM current_infusions i WHERE i.patient_uid = k.patient_uid "
+        "AND i.on_date BETWEEN ?1 AND ?2) OR EXISTS (SELECT 1 FROM current_assessments a "
+        "WHERE a.patient_uid = k.patient_uid AND a.on_date BETWEEN ?1 AND ?2)", [first, last])
     patients = {uid: codec.decode("patients", json.loads(data)) for uid, data in db.execute(
         "SELECT uid, data FROM current_patients WHERE uid IN (SELECT uid FROM audit_patients)")}
     step(1)
@@ -63,8 +73,7 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
             dates[uid].append(date.fromisoformat(on))
     for uid, on, grams, route in db.execute(
             "SELECT patient_uid, on_date, json_extract(data, '$.grams'), "
-            "json_extract(data, '$.route') FROM current_infusions "
-            "WHERE on_date BETWEEN ? AND ?", [first, last]):
+            f"json_extract(data, '$.route') {_in_year('infusions')}", [first, last]):
         day = date.fromisoformat(on)
         dates[uid].append(day)
         given[uid].append(Given(day, float(grams), route))
@@ -74,8 +83,8 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
             "SELECT patient_uid, on_date, "
             "(SELECT count(*) FROM json_each(data, '$.systemic') "
             " WHERE json_extract(value, '$.involved') = 1), "
-            "json_extract(data, '$.dermatoneuro_syndrome') FROM current_assessments "
-            "WHERE on_date BETWEEN ? AND ?", [first, last]):
+            f"json_extract(data, '$.dermatoneuro_syndrome') {_in_year('assessments')}",
+            [first, last]):
         seen[uid].append(Seen(date.fromisoformat(on), bool(involved), dermatoneuro == 1))
     step(4)
     admissions = dict(db.execute(
