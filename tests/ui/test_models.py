@@ -39,3 +39,33 @@ def test_painting_thousands_of_overdue_rows_does_not_leak_references_to_none(qtb
     # each bold overdue cell once took a reference from None (about a thousand here, and the
     # interpreter aborted after some thousands more); done right, the count does not fall
     assert lost < 200, f"None lost {lost} references"
+
+
+def test_every_column_but_the_last_shows_its_whole_text(qtbot):
+    """Fixed widths must never cut an NHS number, a date or an overdue count short."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from mdtapp.ui.app import application
+
+    application()  # the style sheet's font, as in the app
+    model = PatientTableModel([], {"worsening_disease_activity": "Worsening disease activity",
+                                   "no_response": "No response after at least 6 months"},
+                              lambda: date(2026, 11, 21))
+    model.columns = list_columns(model.flags_text)
+    model.set_rows([PatientSummary(
+        "f" * 32, "9434765919", "RXW12345678", "MONTGOMERY-SMITH", "Mary", date(1958, 9, 30),
+        "female", None, None, date(2024, 9, 30), "6-month review", False, None,
+        ("worsening_disease_activity", "no_response"))])
+    table = PatientTable(model, "t")
+    qtbot.addWidget(table)
+    table.resize(1366, 700)
+    table.show()
+    bold = QFont(table.font())
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    for column in range(model.columnCount() - 1):
+        text = model.index(0, column).data()
+        assert metrics.horizontalAdvance(text) < table.columnWidth(column), text
+    assert model.index(0, 4).data() == "30-Sep-2024 (OVERDUE 782 days)"
+    # a cut-off list of flags still says how many criteria are met
+    assert model.index(0, 5).data().startswith("2 met: Worsening disease activity; ")

@@ -35,7 +35,9 @@ class Column:
     title: str
     text: Callable[[PatientSummary, date], str]
     alarm: Callable[[PatientSummary, date], bool] = lambda s, today: False
-    chars: int = 16  # width in average characters: fixed, so no cell is measured to size it
+    # the widest text the column is expected to show, measured once (in bold) to size it,
+    # so no cell has to be asked for its value to lay the table out
+    widest: str = "W" * 12
 
 
 def review_state(s: PatientSummary, today: date) -> str:
@@ -100,18 +102,20 @@ class PatientTableModel(QAbstractTableModel):
         return self.rows[row].patient_uid
 
     def flags_text(self, s: PatientSummary, today: date) -> str:
-        return "; ".join(self.flag_labels.get(f, f) for f in s.flags)
+        names = "; ".join(self.flag_labels.get(f, f) for f in s.flags)
+        # the count first: a narrow column elides the end, never how many criteria are met
+        return f"{len(s.flags)} met: {names}" if len(s.flags) > 1 else names
 
 
 def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     return [
-        Column("Name", lambda s, t: s.display_name, chars=30),
-        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), chars=13),
-        Column("Born", lambda s, t: format_date(s.date_of_birth), chars=12),
-        Column("Hosp No.", lambda s, t: s.hospital_number, chars=11),
+        Column("Name", lambda s, t: s.display_name, widest="MONTGOMERY-SMITH, Mary Elizabeth"),
+        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), widest="000 000 0000"),
+        Column("Born", lambda s, t: format_date(s.date_of_birth), widest="30-Sep-2000"),
+        Column("Hosp No.", lambda s, t: s.hospital_number, widest="RXW00000000"),
         Column("Next review", lambda s, t: (f"{format_date(s.next_review)} ({review_state(s, t)})"
                                             if s.next_review else review_state(s, t)),
-               lambda s, t: s.overdue(t) or s.unscheduled, chars=32),
+               lambda s, t: s.overdue(t) or s.unscheduled, widest="30-Sep-2026 (OVERDUE 999 days)"),
         Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
     ]
 
@@ -119,10 +123,12 @@ def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
 def review_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     return [
         Column("Due", lambda s, t: format_date(s.next_review) if s.next_review else "—",
-               lambda s, t: s.overdue(t) or s.unscheduled, chars=12),
-        Column("Status", review_state, lambda s, t: s.overdue(t) or s.unscheduled, chars=18),
-        Column("Name", lambda s, t: s.display_name, chars=26),
-        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), chars=13),
-        Column("For", lambda s, t: s.review_reason, chars=46),
+               lambda s, t: s.overdue(t) or s.unscheduled, widest="30-Sep-2026"),
+        Column("Status", review_state, lambda s, t: s.overdue(t) or s.unscheduled,
+               widest="OVERDUE 999 days"),
+        Column("Name", lambda s, t: s.display_name, widest="MONTGOMERY-SMITH, Mary Elizabeth"),
+        Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), widest="000 000 0000"),
+        Column("For", lambda s, t: s.review_reason,
+               widest="6-month review (from first infusion 30-Sep-2026)"),
         Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -38,9 +39,12 @@ class PatientTable(QTableView):
         # fixed widths from each column's expected text: measuring cells to size the columns
         # asked thousands of patients for every value at start-up (seconds; benchmarks/)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        char = self.fontMetrics().averageCharWidth()
+        self.ensurePolished()  # the style sheet's font, not the default one
+        bold = QFont(self.font())
+        bold.setBold(True)  # alarm cells are bold
+        metrics = QFontMetrics(bold)
         for i, column in enumerate(model.columns):
-            header.resizeSection(i, column.chars * char + 16)
+            header.resizeSection(i, metrics.horizontalAdvance(column.widest) + 24)
         header.setStretchLastSection(True)
         self.setWordWrap(False)
         self.doubleClicked.connect(self._on_double_clicked)
