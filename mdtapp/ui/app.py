@@ -9,9 +9,19 @@ import argparse
 import sys
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from mdtapp.ui.theme import STYLE
+
+
+def app_icon() -> QIcon:
+    from mdtapp.paths import resources_dir
+
+    icon = QIcon()
+    for png in sorted((resources_dir() / "icons").glob("mdtapp-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def application() -> QApplication:
@@ -21,6 +31,9 @@ def application() -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("mdtapp")
     app.setOrganizationName("mdtapp")
+    app.setDesktopFileName("mdtapp")  # matches packaging/linux/mdtapp.desktop
+    if app.windowIcon().isNull():
+        app.setWindowIcon(app_icon())
     if app.styleSheet() != STYLE:  # setting it again re-polishes every widget alive
         app.setStyleSheet(STYLE)
     return app

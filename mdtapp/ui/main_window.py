@@ -91,12 +91,12 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
 
         def action(text: str, shortcut: str | QKeySequence.StandardKey, slot: object,
-                   name: str) -> QAction:
+                   name: str, place: QWidget | None = None) -> QAction:
             a = QAction(text, self)
             a.setObjectName(name)
             a.setShortcut(QKeySequence(shortcut))
             a.triggered.connect(slot)
-            bar.addAction(a)
+            (place or bar).addAction(a)
             return a
 
         self.show_patients_action = action("Patients", "Ctrl+1", self.show_patients,
@@ -122,10 +122,35 @@ class MainWindow(QMainWindow):
         self.password_action = action("My password…", "Ctrl+Shift+P", self.change_password,
                                       "passwordAction")
         self.lock_action = action("Lock", "Ctrl+Shift+L", self.lock, "lockAction")
-        self.about_action = action("About", "F1", self.about, "about")
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close, "quit",
+                                  self.menuBar())
+        self.about_action = action("&About mdtapp", "F1", self.about, "about", self.menuBar())
+        self._menus()
         self._patient_actions = [self.edit_patient_action, self.new_assessment_action,
                                  self.letter_action, self.form_action]
         self._set_patient_actions(False)
+
+    def _menus(self) -> None:
+        """The same actions as the toolbar, in the menus a desktop user looks for first."""
+        bar = self.menuBar()
+        bar.clear()
+        for title, name, actions in (
+                ("&File", "fileMenu", [self.new_patient_action, self.edit_patient_action,
+                                       self.new_assessment_action, None, self.letter_action,
+                                       self.form_action, self.audit_action, None,
+                                       self.lock_action, self.quit_action]),
+                ("&View", "viewMenu", [self.show_patients_action, self.show_reviews_action,
+                                       self.find_action]),
+                ("&Tools", "toolsMenu", [self.settings_action, self.users_action,
+                                         self.password_action]),
+                ("&Help", "helpMenu", [self.about_action])):
+            menu = bar.addMenu(title)
+            menu.setObjectName(name)
+            for a in actions:
+                if a is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(a)
 
     def _set_patient_actions(self, enabled: bool) -> None:
         for a in self._patient_actions:
@@ -290,6 +315,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.show_for(self.session.store.principal.display_name, self.session.user)
         self.stack.setCurrentWidget(self.lock_screen)
         self.toolbar.hide()
+        self.menuBar().hide()  # its shortcuts too: nothing acts behind the lock
         self.status_text.setText("Locked")
         self.idle.timer.stop()
 
@@ -311,6 +337,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.failures = 0
         self.stack.setCurrentWidget(self._before_lock or self.patients)
         self.toolbar.show()
+        self.menuBar().show()
         self._apply_roles()
         self.idle.timer.start()
         return True

@@ -120,6 +120,11 @@ def test_the_idle_lock_hides_the_patient_and_gives_back_what_was_typed(qtbot, ac
     assert w.locked
     assert not w.workspace.banner.isVisible()  # nobody walking past sees who it is
     assert not w.toolbar.isVisible()
+    assert not w.menuBar().isVisible()
+    fired = []
+    w.letter_action.triggered.connect(lambda: fired.append("letter"))
+    qtbot.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert fired == []  # no shortcut acts behind the lock
     assert "Nina Nurse was signed in" in w.lock_screen.who.text()
     assert not w.unlock("nina", "wrong")
     assert "not right" in w.lock_screen.message.text()

@@ -170,3 +170,19 @@ def test_a_second_store_sees_nothing_half_written(qtbot, window, store, treated,
     other = Store.open(db_path, user="viewer")
     assert len(other.load(treated).assessments) == 1
     other.close()
+
+
+def test_help_about_shows_the_version_build_and_rules(qtbot, window, monkeypatch):
+    import mdtapp
+    from mdtapp.buildinfo import build_id
+    from mdtapp.ui import main_window
+
+    shown = []
+    monkeypatch.setattr(main_window.QMessageBox, "about",
+                        lambda parent, title, text: shown.append(text))
+    [help_menu] = [m for m in window.menuBar().findChildren(object, "helpMenu")]
+    about = next(a for a in help_menu.actions() if a.objectName() == "about")
+    about.trigger()
+    assert shown and f"mdtapp {mdtapp.__version__} ({build_id()})" in shown[0]
+    assert f"forms {window.session.forms.version}" in shown[0]
+    assert not window.windowIcon().isNull()  # the app's icon, not Qt's default
