@@ -4,6 +4,7 @@
     python3 dev.py app  [mdtapp arguments]   set up, then open the app (default database)
     python3 dev.py test [pytest arguments]   set up with test extras, then run every test
     python3 dev.py bench [--quick]           set up, then run the benchmarks (benchmarks/)
+    python3 dev.py package [--smoke-only]    build the offline app folder and smoke-test it
 
 Both are idempotent: the environment is reinstalled only when pyproject.toml changes.
 """
@@ -58,10 +59,12 @@ def ensure_environment(extras: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"app", "test", "bench"}:
+    if not argv or argv[0] not in {"app", "test", "bench", "package"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "package":  # packaging/build.py makes its own build environment
+        return subprocess.call([sys.executable, str(ROOT / "packaging" / "build.py"), *rest])
     if command == "app":
         python = ensure_environment("")
         return subprocess.call([str(python), "-m", "mdtapp", *rest], cwd=ROOT)
