@@ -8,6 +8,8 @@ One pure function computes a row from the minimum it needs, so that the fast dat
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -26,15 +28,6 @@ COLUMNS = ("nhs_number", "hospital_number", "year", "route", "g_per_kg", "course
 
 
 @dataclass(frozen=True)
-class Given:
-    """One infusion, as the audit needs it."""
-
-    date: date
-    grams: float
-    route: str
-
-
-@dataclass(frozen=True)
 class Seen:
     """One assessment, as the audit needs it."""
 
@@ -50,7 +43,9 @@ class AuditInputs:
     # the year's infusion dates and at least the last one before the year (whether the year's
     # first infusion starts a course depends only on the infusion before it)
     infusion_dates: tuple[date, ...]
-    infusions_in_year: tuple[Given, ...]
+    # how many infusions of each (grams, route) were given in the year: the audit needs only
+    # their total and routes, and a year of thousands of patients has few distinct doses
+    doses_in_year: Mapping[tuple[float, str], int]
     assessments_in_year: tuple[Seen, ...]
     related_admissions_in_year: int
 
@@ -80,15 +75,20 @@ def _yes_no_blank(seen: tuple[Seen, ...], attr: str) -> str:
     return "yes" if any(getattr(s, attr) for s in seen) else "no"
 
 
+def _total_grams(doses: Mapping[tuple[float, str], int]) -> Fraction:
+    """Exact, with one conversion per distinct dose."""
+    return sum((exact(grams) * count for (grams, _), count in doses.items()), Fraction(0))
+
+
 def audit_row(inputs: AuditInputs, year: int, forms: Forms) -> AuditRow | None:
     """The patient's row for `year`, or None when nothing was given or assessed that year."""
-    given, seen = inputs.infusions_in_year, inputs.assessments_in_year
-    if not given and not seen:
+    doses, seen = {d: n for d, n in inputs.doses_in_year.items() if n}, inputs.assessments_in_year
+    if not doses and not seen:
         return None
     year_end = date(year, 12, 31)
-    routes = sorted({g.route for g in given})  # iv before sc
-    if given:
-        last = max(g.date for g in given)
+    routes = sorted({route for _, route in doses})  # iv before sc
+    if doses:
+        last = max(d for d in inputs.infusion_dates if d.year == year)
         in_force = [r for r in inputs.regimens if r.from_date <= last]
     else:
         in_force = [r for r in inputs.regimens if r.from_date <= year_end]
@@ -117,7 +117,7 @@ def audit_row(inputs: AuditInputs, year: int, forms: Forms) -> AuditRow | None:
         course_total_g=course_total,
         interval_weeks=interval,
         courses_in_year=courses,
-        total_grams_in_year=plain(sum((exact(g.grams) for g in given), Fraction(0))),
+        total_grams_in_year=plain(_total_grams(doses)),
         systemic_involvement=_yes_no_blank(seen, "any_organ_involved"),
         dermatoneuro_syndrome=_yes_no_blank(seen, "dermatoneuro_syndrome"),
         related_admissions=inputs.related_admissions_in_year,
@@ -131,8 +131,7 @@ def inputs_from_record(record: PatientRecord, year: int) -> AuditInputs:
         patient=record.patient,
         regimens=record.regimens,
         infusion_dates=tuple(i.date for i in record.infusions if i.date <= date(year, 12, 31)),
-        infusions_in_year=tuple(Given(i.date, i.grams, i.route) for i in record.infusions
-                                if in_year(i.date)),
+        doses_in_year=Counter((i.grams, i.route) for i in record.infusions if in_year(i.date)),
         assessments_in_year=tuple(
             Seen(a.date, any(s.involved for s in a.systemic.values()),
                  bool(a.dermatoneuro_syndrome)) for a in record.assessments if in_year(a.date)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,6 @@ from mdtapp.domain.audit import (
     COLUMNS,
     AuditInputs,
     AuditRow,
-    Given,
     Seen,
     audit_row,
     summarise,
@@ -64,19 +63,19 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
         regimens[uid].append(codec.decode("regimens", json.loads(data)))
     step(2)
     dates: dict[str, list[date]] = defaultdict(list)
-    given: dict[str, list[Given]] = defaultdict(list)
+    doses: dict[str, Counter[tuple[float, str]]] = defaultdict(Counter)
     # the last infusion before the year, one index probe per patient (never the whole history)
     for uid, on in db.execute(
             "SELECT a.uid, (SELECT on_date FROM current_infusions i WHERE i.patient_uid = a.uid "
             "AND i.on_date < ? ORDER BY i.on_date DESC LIMIT 1) FROM audit_patients a", [first]):
         if on is not None:
             dates[uid].append(date.fromisoformat(on))
-    for uid, on, grams, route in db.execute(
+    for uid, on, grams, route in db.execute(  # answered from the index infusions_year_totals
             "SELECT patient_uid, on_date, json_extract(data, '$.grams'), "
-            f"json_extract(data, '$.route') {_in_year('infusions')}", [first, last]):
-        day = date.fromisoformat(on)
-        dates[uid].append(day)
-        given[uid].append(Given(day, float(grams), route))
+            "json_extract(data, '$.route') FROM current_infusions "
+            "WHERE on_date BETWEEN ? AND ?", [first, last]):
+        dates[uid].append(date.fromisoformat(on))
+        doses[uid][float(grams), route] += 1
     step(3)
     seen: dict[str, list[Seen]] = defaultdict(list)
     for uid, on, involved, dermatoneuro in db.execute(
@@ -95,7 +94,7 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
     for uid, patient in patients.items():
         row = audit_row(AuditInputs(
             patient=patient, regimens=tuple(regimens[uid]), infusion_dates=tuple(dates[uid]),
-            infusions_in_year=tuple(given[uid]), assessments_in_year=tuple(seen[uid]),
+            doses_in_year=doses[uid], assessments_in_year=tuple(seen[uid]),
             related_admissions_in_year=int(admissions.get(uid, 0))), year, store.forms)
         if row is not None:
             rows.append(row)
