@@ -79,6 +79,9 @@ def backup_to(conn: dbapi.Connection, out: Path, *, key: bytes | None = None) ->
     dest = connect(partial, key)
     try:
         conn.backup(dest)
+        # one self-contained file: the copy has no write-ahead log beside it to lose, and
+        # checking it read-only leaves no -wal/-shm files behind
+        dest.execute("PRAGMA journal_mode = DELETE")
     finally:
         dest.close()
     try:

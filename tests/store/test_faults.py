@@ -43,6 +43,8 @@ def test_a_daily_backup_comes_before_the_first_write_of_each_day(tmp_path):
                                                 False))
     daily = sorted(p.name for p in backups_of(path) if "-daily-" in p.name)
     assert daily == ["d-daily-2026-11-23.db", "d-daily-2026-11-24.db", "d-daily-2026-11-25.db"]
+    # each backup is one self-contained file: nothing else is left in the folder
+    assert sorted(p.name for p in (tmp_path / "mdtapp-backups").iterdir()) == daily
     # each holds the state before that day's first write: the day before's last save
     copy = Store.open(tmp_path / "mdtapp-backups" / "d-daily-2026-11-25.db", user="x")
     assert len(copy.load(uid).assessments) == 4
