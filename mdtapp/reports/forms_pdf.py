@@ -38,6 +38,7 @@ from mdtapp.reports.pdf import (
 )
 
 BOX = 5 * mm
+BOX_GAP = 4.5 * mm  # room for each score's digit to sit clearly beside its own box
 ROW = 7.2 * mm
 VAS_LENGTH = 100 * mm  # the policy's 10 cm line, printed at true length
 
@@ -64,7 +65,7 @@ class FormLayout:
 
 def form_layout(forms: Forms) -> FormLayout:
     label_w = 38 * mm
-    group_w = 4 * BOX + 3 * 2.5 * mm
+    group_w = 4 * BOX + 3 * BOX_GAP
     right_x = MARGIN + label_w
     left_x = right_x + group_w + 14 * mm
     single_x = (right_x + left_x + group_w) / 2 - group_w / 2
@@ -78,7 +79,7 @@ def form_layout(forms: Forms) -> FormLayout:
                                                                (row.left, left_x)]
         for key, x in groups:
             for score in range(forms.mrss.min_score, forms.mrss.max_score + 1):
-                boxes[(key or "", score)] = Rect(x + score * (BOX + 2.5 * mm), y - 1.2 * mm, BOX,
+                boxes[(key or "", score)] = Rect(x + score * (BOX + BOX_GAP), y - 1.2 * mm, BOX,
                                                  BOX)
     vas_top = PAGE_HEIGHT - MARGIN - 16 * mm
     lines = {}
@@ -171,7 +172,7 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
     right = layout.mrss_boxes[(forms.mrss.rows[0].right or "", 0)]
     left = layout.mrss_boxes[(forms.mrss.rows[0].left or "", 0)]
     c.setFont(BOLD, 8.5)
-    span = 4 * BOX + 3 * 2.5 * mm
+    span = 4 * BOX + 3 * BOX_GAP
     c.drawCentredString(right.x + span / 2, layout.mrss_top + 3 * mm, "Right")
     c.drawCentredString(left.x + span / 2, layout.mrss_top + 3 * mm, "Left")
     for (label, y), row in zip(layout.mrss_rows, forms.mrss.rows, strict=True):
@@ -181,7 +182,7 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
             for score in range(forms.mrss.min_score, forms.mrss.max_score + 1):
                 rect = layout.mrss_boxes[(key, score)]
                 c.setFont(FONT, 7)
-                c.drawRightString(rect.x - 0.6 * mm, rect.y + 1.4 * mm, str(score))
+                c.drawRightString(rect.x - 0.8 * mm, rect.y + 1.4 * mm, str(score))
                 c.rect(rect.x, rect.y, rect.w, rect.h)
                 if a is not None and a.mrss.get(key) == score:
                     _tick(c, rect)
