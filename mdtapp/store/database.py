@@ -22,7 +22,7 @@ from mdtapp.store.errors import (
     WrongKey,
 )
 from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES, migrations
-from mdtapp.store.sqlite import DatabaseError, OperationalError, dbapi, sqlite_utils
+from mdtapp.store.sqlite import DatabaseError, OperationalError, database, dbapi, sqlite_utils
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_FILENAME = "mdtapp.db"
@@ -159,7 +159,7 @@ def _create(path: Path, key: bytes | None) -> None:
     conn = connect(building, key)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        _apply_migrations(sqlite_utils.Database(conn))
+        _apply_migrations(database(conn))
     finally:
         conn.close()
     if path.exists():  # another process won the race: keep theirs
@@ -231,7 +231,7 @@ def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
                 why = str(e)
             if why:
                 raise CorruptDatabase(damaged_message(path, why))
-        db = sqlite_utils.Database(conn)
+        db = database(conn)
         applied = _applied(db)
         unknown = [name for name in applied if name not in MIGRATION_NAMES]
         version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -31,5 +31,12 @@ IntegrityError = dbapi.IntegrityError
 OperationalError = dbapi.OperationalError
 Migrations = sqlite_utils.migrations.Migrations
 
+
+def database(conn: Connection) -> sqlite_utils.Database:
+    """sqlite-utils on one of our connections, with its plugins left out: code that happens to be
+    installed beside mdtapp must not hook into a patient database (and finding it scans every
+    installed package's metadata, ~50 ms of each start-up)."""
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
 __all__ = ["Connection", "DatabaseError", "IntegrityError", "Migrations", "OperationalError",
-           "dbapi", "sqlite_utils"]
+           "database", "dbapi", "sqlite_utils"]

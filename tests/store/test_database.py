@@ -148,3 +148,28 @@ def test_an_encrypted_database_upgrades_with_an_encrypted_backup(tmp_path):
     # the copy taken before migrating is as protected as the database, and complete
     assert is_encrypted(backup)
     assert verify_database(backup, key=key) == patients
+
+
+def test_sqlite_utils_plugins_never_hook_into_a_patient_database(db_path, monkeypatch):
+    # a package installed beside mdtapp that registers sqlite-utils' prepare_connection hook
+    # must not see, or change, our connections
+    import sqlite_utils
+    from sqlite_utils.plugins import pm
+
+    hooked = []
+
+    class Plugin:
+        @sqlite_utils.hookimpl
+        def prepare_connection(self, conn):
+            hooked.append(conn)
+
+    plugin = Plugin()
+    pm.register(plugin, name="intruder")
+    try:
+        db = open_database(db_path)
+        db.conn.close()
+        db = open_database(db_path)
+        db.conn.close()
+    finally:
+        pm.unregister(plugin)
+    assert hooked == []
