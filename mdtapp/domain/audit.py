@@ -99,7 +99,8 @@ def audit_row(inputs: AuditInputs, year: int, forms: Forms) -> AuditRow | None:
         interval = str(regimen.interval_weeks)
         if inputs.patient.height_cm is not None:
             try:
-                plan = plan_dose(dose_request(inputs.patient, regimen), forms.dosing)
+                plan = plan_dose(dose_request(inputs.patient, regimen), forms.dosing,
+                                 explain=False)  # the return carries numbers, not the working
             except ValidationError:
                 plan = None  # the regimen cannot be planned: left blank, never guessed
             if plan is not None:

@@ -10,7 +10,7 @@ check it by hand.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -191,21 +191,20 @@ def split_course(total: Fraction, parts: int, step: Fraction) -> tuple[Fraction,
     return tuple([(base + 1) * step] * extra + [base * step] * (parts - extra))
 
 
-def plan_dose(request: DoseRequest, rules: DosingRules) -> DosePlan:
-    """The dose plan, or ValidationError listing every bad field (nothing is guessed)."""
+def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True) -> DosePlan:
+    """The dose plan, or ValidationError listing every bad field (nothing is guessed).
+
+    Every number is computed here, once. `explain=False` leaves out the written steps, the rule
+    and the notes (the yearly audit return needs the numbers for thousands of patients, and
+    writing out each working is most of the time); the numbers are the same either way."""
     errors = _check(request, rules)
     if errors:
         raise ValidationError(errors)
 
-    notes: list[str] = []
-    steps: list[str] = []
     height = exact(request.height_cm)
     actual = exact(request.weight_kg)
     g_per_kg = exact(request.g_per_kg)
     formula = request.ibw_basis or request.sex
-    if request.sex not in ("female", "male"):
-        notes.append(f"Sex is recorded as {request.sex}: the {formula} ideal-weight formula was "
-                     "chosen by the user.")
 
     # Devine ideal body weight
     inches = height / Fraction(rules.cm_per_inch)
@@ -213,58 +212,22 @@ def plan_dose(request: DoseRequest, rules: DosingRules) -> DosePlan:
     per_inch = Fraction(rules.ibw_kg_per_inch)
     five_feet = Fraction(rules.ibw_base_height_in)
     ideal = base + per_inch * (inches - five_feet)
-    steps.append(
-        f"Height {plain(height)} cm = {show(inches, 2)} in; ideal body weight (Devine, {formula}) "
-        f"= {plain(base)} + {plain(per_inch)} × ({show(inches, 2)} − {plain(five_feet)}) "
-        f"= {show(ideal)} kg"
-    )
-    if inches < five_feet:
-        notes.append(f"Height is under 5 ft ({plain(rules.ibw_base_height_in)} in): the Devine "
-                     f"formula is extended below 5 ft ({plain(per_inch)} kg less per inch); "
-                     "check the basis.")
     body_mass = body_mass_index(height, actual)
     bmi_limit = Fraction(rules.adjusted_if_bmi_over)
-    steps.append(f"BMI = {plain(actual)} kg / ({show(height / 100, 2)} m)² = "
-                 f"{show(body_mass, near=bmi_limit)} kg/m²")
     factor = Fraction(rules.adjusted_if_actual_over_ibw_factor)
     adj_factor = Fraction(rules.adjusted_weight_factor)
     adjusted = ideal + adj_factor * (actual - ideal)
     over_ibw = ideal * factor
-    percent_over = plain((factor - 1) * 100)
     if actual < ideal:
         basis = "actual"
-        rule = (f"Actual weight {plain(actual)} kg is below ideal body weight "
-                f"{show(ideal, near=actual)} kg: use actual weight")
     elif body_mass > bmi_limit or actual > over_ibw:
         basis = "adjusted"
-        reasons = []
-        if body_mass > bmi_limit:
-            reasons.append(f"BMI {show(body_mass, near=bmi_limit)} is over {plain(bmi_limit)}")
-        if actual > over_ibw:
-            reasons.append(
-                f"actual weight {plain(actual)} kg is more than {percent_over} % above ideal "
-                f"({plain(factor)} × {show(ideal)} = {show(over_ibw, near=actual)} kg)")
-        rule = " and ".join(reasons)
-        rule = rule[0].upper() + rule[1:] + ": use adjusted weight"
     else:
         basis = "ideal"
-        rule = (f"Actual weight {plain(actual)} kg is not below ideal and not more than "
-                f"{percent_over} % above it ({plain(factor)} × {show(ideal)} = "
-                f"{show(over_ibw, near=actual)} kg), and BMI "
-                f"{show(body_mass, near=bmi_limit)} is not over {plain(bmi_limit)}: "
-                "use ideal body weight")
-    steps.append(rule)
-    steps.append(f"Adjusted weight = {show(ideal)} + {plain(adj_factor)} × ({plain(actual)} − "
-                 f"{show(ideal)}) = {show(adjusted)} kg")
     rule_weight = {"ideal": ideal, "adjusted": adjusted, "actual": actual}[basis]
-
     if request.override_weight_kg is not None:
         dosing_weight = exact(request.override_weight_kg)
         override_reason = request.override_reason.strip()
-        steps.append(f"Dosing weight overridden by the MDT: {plain(dosing_weight)} kg instead of "
-                     f"the {basis} weight {show(rule_weight)} kg (reason: {override_reason})")
-        notes.append(f"Dosing weight overridden: {plain(dosing_weight)} kg (rule gave "
-                     f"{show(rule_weight)} kg {basis}); reason: {override_reason}")
     else:
         dosing_weight = rule_weight
         override_reason = ""
@@ -274,21 +237,14 @@ def plan_dose(request: DoseRequest, rules: DosingRules) -> DosePlan:
     # policy 2271: round DOWN to whole 10 g (whole vials; part vials never used in adults)
     total = unit * math.floor(exact_dose / unit)
     next_unit = total + unit
-    weight_text = show(dosing_weight, near=next_unit / g_per_kg)
-    dose_line = (f"Course dose = {plain(g_per_kg)} g/kg × {weight_text} kg = "
-                 f"{show(exact_dose, near=next_unit)} g → rounded down to whole "
-                 f"{plain(unit)} g: {plain(total)} g")
-    if request.route == "sc":
-        dose_line = dose_line.replace("Course dose", f"SC dose per {rules.sc_period_weeks} weeks")
-    steps.append(dose_line)
     if total <= 0:
+        weight_text = show(dosing_weight, near=next_unit / g_per_kg)
         raise ValidationError([FieldError(
             "g_per_kg", f"{plain(g_per_kg)} g/kg × {weight_text} kg = {show(exact_dose)} g rounds "
                         f"down to 0 g; check the dose and weight")])
 
     step = exact(request.vial_step_g) if request.vial_step_g is not None else Fraction(
         rules.default_vial_step_g)
-    step_note = "" if request.vial_step_g is not None else " (default)"
     parts = request.days if request.route == "iv" else request.sc_doses_per_period
     assert parts is not None
     doses = split_course(total, parts, step)
@@ -299,36 +255,16 @@ def plan_dose(request: DoseRequest, rules: DosingRules) -> DosePlan:
             "days" if request.route == "iv" else "sc_doses_per_period",
             f"{plain(total)} g cannot be split into {parts} {what} of whole {plain(step)} g "
             f"vial steps; use at most {most} {what}")])
-    split = " + ".join(plain(d) for d in doses) + f" = {plain(total)} g"
-    if request.route == "iv":
-        steps.append(f"Split over {parts} days in {plain(step)} g vial steps{step_note}, larger "
-                     f"days first: {split}")
-    else:
-        steps.append(f"Split into {parts} SC doses per {rules.sc_period_weeks} weeks in "
-                     f"{plain(step)} g steps{step_note}: {split}")
 
     if request.route == "sc":
         interval = rules.sc_period_weeks // parts if rules.sc_period_weeks % parts == 0 else (
             request.interval_weeks or rules.interval_starting_weeks)
-        steps.append(f"One SC dose every {interval} week{'s' if interval != 1 else ''}")
     elif request.interval_weeks is None:
         interval = rules.interval_starting_weeks
-        steps.append(f"Interval not given: the policy's starting interval, every {interval} weeks")
     else:
         interval = request.interval_weeks
-        steps.append(f"Every {interval} weeks")
 
-    if g_per_kg < Fraction(rules.g_per_kg_start_range_low):
-        notes.append(f"{plain(g_per_kg)} g/kg is below the policy's starting range "
-                     f"({plain(rules.g_per_kg_start_range_low)}-{plain(rules.g_per_kg_max)} g/kg):"
-                     " a reduced dose.")
-    if request.route == "iv" and interval > rules.interval_note_above_weeks:
-        notes.append(f"Interval of {interval} weeks is longer than the "
-                     f"{rules.interval_note_above_weeks} weeks of the original policy text; after "
-                     "engagement the policy allows the maximum interval at which response is "
-                     "maintained.")
-
-    return DosePlan(
+    plan = DosePlan(
         route=request.route,
         ibw_formula=formula,
         height_in=inches,
@@ -337,7 +273,7 @@ def plan_dose(request: DoseRequest, rules: DosingRules) -> DosePlan:
         actual_weight_kg=actual,
         bmi=body_mass,
         weight_basis=basis,
-        rule=rule,
+        rule="",
         dosing_weight_kg=dosing_weight,
         override_reason=override_reason,
         g_per_kg=g_per_kg,
@@ -349,6 +285,111 @@ def plan_dose(request: DoseRequest, rules: DosingRules) -> DosePlan:
         vial_step_g=step,
         sc_doses_per_period=request.sc_doses_per_period if request.route == "sc" else None,
         sc_period_weeks=rules.sc_period_weeks,
-        steps=tuple(steps),
-        notes=tuple(notes),
+        steps=(),
+        notes=(),
     )
+    return _explained(plan, request, rules) if explain else plan
+
+
+def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> DosePlan:
+    """The plan with its working written out, step by step, from the numbers plan_dose chose."""
+    notes: list[str] = []
+    steps: list[str] = []
+    formula, inches, ideal = plan.ibw_formula, plan.height_in, plan.ideal_weight_kg
+    actual, body_mass, g_per_kg = plan.actual_weight_kg, plan.bmi, plan.g_per_kg
+    height = exact(request.height_cm)
+    if request.sex not in ("female", "male"):
+        notes.append(f"Sex is recorded as {request.sex}: the {formula} ideal-weight formula was "
+                     "chosen by the user.")
+    base = Fraction(rules.ibw_base_female_kg if formula == "female" else rules.ibw_base_male_kg)
+    per_inch = Fraction(rules.ibw_kg_per_inch)
+    five_feet = Fraction(rules.ibw_base_height_in)
+    steps.append(
+        f"Height {plain(height)} cm = {show(inches, 2)} in; ideal body weight (Devine, {formula}) "
+        f"= {plain(base)} + {plain(per_inch)} × ({show(inches, 2)} − {plain(five_feet)}) "
+        f"= {show(ideal)} kg"
+    )
+    if inches < five_feet:
+        notes.append(f"Height is under 5 ft ({plain(rules.ibw_base_height_in)} in): the Devine "
+                     f"formula is extended below 5 ft ({plain(per_inch)} kg less per inch); "
+                     "check the basis.")
+    bmi_limit = Fraction(rules.adjusted_if_bmi_over)
+    steps.append(f"BMI = {plain(actual)} kg / ({show(height / 100, 2)} m)² = "
+                 f"{show(body_mass, near=bmi_limit)} kg/m²")
+    factor = Fraction(rules.adjusted_if_actual_over_ibw_factor)
+    adj_factor = Fraction(rules.adjusted_weight_factor)
+    over_ibw = ideal * factor
+    percent_over = plain((factor - 1) * 100)
+    basis = plan.weight_basis
+    if basis == "actual":
+        rule = (f"Actual weight {plain(actual)} kg is below ideal body weight "
+                f"{show(ideal, near=actual)} kg: use actual weight")
+    elif basis == "adjusted":
+        reasons = []
+        if body_mass > bmi_limit:
+            reasons.append(f"BMI {show(body_mass, near=bmi_limit)} is over {plain(bmi_limit)}")
+        if actual > over_ibw:
+            reasons.append(
+                f"actual weight {plain(actual)} kg is more than {percent_over} % above ideal "
+                f"({plain(factor)} × {show(ideal)} = {show(over_ibw, near=actual)} kg)")
+        rule = " and ".join(reasons)
+        rule = rule[0].upper() + rule[1:] + ": use adjusted weight"
+    else:
+        rule = (f"Actual weight {plain(actual)} kg is not below ideal and not more than "
+                f"{percent_over} % above it ({plain(factor)} × {show(ideal)} = "
+                f"{show(over_ibw, near=actual)} kg), and BMI "
+                f"{show(body_mass, near=bmi_limit)} is not over {plain(bmi_limit)}: "
+                "use ideal body weight")
+    steps.append(rule)
+    steps.append(f"Adjusted weight = {show(ideal)} + {plain(adj_factor)} × ({plain(actual)} − "
+                 f"{show(ideal)}) = {show(plan.adjusted_weight_kg)} kg")
+    rule_weight = {"ideal": ideal, "adjusted": plan.adjusted_weight_kg, "actual": actual}[basis]
+
+    dosing_weight = plan.dosing_weight_kg
+    if request.override_weight_kg is not None:
+        override_reason = plan.override_reason
+        steps.append(f"Dosing weight overridden by the MDT: {plain(dosing_weight)} kg instead of "
+                     f"the {basis} weight {show(rule_weight)} kg (reason: {override_reason})")
+        notes.append(f"Dosing weight overridden: {plain(dosing_weight)} kg (rule gave "
+                     f"{show(rule_weight)} kg {basis}); reason: {override_reason}")
+
+    unit = Fraction(rules.round_down_to_g)
+    total = plan.course_total_g
+    next_unit = total + unit
+    weight_text = show(dosing_weight, near=next_unit / g_per_kg)
+    dose_line = (f"Course dose = {plain(g_per_kg)} g/kg × {weight_text} kg = "
+                 f"{show(plan.exact_dose_g, near=next_unit)} g → rounded down to whole "
+                 f"{plain(unit)} g: {plain(total)} g")
+    if request.route == "sc":
+        dose_line = dose_line.replace("Course dose", f"SC dose per {rules.sc_period_weeks} weeks")
+    steps.append(dose_line)
+
+    step = plan.vial_step_g
+    step_note = "" if request.vial_step_g is not None else " (default)"
+    parts = len(plan.doses_g)
+    split = " + ".join(plain(d) for d in plan.doses_g) + f" = {plain(total)} g"
+    if request.route == "iv":
+        steps.append(f"Split over {parts} days in {plain(step)} g vial steps{step_note}, larger "
+                     f"days first: {split}")
+    else:
+        steps.append(f"Split into {parts} SC doses per {rules.sc_period_weeks} weeks in "
+                     f"{plain(step)} g steps{step_note}: {split}")
+
+    interval = plan.interval_weeks
+    if request.route == "sc":
+        steps.append(f"One SC dose every {interval} week{'s' if interval != 1 else ''}")
+    elif request.interval_weeks is None:
+        steps.append(f"Interval not given: the policy's starting interval, every {interval} weeks")
+    else:
+        steps.append(f"Every {interval} weeks")
+
+    if g_per_kg < Fraction(rules.g_per_kg_start_range_low):
+        notes.append(f"{plain(g_per_kg)} g/kg is below the policy's starting range "
+                     f"({plain(rules.g_per_kg_start_range_low)}-{plain(rules.g_per_kg_max)} g/kg):"
+                     " a reduced dose.")
+    if request.route == "iv" and interval > rules.interval_note_above_weeks:
+        notes.append(f"Interval of {interval} weeks is longer than the "
+                     f"{rules.interval_note_above_weeks} weeks of the original policy text; after "
+                     "engagement the policy allows the maximum interval at which response is "
+                     "maintained.")
+    return replace(plan, rule=rule, steps=tuple(steps), notes=tuple(notes))

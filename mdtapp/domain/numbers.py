@@ -15,17 +15,22 @@ def exact(value: float | int | str | Decimal | Fraction) -> Fraction:
     """The decimal a person typed, exactly: 0.29 -> 29/100 (not the float's binary value)."""
     if isinstance(value, Fraction):
         return value
+    if type(value) is int:
+        return Fraction(value)
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     return Fraction(Decimal(str(value)))
 
 
+_QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(9))  # 1, 0.1, 0.01, ...
+
+
 def rounded(value: Fraction, places: int = 1) -> Decimal:
     """Half-up rounding, as people do by hand (62.15 -> 62.2)."""
-    quantum = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        quantum, rounding=ROUND_HALF_UP
-    )
+    quantum = _QUANTUM[places] if 0 <= places < len(_QUANTUM) else Decimal(1).scaleb(-places)
+    numerator, denominator = value.numerator, value.denominator
+    whole = Decimal(numerator) if denominator == 1 else Decimal(numerator) / Decimal(denominator)
+    return whole.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def show(value: Fraction, places: int = 1, *, near: Fraction | None = None) -> str:
@@ -41,6 +46,10 @@ def show(value: Fraction, places: int = 1, *, near: Fraction | None = None) -> s
 
 def plain(value: Fraction | Decimal | float | int) -> str:
     """A number without trailing zeros: 25 not 25.0, 22.5 stays 22.5."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return str(value.numerator)
     d = rounded(exact(value), 4) if not isinstance(value, Decimal) else value
     text = format(d.normalize(), "f")
     return text

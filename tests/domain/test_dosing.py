@@ -208,3 +208,35 @@ def test_dose_properties(f, sex, height_mm, weight_100g, g_per_kg_100, days, ste
     assert all((d / step_g).denominator == 1 and d > 0 for d in p.doses_g)
     assert list(p.doses_g) == sorted(p.doses_g, reverse=True)
     assert len(p.doses_g) == days
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    sex=st.sampled_from(["female", "male", "other"]),
+    height_mm=st.integers(1200, 2300),
+    weight_100g=st.integers(250, 3500),
+    g_per_kg_100=st.integers(10, 200),
+    route=st.sampled_from(["iv", "sc"]),
+    interval=st.one_of(st.none(), st.integers(1, 12)),
+    override_100g=st.one_of(st.none(), st.integers(300, 2000)),
+)
+def test_the_unexplained_plan_has_exactly_the_explained_numbers(
+        f, sex, height_mm, weight_100g, g_per_kg_100, route, interval, override_100g):
+    # the audit return asks for the numbers only: they must be the very same numbers
+    request = DoseRequest(
+        sex, height_mm / 10, weight_100g / 10, g_per_kg_100 / 100,
+        days=5 if route == "iv" else None, route=route, interval_weeks=interval,
+        ibw_basis="female" if sex == "other" else None,
+        override_weight_kg=None if override_100g is None else override_100g / 10,
+        override_reason="" if override_100g is None else "MDT decision",
+        sc_doses_per_period=4 if route == "sc" else None)
+    try:
+        explained = plan_dose(request, f.dosing)
+    except ValidationError as e:
+        with pytest.raises(ValidationError) as again:
+            plan_dose(request, f.dosing, explain=False)
+        assert str(again.value) == str(e)
+        return
+    numbers = plan_dose(request, f.dosing, explain=False)
+    assert explained.steps and explained.rule
+    assert numbers == dataclasses.replace(explained, rule="", steps=(), notes=())
