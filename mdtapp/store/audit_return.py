@@ -27,13 +27,22 @@ from mdtapp.store.repository import Store
 Progress = Callable[[int, int, str], None]  # (step, steps, what)
 STEPS = ("patients", "regimens", "infusions", "assessments", "admissions", "rows")
 
-
-def _in_year(table: str) -> str:
-    """The year's current rows of `table`, read in file order: the index finds them, then the
-    rows are fetched by ascending row id, so the pages are read (and decrypted) once each, in
-    sequence, instead of hopping about the file in date order."""
-    return (f"FROM {table} WHERE row_id IN "
-            f"(SELECT row_id FROM current_{table} WHERE on_date BETWEEN ? AND ?)")
+# The two big reads are answered from indexes alone (m006, m007), so no record page is
+# decrypted. Each is materialised before anything else is done with it: grouping or json_each
+# straight from the view would make SQLite read the record pages instead.
+YEAR_DOSES = (  # one row per patient and dose size, with its dates: not a row per infusion
+    "WITH year AS MATERIALIZED (SELECT patient_uid, on_date, "
+    "json_extract(data, '$.grams') AS grams, json_extract(data, '$.route') AS route "
+    "FROM current_infusions WHERE on_date BETWEEN ? AND ?) "
+    "SELECT patient_uid, grams, route, group_concat(on_date) FROM year "
+    "GROUP BY patient_uid, grams, route")
+YEAR_OUTCOMES = (  # per assessment: organs involved, dermatoneuro syndrome
+    "WITH year AS MATERIALIZED (SELECT patient_uid, on_date, "
+    "json_extract(data, '$.systemic') AS systemic, "
+    "json_extract(data, '$.dermatoneuro_syndrome') AS dermatoneuro "
+    "FROM current_assessments WHERE on_date BETWEEN ? AND ?) "
+    "SELECT patient_uid, on_date, (SELECT count(*) FROM json_each(systemic) "
+    "WHERE json_extract(value, '$.involved') = 1), dermatoneuro FROM year")
 
 
 def audit_rows(store: Store, year: int, progress: Progress | None = None) -> list[AuditRow]:
@@ -70,20 +79,13 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
             "AND i.on_date < ? ORDER BY i.on_date DESC LIMIT 1) FROM audit_patients a", [first]):
         if on is not None:
             dates[uid].append(date.fromisoformat(on))
-    for uid, on, grams, route in db.execute(  # answered from the index infusions_year_totals
-            "SELECT patient_uid, on_date, json_extract(data, '$.grams'), "
-            "json_extract(data, '$.route') FROM current_infusions "
-            "WHERE on_date BETWEEN ? AND ?", [first, last]):
-        dates[uid].append(date.fromisoformat(on))
-        doses[uid][float(grams), route] += 1
+    for uid, grams, route, given in db.execute(YEAR_DOSES, [first, last]):
+        on_dates = given.split(",")
+        dates[uid].extend(map(date.fromisoformat, on_dates))
+        doses[uid][float(grams), route] += len(on_dates)
     step(3)
     seen: dict[str, list[Seen]] = defaultdict(list)
-    for uid, on, involved, dermatoneuro in db.execute(
-            "SELECT patient_uid, on_date, "
-            "(SELECT count(*) FROM json_each(data, '$.systemic') "
-            " WHERE json_extract(value, '$.involved') = 1), "
-            f"json_extract(data, '$.dermatoneuro_syndrome') {_in_year('assessments')}",
-            [first, last]):
+    for uid, on, involved, dermatoneuro in db.execute(YEAR_OUTCOMES, [first, last]):
         seen[uid].append(Seen(date.fromisoformat(on), bool(involved), dermatoneuro == 1))
     step(4)
     admissions = dict(db.execute(

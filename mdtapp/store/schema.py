@@ -228,3 +228,13 @@ def m006_year_totals_index(db: sqlite_utils.Database) -> None:
         CREATE INDEX infusions_year_totals ON infusions(
             on_date, patient_uid, uid, version, deleted,
             json_extract(data, '$.grams'), json_extract(data, '$.route'))""")
+
+
+@migration
+def m007_year_outcomes_index(db: sqlite_utils.Database) -> None:
+    # The audit return also reads every assessment of a year, for two answers only (any organ
+    # involved, dermatoneuro syndrome): with those in the index, no record page is decrypted.
+    db.execute("""
+        CREATE INDEX assessments_year_outcomes ON assessments(
+            on_date, patient_uid, uid, version, deleted,
+            json_extract(data, '$.systemic'), json_extract(data, '$.dermatoneuro_syndrome'))""")

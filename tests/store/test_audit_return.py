@@ -127,3 +127,15 @@ def test_the_audit_command(store, year_data, db_path, tmp_path, capsys):
     assert len(out.read_text().splitlines()) == 4
     assert main(["audit", "--db", str(db_path), "--year", "2025", "--out", "x.xlsx"]) == 2
     assert "written as CSV" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("query", "index"), [("YEAR_DOSES", "infusions_year_totals"),
+                                              ("YEAR_OUTCOMES", "assessments_year_outcomes")])
+def test_the_years_big_reads_come_from_indexes_alone(store, query, index):
+    # with 10,000 patients a year is 650,000 infusions and 87,000 assessments: reading their
+    # record pages instead of the index made the return several times slower
+    from mdtapp.store import audit_return
+
+    plan = " / ".join(row[3] for row in store.db.conn.execute(
+        "EXPLAIN QUERY PLAN " + getattr(audit_return, query), ["2024-01-01", "2024-12-31"]))
+    assert f"USING COVERING INDEX {index} (on_date>? AND on_date<?)" in plan, plan
