@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from mdtapp.domain.dates import format_date
-from mdtapp.domain.dosing import DoseRequest, plan_dose
+from mdtapp.domain.dosing import plan_dose
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.model import Infusion, Regimen, validate_infusion, validate_regimen
 from mdtapp.domain.numbers import plain
+from mdtapp.domain.record import dose_request
 from mdtapp.store.errors import StoreError
 from mdtapp.store.repository import PatientFile
 from mdtapp.ui.models.records import RecordTableModel
@@ -267,13 +268,7 @@ class TreatmentView(QWidget):
             self.steps.setText("<br>".join(escape(str(e)) for e in errors))
             return
         try:
-            plan = plan_dose(DoseRequest(
-                sex=patient.sex, height_cm=patient.height_cm, weight_kg=regimen.weight_kg,
-                g_per_kg=regimen.g_per_kg, days=regimen.days, route=regimen.route,
-                interval_weeks=regimen.interval_weeks, vial_step_g=regimen.vial_step_g,
-                ibw_basis=regimen.ibw_basis, override_weight_kg=regimen.dosing_weight_override_kg,
-                override_reason=regimen.override_reason,
-                sc_doses_per_period=regimen.sc_doses_per_period), self.forms.dosing)
+            plan = plan_dose(dose_request(patient, regimen), self.forms.dosing)
         except ValidationError as e:
             self.plan.setText("<b style='color:#d5281b'>Cannot plan this dose:</b><br>"
                               + "<br>".join(escape(str(x)) for x in e.errors))
