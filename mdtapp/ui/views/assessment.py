@@ -51,7 +51,7 @@ from mdtapp.store.errors import StoreError
 from mdtapp.store.repository import PatientFile, Saved
 from mdtapp.ui.session import Session
 from mdtapp.ui.widgets.body_map import BodyMapView
-from mdtapp.ui.widgets.fields import DateField, mark
+from mdtapp.ui.widgets.fields import DateField, mark_errors
 from mdtapp.ui.widgets.flags_panel import FlagsPanel
 from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED, MrssGrid
 from mdtapp.ui.widgets.vas import VasInput
@@ -887,13 +887,7 @@ class AssessmentEditor(QWidget):
             "nutrition.weight_kg": self.weight,
             "nutrition.weight_3_6_months_ago_kg": self.weight_before,
         }
-        bad: dict[QWidget, str] = {}
-        for e in errors:
-            widget = fields.get(e.field) or fields.get(e.field.split(".")[0])
-            if widget is not None:
-                bad[widget] = e.message
-        for widget in fields.values():
-            mark(widget, widget in bad, bad.get(widget, ""))
+        mark_errors(fields, errors)
 
     def save(self) -> bool:
         if self.file is None:

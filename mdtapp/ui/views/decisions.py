@@ -26,7 +26,7 @@ from mdtapp.store.repository import PatientFile
 from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
-from mdtapp.ui.widgets.fields import DateField, mark
+from mdtapp.ui.widgets.fields import DateField, mark_errors
 from mdtapp.ui.widgets.tables import record_table
 
 
@@ -207,9 +207,7 @@ class DecisionsView(QWidget):
         value, errors = self.decision()
         widgets = {"date": self.date, "decision": self.kind, "reason": self.reason,
                    "next_review": self.next_review}
-        bad = {e.field: e.message for e in errors}
-        for name, widget in widgets.items():
-            mark(widget, name in bad, bad.get(name, ""))
+        mark_errors(widgets, errors)
         if errors:
             self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
             return False

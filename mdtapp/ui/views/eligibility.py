@@ -22,7 +22,7 @@ from mdtapp.store.repository import PatientFile
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.widgets.checklist import Checklist
-from mdtapp.ui.widgets.fields import DateField, mark
+from mdtapp.ui.widgets.fields import DateField, mark_errors
 
 STATES = (("unknown", "Unknown"), ("yes", "Yes"), ("no", "No"))
 
@@ -193,9 +193,7 @@ class EligibilityView(QWidget):
         widgets = {"rheumatology_agreed": self.agreements["rheumatology_agreed"][0],
                    "dermatology_agreed": self.agreements["dermatology_agreed"][0],
                    "biopsy_date": self.biopsy}
-        bad = {e.field.split(".")[0]: e.message for e in errors}
-        for name, widget in widgets.items():
-            mark(widget, name in bad, bad.get(name, ""))
+        mark_errors(widgets, errors)
         if errors:
             self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
             return False

@@ -22,7 +22,7 @@ from mdtapp.domain.nhs_number import (
 )
 from mdtapp.store.errors import StoreError
 from mdtapp.ui.session import Session
-from mdtapp.ui.widgets.fields import DateField, mark
+from mdtapp.ui.widgets.fields import DateField, mark, mark_errors
 
 SEXES = (("", "— choose —"), ("female", "Female"), ("male", "Male"), ("other", "Other"),
          ("unknown", "Not known"))
@@ -160,9 +160,7 @@ class PatientDialog(QDialog):
         return patient, errors
 
     def _show_errors(self, errors: list[FieldError]) -> None:
-        bad = {e.field: e.message for e in errors}
-        for name, widget in self.field_widgets.items():
-            mark(widget, name in bad, bad.get(name, ""))
+        mark_errors(self.field_widgets, errors)
         self.errors.setText("\n".join(f"{e.field.replace('_', ' ')}: {e.message}"
                                       for e in errors))
 

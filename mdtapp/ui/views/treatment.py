@@ -28,7 +28,7 @@ from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.views.overview import dose_plan_html
-from mdtapp.ui.widgets.fields import DateField, mark
+from mdtapp.ui.widgets.fields import DateField, mark_errors
 from mdtapp.ui.widgets.tables import record_table
 
 
@@ -285,9 +285,7 @@ class TreatmentView(QWidget):
         widgets = {"weight_kg": self.weight, "g_per_kg": self.g_per_kg,
                    "dosing_weight_override_kg": self.override,
                    "override_reason": self.override_reason, "from": self.from_date}
-        bad = {e.field: e.message for e in errors}
-        for name, widget in widgets.items():
-            mark(widget, name in bad, bad.get(name, ""))
+        mark_errors(widgets, errors)
         if errors or regimen is None:
             self.regimen_errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
             return False
@@ -322,9 +320,7 @@ class TreatmentView(QWidget):
                    if e.field not in seen]
         widgets = {"date": self.inf_date, "grams": self.inf_grams, "product": self.inf_product,
                    "batch": self.inf_batch}
-        bad = {e.field: e.message for e in errors}
-        for name, widget in widgets.items():
-            mark(widget, name in bad, bad.get(name, ""))
+        mark_errors(widgets, errors)
         if errors:
             self.infusion_errors.setText("Not recorded: " + "; ".join(str(e) for e in errors))
             return False

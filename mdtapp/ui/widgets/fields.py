@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from mdtapp.domain.dates import format_date
+from mdtapp.domain.errors import FieldError
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -41,6 +43,18 @@ def mark(widget: QWidget, invalid: bool, message: str = "") -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+
+
+def mark_errors(widgets: Mapping[str, QWidget], errors: Iterable[FieldError]) -> None:
+    """Mark each field a validation error names (by its field, else by the part before the
+    first dot: "papules.count" -> "papules"), and clear the others."""
+    bad: dict[QWidget, str] = {}
+    for e in errors:
+        widget = widgets.get(e.field) or widgets.get(e.field.split(".")[0])
+        if widget is not None:
+            bad[widget] = e.message
+    for widget in widgets.values():
+        mark(widget, widget in bad, bad.get(widget, ""))
 
 
 class DateField(QLineEdit):
