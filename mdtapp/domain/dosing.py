@@ -191,6 +191,17 @@ def split_course(total: Fraction, parts: int, step: Fraction) -> tuple[Fraction,
     return tuple([(base + 1) * step] * extra + [base * step] * (parts - extra))
 
 
+def _weight_basis(ideal: Fraction, actual: Fraction, body_mass: Fraction,
+                  rules: DosingRules) -> tuple[str, bool, bool]:
+    """The dose-determining weight's basis, and the two tests that can choose adjusted weight
+    (BMI over the limit; actual weight more than the factor above ideal): the rule, once."""
+    bmi_over = body_mass > Fraction(rules.adjusted_if_bmi_over)
+    weight_over = actual > ideal * Fraction(rules.adjusted_if_actual_over_ibw_factor)
+    if actual < ideal:
+        return "actual", bmi_over, weight_over
+    return ("adjusted" if bmi_over or weight_over else "ideal"), bmi_over, weight_over
+
+
 def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True) -> DosePlan:
     """The dose plan, or ValidationError listing every bad field (nothing is guessed).
 
@@ -213,17 +224,8 @@ def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True)
     five_feet = Fraction(rules.ibw_base_height_in)
     ideal = base + per_inch * (inches - five_feet)
     body_mass = body_mass_index(height, actual)
-    bmi_limit = Fraction(rules.adjusted_if_bmi_over)
-    factor = Fraction(rules.adjusted_if_actual_over_ibw_factor)
-    adj_factor = Fraction(rules.adjusted_weight_factor)
-    adjusted = ideal + adj_factor * (actual - ideal)
-    over_ibw = ideal * factor
-    if actual < ideal:
-        basis = "actual"
-    elif body_mass > bmi_limit or actual > over_ibw:
-        basis = "adjusted"
-    else:
-        basis = "ideal"
+    adjusted = ideal + Fraction(rules.adjusted_weight_factor) * (actual - ideal)
+    basis, _, _ = _weight_basis(ideal, actual, body_mass, rules)
     rule_weight = {"ideal": ideal, "adjusted": adjusted, "actual": actual}[basis]
     if request.override_weight_kg is not None:
         dosing_weight = exact(request.override_weight_kg)
@@ -320,15 +322,15 @@ def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> Dose
     adj_factor = Fraction(rules.adjusted_weight_factor)
     over_ibw = ideal * factor
     percent_over = plain((factor - 1) * 100)
-    basis = plan.weight_basis
+    basis, bmi_over, weight_over = _weight_basis(ideal, actual, body_mass, rules)
     if basis == "actual":
         rule = (f"Actual weight {plain(actual)} kg is below ideal body weight "
                 f"{show(ideal, near=actual)} kg: use actual weight")
     elif basis == "adjusted":
         reasons = []
-        if body_mass > bmi_limit:
+        if bmi_over:
             reasons.append(f"BMI {show(body_mass, near=bmi_limit)} is over {plain(bmi_limit)}")
-        if actual > over_ibw:
+        if weight_over:
             reasons.append(
                 f"actual weight {plain(actual)} kg is more than {percent_over} % above ideal "
                 f"({plain(factor)} × {show(ideal)} = {show(over_ibw, near=actual)} kg)")
