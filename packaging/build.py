@@ -59,6 +59,12 @@ def prepare_venv() -> Path:
     # always reinstalled: the bundle must hold this tree's code and this commit's stamp
     run([python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", ROOT])
     run([python, "-m", "pip", "install", "--quiet", ROOT])  # its dependencies, if new
+    # the bundle carries this Python and this Qt binding: never the pair that aborts mid-meeting
+    # (PySide6 6.12.0 on Python 3.11 drops references to None; pyproject.toml keeps it out)
+    run([python, "-c", "import sys, PySide6; v = PySide6.__version__; "
+         "sys.exit(f'PySide6 {v} on Python {sys.version.split()[0]} drops references to None: "
+         "refusing to bundle it') if v.startswith('6.12.0') and sys.version_info < (3, 12) "
+         "else print(f'Qt binding: PySide6 {v} on Python {sys.version.split()[0]}')"])
     return python
 
 

@@ -9,6 +9,7 @@ crash half-way leaves the old content).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,22 +75,23 @@ def backup_to(conn: dbapi.Connection, out: Path, *, key: bytes | None = None) ->
         raise StoreError("A save is in progress on this connection: back up when it finishes")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.unlink(missing_ok=True)
+    # a name of its own: two processes backing up at once must never share (or delete) one
+    # another's half-written copy
+    partial = out.with_name(f"{out.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
     dest = connect(partial, key)
     try:
-        conn.backup(dest)
-        # one self-contained file: the copy has no write-ahead log beside it to lose, and
-        # checking it read-only leaves no -wal/-shm files behind
-        dest.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dest.close()
-    try:
+        try:
+            conn.backup(dest)
+            # one self-contained file: the copy has no write-ahead log beside it to lose, and
+            # checking it read-only leaves no -wal/-shm files behind
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
         verify_database(partial, key=key)
-    except StoreError:
+        os.replace(partial, out)
+    except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    os.replace(partial, out)
     return out
 
 
