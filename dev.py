@@ -5,6 +5,7 @@
     python3 dev.py test [pytest arguments]   set up with test extras, then run every test
     python3 dev.py bench [--quick]           set up, then run the benchmarks (benchmarks/)
     python3 dev.py package [--smoke-only]    build the offline app folder and smoke-test it
+    python3 dev.py lint                      ruff (lint and format) and mypy, as CI runs them
 
 Both are idempotent: the environment is reinstalled only when pyproject.toml changes.
 """
@@ -48,9 +49,7 @@ def ensure_environment(extras: str) -> Path:
         return python
     target = f".[{extras}]" if extras else "."
     print(f"Installing mdtapp{f'[{extras}]' if extras else ''} into {VENV} ...", flush=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True
-    )
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "-e", target], cwd=ROOT, check=True
     )
@@ -59,7 +58,7 @@ def ensure_environment(extras: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"app", "test", "bench", "package"}:
+    if not argv or argv[0] not in {"app", "test", "bench", "package", "lint"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -69,6 +68,12 @@ def main(argv: list[str]) -> int:
         python = ensure_environment("")
         return subprocess.call([str(python), "-m", "mdtapp", *rest], cwd=ROOT)
     python = ensure_environment("test")
+    if command == "lint":
+        checks = [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy", "mdtapp"]]
+        failed = [c for c in checks if subprocess.call([str(python), "-m", *c], cwd=ROOT) != 0]
+        for c in failed:
+            print(f"failed: {' '.join(c)}", file=sys.stderr)
+        return 1 if failed else 0
     if command == "bench":
         return subprocess.call([str(python), "-m", "benchmarks.run", *rest], cwd=ROOT)
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)

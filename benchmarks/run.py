@@ -82,13 +82,19 @@ def median(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
 def env() -> dict[str, str]:
     from benchmarks.generate import PASSWORD, USER
 
-    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MDTAPP_USER": USER,
-            "MDTAPP_PASSWORD": PASSWORD, "MDTAPP_HOME": tempfile.mkdtemp()}
+    return {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "MDTAPP_USER": USER,
+        "MDTAPP_PASSWORD": PASSWORD,
+        "MDTAPP_HOME": tempfile.mkdtemp(),
+    }
 
 
 def run_process(args: list[str]) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, *args], env=env(), cwd=ROOT, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, *args], env=env(), cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     if result.returncode:
         raise RuntimeError(f"{args[:3]} failed: {result.stderr[-400:]}")
     return result
@@ -106,8 +112,7 @@ def startup(db: Path, patients: int) -> list[Row]:
     from mdtapp.store import access
     from mdtapp.store.keyring import Keyring, keyring_path
 
-    app = median(lambda: run_process(["-m", "mdtapp", "--db", str(db), "--quit-when-ready"]),
-                 7)
+    app = median(lambda: run_process(["-m", "mdtapp", "--db", str(db), "--quit-when-ready"]), 7)
     bare = median(lambda: run_process(["-c", BARE_WINDOW]), 7)
     ring = Keyring.load(keyring_path(db))
     unwrap = median(lambda: ring.unwrap(USER, PASSWORD), 5)
@@ -116,12 +121,27 @@ def startup(db: Path, patients: int) -> list[Row]:
     store.close()
     kdf = unwrap + verify
     return [
-        (f"Start-up to a painted patient list, {patients:,} patients (incl. sign-in)", ms(app),
-         ms(bare), f"{app / bare:.2f}×", "bare QMainWindow shown and quit the same way"),
-        ("… of which the sign-in's two argon2id computations (by design)", ms(kdf), "", "",
-         "unwrap the key, then check the account's password"),
-        ("Start-up without those two computations", ms(app - kdf), ms(bare),
-         f"{(app - kdf) / bare:.2f}×", "target: within 1.5×"),
+        (
+            f"Start-up to a painted patient list, {patients:,} patients (incl. sign-in)",
+            ms(app),
+            ms(bare),
+            f"{app / bare:.2f}×",
+            "bare QMainWindow shown and quit the same way",
+        ),
+        (
+            "… of which the sign-in's two argon2id computations (by design)",
+            ms(kdf),
+            "",
+            "",
+            "unwrap the key, then check the account's password",
+        ),
+        (
+            "Start-up without those two computations",
+            ms(app - kdf),
+            ms(bare),
+            f"{(app - kdf) / bare:.2f}×",
+            "target: within 1.5×",
+        ),
     ]
 
 
@@ -163,9 +183,15 @@ def save(db: Path) -> list[Row]:
         bare.commit()
 
     baseline = median(insert, 11)
-    return [("Save one full assessment (validated, versioned, audited, summary refreshed)",
-             ms(ours), ms(baseline), f"{ours / baseline:.1f}×",
-             f"bare sqlite3 insert of one {len(payload)}-byte row, committed")]
+    return [
+        (
+            "Save one full assessment (validated, versioned, audited, summary refreshed)",
+            ms(ours),
+            ms(baseline),
+            f"{ours / baseline:.1f}×",
+            f"bare sqlite3 insert of one {len(payload)}-byte row, committed",
+        )
+    ]
 
 
 def letter() -> list[Row]:
@@ -178,21 +204,31 @@ def letter() -> list[Row]:
     from mdtapp.reports.letter import LetterRequest, build_letter
     from mdtapp.settings import Author, Letterhead
     from mdtapp.store import codec
+
     records = patient_records(random.Random(5), "9434765919", 0)
     assessments = tuple(codec.decode("assessments", a) for a in records["assessments"][:43])
-    record = PatientRecord(patient=records["patients"][0],  # type: ignore[arg-type]
-                           eligibility=records["eligibility"][0],  # type: ignore[arg-type]
-                           decisions=tuple(records["decisions"]),  # type: ignore[arg-type]
-                           regimens=tuple(records["regimens"]),  # type: ignore[arg-type]
-                           infusions=tuple(records["infusions"]),  # type: ignore[arg-type]
-                           assessments=assessments)
-    request = LetterRequest(record, assessments[-1].date, forms(), date(2026, 11, 21),
-                            datetime(2026, 11, 21, 10, 0), Letterhead("Centre"),
-                            Author("Dr A", "Consultant"))
+    record = PatientRecord(
+        patient=records["patients"][0],  # type: ignore[arg-type]
+        eligibility=records["eligibility"][0],  # type: ignore[arg-type]
+        decisions=tuple(records["decisions"]),  # type: ignore[arg-type]
+        regimens=tuple(records["regimens"]),  # type: ignore[arg-type]
+        infusions=tuple(records["infusions"]),  # type: ignore[arg-type]
+        assessments=assessments,
+    )
+    request = LetterRequest(
+        record,
+        assessments[-1].date,
+        forms(),
+        date(2026, 11, 21),
+        datetime(2026, 11, 21, 10, 0),
+        Letterhead("Centre"),
+        Author("Dr A", "Consultant"),
+    )
     pages = [0]
 
     def ours() -> None:
         from pypdf import PdfReader
+
         pdf = build_letter(request)
         pages[0] = len(PdfReader(io.BytesIO(pdf)).pages)
 
@@ -206,12 +242,20 @@ def letter() -> list[Row]:
 
         out = io.BytesIO()
         SimpleDocTemplate(out, pagesize=A4).build(
-            [Paragraph("A one-page letter.", getSampleStyleSheet()["Normal"])])
+            [Paragraph("A one-page letter.", getSampleStyleSheet()["Normal"])]
+        )
 
     bare_t = median(bare, 5)
-    return [(f"Clinic letter, 5 years of 6-weekly assessments ({len(assessments)}), "
-             f"{pages[0]} pages", ms(ours_t), ms(bare_t), f"{ours_t / bare_t:.1f}×",
-             "bare reportlab one-page document")]
+    return [
+        (
+            f"Clinic letter, 5 years of 6-weekly assessments ({len(assessments)}), "
+            f"{pages[0]} pages",
+            ms(ours_t),
+            ms(bare_t),
+            f"{ours_t / bare_t:.1f}×",
+            "bare reportlab one-page document",
+        )
+    ]
 
 
 def _scale_once(db: Path) -> dict[str, float]:
@@ -221,18 +265,22 @@ def _scale_once(db: Path) -> dict[str, float]:
 
     store = open_bench(db)
     uids = [s.patient_uid for s in store.summaries()]
-    pick = iter(uids[::max(1, len(uids) // 50)] * 10)
+    pick = iter(uids[:: max(1, len(uids) // 50)] * 10)
 
     def open_patient() -> None:
         file = store.load(next(pick))
         patient_state(file.record, today=date(2026, 11, 21), forms=store.forms)
 
     try:
-        return {name: median(fn, repeat) for name, fn, repeat in (
-            ("Patient search as you type (\"smith\")", lambda: store.summaries("smith"), 9),
-            ("Open a patient (record, flags, review, dose plan)", open_patient, 9),
-            ("Reviews list, every patient, overdue first", store.reviews, 7),
-            ("Audit return for a year, CSV", lambda: csv_bytes(audit_rows(store, 2024)), 3))}
+        return {
+            name: median(fn, repeat)
+            for name, fn, repeat in (
+                ('Patient search as you type ("smith")', lambda: store.summaries("smith"), 9),
+                ("Open a patient (record, flags, review, dose plan)", open_patient, 9),
+                ("Reviews list, every patient, overdue first", store.reviews, 7),
+                ("Audit return for a year, CSV", lambda: csv_bytes(audit_rows(store, 2024)), 3),
+            )
+        }
     finally:
         store.close()
 
@@ -243,10 +291,22 @@ def scale(small: Path, large: Path, n_small: int, n_large: int) -> list[Row]:
     rows = []
     for name, (a, b) in results.items():
         growth = b / a
-        kind = ("flat" if growth < 2 else "linear" if growth < n_large / n_small * 1.5
-                else "WORSE than linear")
-        rows.append((f"{name}: {n_small:,} → {n_large:,} patients", f"{ms(a)} → {ms(b)}",
-                     f"{ms(a)} ({n_small:,})", f"{growth:.1f}×", kind))
+        kind = (
+            "flat"
+            if growth < 2
+            else "linear"
+            if growth < n_large / n_small * 1.5
+            else "WORSE than linear"
+        )
+        rows.append(
+            (
+                f"{name}: {n_small:,} → {n_large:,} patients",
+                f"{ms(a)} → {ms(b)}",
+                f"{ms(a)} ({n_small:,})",
+                f"{growth:.1f}×",
+                kind,
+            )
+        )
     return rows
 
 
@@ -257,25 +317,35 @@ def memory(db: Path, patients: int) -> list[Row]:
 
     ours = peak(["mdtapp", "--db", str(db), "--quit-when-ready"])
     bare = peak(["-c", BARE_WINDOW])
-    return [(f"Peak memory, app open on {patients:,} patients", f"{ours / 1024:.0f} MiB",
-             f"{bare / 1024:.0f} MiB", f"{ours / bare:.1f}×", "bare QMainWindow")]
+    return [
+        (
+            f"Peak memory, app open on {patients:,} patients",
+            f"{ours / 1024:.0f} MiB",
+            f"{bare / 1024:.0f} MiB",
+            f"{ours / bare:.1f}×",
+            "bare QMainWindow",
+        )
+    ]
 
 
 def table(rows: list[Row], command: str) -> str:
-    head = ("| Scenario | mdtapp | Baseline (same run) | Ratio | Note |\n"
-            "|---|---|---|---|---|\n")
+    head = "| Scenario | mdtapp | Baseline (same run) | Ratio | Note |\n|---|---|---|---|---|\n"
     body = "".join(f"| {' | '.join(r)} |\n" for r in rows)
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
-               f"{platform.python_version()}, {datetime.now():%d-%b-%Y}")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {datetime.now():%d-%b-%Y}"
+    )
     return f"`{command}` on {machine}:\n\n{head}{body}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 patients")
-    parser.add_argument("--update-readme", action="store_true",
-                        help="write the table into README.md")
+    parser.add_argument(
+        "--update-readme", action="store_true", help="write the table into README.md"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from benchmarks.generate import generate
@@ -285,11 +355,18 @@ def main(argv: list[str] | None = None) -> int:
     small = generate(CACHE / f"bench-{n_small}.db", n_small)
     large = generate(CACHE / f"bench-{n_large}.db", n_large)
     rows: list[Row] = []
-    for name, produce in (("start-up", lambda: startup(small if not args.quick else large,
-                                                        n_small if not args.quick else n_large)),
-                          ("save", lambda: save(small)), ("letter", letter),
-                          ("scale", lambda: scale(small, large, n_small, n_large)),
-                          ("memory", lambda: memory(large, n_large))):
+    for name, produce in (
+        (
+            "start-up",
+            lambda: startup(
+                small if not args.quick else large, n_small if not args.quick else n_large
+            ),
+        ),
+        ("save", lambda: save(small)),
+        ("letter", letter),
+        ("scale", lambda: scale(small, large, n_small, n_large)),
+        ("memory", lambda: memory(large, n_large)),
+    ):
         print(f"{name} …", flush=True)
         rows += produce()
     command = "python3 dev.py bench" + (" --quick" if args.quick else "")

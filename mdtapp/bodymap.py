@@ -53,13 +53,16 @@ def _shape(item: dict[str, list[float]], where: str) -> Shape:
 def body_map(mrss: MrssDefinition) -> BodyMap:
     with (resources_dir() / "bodymap.toml").open("rb") as f:
         data = tomllib.load(f)
-    areas = {key: tuple(_shape(s, f"area.{key}") for s in shapes)
-             for key, shapes in data["area"].items()}
+    areas = {
+        key: tuple(_shape(s, f"area.{key}") for s in shapes) for key, shapes in data["area"].items()
+    }
     missing = set(mrss.area_keys) - set(areas)
     extra = set(areas) - set(mrss.area_keys)
     if missing or extra:
-        raise FormsError(f"resources/bodymap.toml: areas differ from forms/mrss.toml "
-                         f"(missing {sorted(missing)}, unknown {sorted(extra)})")
+        raise FormsError(
+            f"resources/bodymap.toml: areas differ from forms/mrss.toml "
+            f"(missing {sorted(missing)}, unknown {sorted(extra)})"
+        )
     outline = tuple(_shape(s, "outline") for s in data["outline"]["shapes"])
     labels = {k: (float(v[0]), float(v[1])) for k, v in data["labels"].items()}
     return BodyMap(float(data["width"]), float(data["height"]), areas, outline, labels)

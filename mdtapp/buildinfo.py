@@ -18,10 +18,21 @@ def build_id() -> str:
     if stamped.exists():
         return stamped.read_text(encoding="utf-8").strip()
     try:
-        out = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=_ROOT,
-                             capture_output=True, text=True, timeout=5, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=_ROOT, capture_output=True, text=True, timeout=5).stdout
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=10", "HEAD"],
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
         return out.stdout.strip() + ("+changes" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown build"
@@ -32,5 +43,7 @@ def version_text() -> str:
 
 
 def build_text(forms_version: str) -> str:
-    return (f"{version_text()}\nRules: forms {forms_version}\n\nScleromyxedema immunoglobulin "
-            "MDT assessments under NHS England policy 2271.\nDecision support: the MDT decides.")
+    return (
+        f"{version_text()}\nRules: forms {forms_version}\n\nScleromyxedema immunoglobulin "
+        "MDT assessments under NHS England policy 2271.\nDecision support: the MDT decides."
+    )

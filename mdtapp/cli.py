@@ -53,10 +53,17 @@ def _whole(errors: list[FieldError], option: str, text: str | None) -> int | Non
 
 # option names as typed, for messages that name the field the user wrote
 _DOSE_OPTIONS = {
-    "sex": "--sex", "height_cm": "--height-cm", "weight_kg": "--weight-kg",
-    "g_per_kg": "--g-per-kg", "days": "--days", "vial_step_g": "--vial-step",
-    "interval_weeks": "--interval-weeks", "route": "--route", "ibw_basis": "--ibw-basis",
-    "override_weight_kg": "--override-weight-kg", "override_reason": "--override-reason",
+    "sex": "--sex",
+    "height_cm": "--height-cm",
+    "weight_kg": "--weight-kg",
+    "g_per_kg": "--g-per-kg",
+    "days": "--days",
+    "vial_step_g": "--vial-step",
+    "interval_weeks": "--interval-weeks",
+    "route": "--route",
+    "ibw_basis": "--ibw-basis",
+    "override_weight_kg": "--override-weight-kg",
+    "override_reason": "--override-reason",
     "sc_doses_per_period": "--sc-doses",
 }
 
@@ -115,12 +122,16 @@ def format_dose_plan(plan: Any) -> str:
         f"  Course total        {plain(plan.course_total_g)} g",
     ]
     if plan.route == "iv":
-        lines.append(f"  Daily doses         {', '.join(plain(d) for d in plan.doses_g)} g "
-                     f"over {plan.days} days")
+        lines.append(
+            f"  Daily doses         {', '.join(plain(d) for d in plan.doses_g)} g "
+            f"over {plan.days} days"
+        )
         lines.append(f"  Interval            every {plan.interval_weeks} weeks")
     else:
-        lines.append(f"  SC doses            {', '.join(plain(d) for d in plan.doses_g)} g per "
-                     f"{plan.sc_period_weeks} weeks")
+        lines.append(
+            f"  SC doses            {', '.join(plain(d) for d in plan.doses_g)} g per "
+            f"{plan.sc_period_weeks} weeks"
+        )
     lines.append("How it was reached:")
     lines.extend(f"  {i}. {step}" for i, step in enumerate(plan.steps, 1))
     if plan.notes:
@@ -167,25 +178,32 @@ def open_store(args: argparse.Namespace, *, create: bool = True) -> Any:
 
     def created(code: str | None) -> None:
         if code:
-            print(f"Created the encrypted database {path}, with {user} as its first "
-                  f"administrator.\nRecovery key (print it and keep it in a safe; it opens the "
-                  f"database if the keyring or every password is lost):\n  {code}",
-                  file=sys.stderr)
+            print(
+                f"Created the encrypted database {path}, with {user} as its first "
+                f"administrator.\nRecovery key (print it and keep it in a safe; it opens the "
+                f"database if the keyring or every password is lost):\n  {code}",
+                file=sys.stderr,
+            )
         else:
-            print(f"Created {path} UNENCRYPTED (--plaintext): for demonstrations and tests "
-                  "only, never real patients", file=sys.stderr)
+            print(
+                f"Created {path} UNENCRYPTED (--plaintext): for demonstrations and tests "
+                "only, never real patients",
+                file=sys.stderr,
+            )
 
     try:
         if not path.exists() and not create:
             raise CommandError(f"{path} does not exist")
         user = _username(args)
         if access.needs_new_password(path):
-            password = _password(f"Choose a password for {user} (the first administrator): ",
-                                 confirm=True)
+            password = _password(
+                f"Choose a password for {user} (the first administrator): ", confirm=True
+            )
         else:
             password = _password(f"Password for {user}: ")
-        return access.open_as(path, user, password, create=create, plaintext=plaintext,
-                              on_created=created)
+        return access.open_as(
+            path, user, password, create=create, plaintext=plaintext, on_created=created
+        )
     except StoreError as e:
         raise CommandError(str(e)) from None
 
@@ -216,8 +234,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         added = add_demo_patients(store)
         where = store.path
     if added:
-        print(f"Added {len(added)} synthetic demo patients to {where}: "
-              + ", ".join(format_nhs_number(n) for n in added))
+        print(
+            f"Added {len(added)} synthetic demo patients to {where}: "
+            + ", ".join(format_nhs_number(n) for n in added)
+        )
     else:
         print(f"The demo patients are already in {where}")
     return EXIT_OK
@@ -240,13 +260,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             result = import_file(store, args.file, merge=args.merge)
         except ImportRejected as e:
-            raise CommandError([*e.problems, f"{args.file}: nothing was imported"],
-                               EXIT_BAD_INPUT) from None
+            raise CommandError(
+                [*e.problems, f"{args.file}: nothing was imported"], EXIT_BAD_INPUT
+            ) from None
         except StoreError as e:
             raise CommandError([str(e), f"{args.file}: nothing was imported"]) from None
-    print(f"Imported {args.file}: {result.patients_added} patient(s) added, "
-          f"{result.patients_merged} merged, {result.records_added} record(s) added, "
-          f"{result.records_updated} updated")
+    print(
+        f"Imported {args.file}: {result.patients_added} patient(s) added, "
+        f"{result.patients_merged} merged, {result.records_added} record(s) added, "
+        f"{result.records_updated} updated"
+    )
     return EXIT_OK
 
 
@@ -273,8 +296,10 @@ def format_summary(record: Any, state: Any, forms: Any) -> str:
     from mdtapp.domain.nhs_number import format_nhs_number
 
     p = record.patient
-    lines = [f"{p.display_name} — NHS No. {format_nhs_number(p.nhs_number)} — "
-             f"Born {format_date(p.date_of_birth)}"]
+    lines = [
+        f"{p.display_name} — NHS No. {format_nhs_number(p.nhs_number)} — "
+        f"Born {format_date(p.date_of_birth)}"
+    ]
     if state.eligibility:
         e = state.eligibility
         lines.append(f"Eligibility: {e.verdict} — {'; '.join(e.reasons)}")
@@ -286,20 +311,27 @@ def format_summary(record: Any, state: Any, forms: Any) -> str:
     else:
         itch = vas_cm(latest.itch_vas_mm)
         band = itch_band(latest.itch_vas_mm, forms.vas)
-        papules = (f"{latest.papules.count} ({latest.papules.site})" if latest.papules
-                   else "not recorded")
+        papules = (
+            f"{latest.papules.count} ({latest.papules.site})" if latest.papules else "not recorded"
+        )
         lines.append(
             f"Latest assessment {format_date(latest.date)} ({latest.examiner}): "
             f"mRSS {mrss_total(latest.mrss, forms.mrss).text}; itch {itch}"
             f"{f' ({band})' if band else ''}; patient global "
             f"{vas_cm(latest.patient_global_vas_mm)}; physician global "
-            f"{vas_cm(latest.physician_global_vas_mm)}; papules {papules}")
+            f"{vas_cm(latest.physician_global_vas_mm)}; papules {papules}"
+        )
     ev = state.evaluation
     if ev is not None:
-        lines.append(f"Baseline {format_date(ev.baseline_date)}; first infusion "
-                     f"{format_date(ev.first_infusion)}; {ev.response_text}"
-                     + (": " + "; ".join(x.text for x in ev.response_evidence)
-                        if ev.response_evidence else ""))
+        lines.append(
+            f"Baseline {format_date(ev.baseline_date)}; first infusion "
+            f"{format_date(ev.first_infusion)}; {ev.response_text}"
+            + (
+                ": " + "; ".join(x.text for x in ev.response_evidence)
+                if ev.response_evidence
+                else ""
+            )
+        )
         if ev.raised:
             lines.append("Stopping criteria met:")
             for flag in ev.raised:
@@ -311,8 +343,10 @@ def format_summary(record: Any, state: Any, forms: Any) -> str:
     lines.append(f"Next review: {state.review.text}")
     if state.dose_plan is not None:
         plan = state.dose_plan
-        lines.append(f"Dose plan: {plan.summary}; {plan.weight_basis} weight basis "
-                     f"({'MDT override' if plan.overridden else plan.rule})")
+        lines.append(
+            f"Dose plan: {plan.summary}; {plan.weight_basis} weight basis "
+            f"({'MDT override' if plan.overridden else plan.rule})"
+        )
     elif state.dose_problem:
         lines.append(f"Dose plan: {state.dose_problem}")
     return "\n".join(lines)
@@ -327,27 +361,44 @@ def cmd_reviews(args: argparse.Namespace) -> int:
         rows = store.reviews()
         labels = {f.key: f.label for f in store.forms.response.flags}
     if args.json:
-        print(json.dumps([{
-            "nhs_number": r.nhs_number,
-            "name": f"{r.given_names} {r.family_name}",
-            "next_review_due": r.next_review.isoformat() if r.next_review else None,
-            "reason": r.review_reason,
-            "overdue": r.overdue(today),
-            "days_overdue": r.days_overdue(today),
-            "unscheduled": r.unscheduled,
-            "flags": list(r.flags),
-        } for r in rows], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {
+                        "nhs_number": r.nhs_number,
+                        "name": f"{r.given_names} {r.family_name}",
+                        "next_review_due": r.next_review.isoformat() if r.next_review else None,
+                        "reason": r.review_reason,
+                        "overdue": r.overdue(today),
+                        "days_overdue": r.days_overdue(today),
+                        "unscheduled": r.unscheduled,
+                        "flags": list(r.flags),
+                    }
+                    for r in rows
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     if not rows:
         print("No patients")
     for r in rows:
         when = format_date(r.next_review) if r.next_review else "—"
-        state = (f"OVERDUE {r.days_overdue(today)} days" if r.overdue(today) else
-                 "due today" if r.next_review == today else
-                 "UNSCHEDULED" if r.unscheduled else "")
+        state = (
+            f"OVERDUE {r.days_overdue(today)} days"
+            if r.overdue(today)
+            else "due today"
+            if r.next_review == today
+            else "UNSCHEDULED"
+            if r.unscheduled
+            else ""
+        )
         flags = "; ".join(labels.get(f, f) for f in r.flags)
-        print(f"{when:11}  {state:18}  {format_nhs_number(r.nhs_number)}  "
-              f"{r.display_name:28}  {r.review_reason}" + (f"  [{flags}]" if flags else ""))
+        print(
+            f"{when:11}  {state:18}  {format_nhs_number(r.nhs_number)}  "
+            f"{r.display_name:28}  {r.review_reason}" + (f"  [{flags}]" if flags else "")
+        )
     return EXIT_OK
 
 
@@ -381,10 +432,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except StoreError as e:
         raise CommandError([str(e), f"{path} was not changed"]) from None
     with open_store(args, create=False) as store:
-        store.record_event("restore", detail=f"from {args.backup}; previous content kept at "
-                                             f"{kept}")
-    print(f"Restored {path} from {args.backup}"
-          + (f"; the previous content is kept at {kept}" if kept else ""))
+        store.record_event("restore", detail=f"from {args.backup}; previous content kept at {kept}")
+    print(
+        f"Restored {path} from {args.backup}"
+        + (f"; the previous content is kept at {kept}" if kept else "")
+    )
     return EXIT_OK
 
 
@@ -423,15 +475,18 @@ def cmd_letter(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:
         file = _load_patient(store, nhs)
         try:
-            produced = produce_letter(store, file.uid, on=on, author=author, settings=settings,
-                                      destination=args.out)
+            produced = produce_letter(
+                store, file.uid, on=on, author=author, settings=settings, destination=args.out
+            )
         except StoreError as e:
             raise CommandError(str(e)) from None
     _write_pdf(args.out, produced.pdf)
     print(f"Wrote the letter for the assessment of {produced.assessment_date} to {args.out}")
     if not settings.letterhead.configured:
-        print("Note: the centre's letterhead is not set: mdtapp settings --centre ...",
-              file=sys.stderr)
+        print(
+            "Note: the centre's letterhead is not set: mdtapp settings --centre ...",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -451,13 +506,17 @@ def cmd_form(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:
         file = _load_patient(store, nhs)
         try:
-            produced = produce_form(store, file.uid, filled=bool(args.assessment), on=on,
-                                    destination=args.out)
+            produced = produce_form(
+                store, file.uid, filled=bool(args.assessment), on=on, destination=args.out
+            )
         except StoreError as e:
             raise CommandError(str(e)) from None
     _write_pdf(args.out, produced.pdf)
-    what = (f"the form as entered on {produced.assessment_date}" if produced.assessment_date
-            else "a blank form with the patient's details")
+    what = (
+        f"the form as entered on {produced.assessment_date}"
+        if produced.assessment_date
+        else "a blank form with the patient's details"
+    )
     print(f"Wrote {what} to {args.out}")
     return EXIT_OK
 
@@ -471,10 +530,13 @@ def cmd_settings(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise CommandError(str(e)) from None
     changes = {
-        ("letterhead", "centre"): args.centre, ("letterhead", "department"): args.department,
+        ("letterhead", "centre"): args.centre,
+        ("letterhead", "department"): args.department,
         ("letterhead", "address"): args.address.replace("\\n", "\n") if args.address else None,
-        ("letterhead", "telephone"): args.telephone, ("letterhead", "email"): args.email,
-        ("author", "name"): args.author_name, ("author", "role"): args.author_role,
+        ("letterhead", "telephone"): args.telephone,
+        ("letterhead", "email"): args.email,
+        ("author", "name"): args.author_name,
+        ("author", "role"): args.author_role,
     }
     changed = False
     for (section, key), value in changes.items():
@@ -489,10 +551,14 @@ def cmd_settings(args: argparse.Namespace) -> int:
         load_settings(path)  # proves what was written reads back
         print(f"Saved {path}")
     lh = settings.letterhead
-    print(f"Letterhead: {lh.centre} / {lh.department} / {lh.address.replace(chr(10), ', ')} / "
-          f"{lh.telephone} / {lh.email}")
-    print(f"Letter author: {settings.author.name or '(not set)'}, "
-          f"{settings.author.role or '(no role)'}")
+    print(
+        f"Letterhead: {lh.centre} / {lh.department} / {lh.address.replace(chr(10), ', ')} / "
+        f"{lh.telephone} / {lh.email}"
+    )
+    print(
+        f"Letter author: {settings.author.name or '(not set)'}, "
+        f"{settings.author.role or '(no role)'}"
+    )
     print(f"Idle lock: {settings.idle_lock_minutes} minutes")
     return EXIT_OK
 
@@ -504,8 +570,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if not 2000 <= args.year <= 2100:
         raise CommandError(f"--year: must be 2000-2100; got {args.year}", EXIT_BAD_INPUT)
     if not args.out.lower().endswith(".csv"):
-        raise CommandError(f"--out: the audit return is written as CSV (.csv); got {args.out}",
-                           EXIT_BAD_INPUT)
+        raise CommandError(
+            f"--out: the audit return is written as CSV (.csv); got {args.out}", EXIT_BAD_INPUT
+        )
     with open_store(args, create=False) as store:
         try:
             rows = export_audit(store, args.year, Path(args.out))
@@ -528,13 +595,16 @@ def cmd_user(args: argparse.Namespace) -> int:
                     print(f"{a.username:20} {a.display_name:28} {', '.join(a.roles)}{state}")
             elif args.action == "add":
                 if not args.username or not args.role:
-                    raise CommandError("user add needs --username and at least one --role",
-                                       EXIT_BAD_INPUT)
-                password = _password(f"A first password for {args.username}: ",
-                                     env="MDTAPP_NEW_PASSWORD", confirm=True)
+                    raise CommandError(
+                        "user add needs --username and at least one --role", EXIT_BAD_INPUT
+                    )
+                password = _password(
+                    f"A first password for {args.username}: ",
+                    env="MDTAPP_NEW_PASSWORD",
+                    confirm=True,
+                )
                 store.add_account(args.username, args.name or args.username, args.role, password)
-                print(f"Added {args.username}: "
-                      + "; ".join(ROLE_LABELS[r] for r in args.role))
+                print(f"Added {args.username}: " + "; ".join(ROLE_LABELS[r] for r in args.role))
             elif args.action == "password":
                 target = args.username or store.user
                 if target == store.user:
@@ -542,16 +612,19 @@ def cmd_user(args: argparse.Namespace) -> int:
                     new = _password("New password: ", env="MDTAPP_NEW_PASSWORD", confirm=True)
                     store.set_password(target, new, current_password=current)
                 else:
-                    new = _password(f"New password for {target}: ", env="MDTAPP_NEW_PASSWORD",
-                                    confirm=True)
+                    new = _password(
+                        f"New password for {target}: ", env="MDTAPP_NEW_PASSWORD", confirm=True
+                    )
                     store.set_password(target, new)
                 print(f"Changed the password of {target}")
             elif args.action == "roles":
                 if not args.username or not args.role:
                     raise CommandError("user roles needs --username and --role", EXIT_BAD_INPUT)
                 store.set_roles(args.username, args.role, active=not args.disable)
-                print(f"{args.username}: {', '.join(args.role)}"
-                      + (" (disabled)" if args.disable else ""))
+                print(
+                    f"{args.username}: {', '.join(args.role)}"
+                    + (" (disabled)" if args.disable else "")
+                )
         except StoreError as e:
             raise CommandError(str(e)) from None
     return EXIT_OK
@@ -568,9 +641,11 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
         code = encrypt_in_place(path, user, _password(f"Password for {user}: "))
     except StoreError as e:
         raise CommandError([str(e), f"{path} was not changed"]) from None
-    print(f"Encrypted {path}. Other users need an administrator to set their passwords "
-          f"(mdtapp user password --username NAME).\nRecovery key (print it and keep it in a "
-          f"safe):\n  {code}")
+    print(
+        f"Encrypted {path}. Other users need an administrator to set their passwords "
+        f"(mdtapp user password --username NAME).\nRecovery key (print it and keep it in a "
+        f"safe):\n  {code}"
+    )
     return EXIT_OK
 
 
@@ -581,9 +656,14 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
     path = resolve_db_path(args.db)
     try:
-        recover(path, args.recovery_key, args.username,
-                _password(f"New password for {args.username}: ", env="MDTAPP_NEW_PASSWORD",
-                          confirm=True))
+        recover(
+            path,
+            args.recovery_key,
+            args.username,
+            _password(
+                f"New password for {args.username}: ", env="MDTAPP_NEW_PASSWORD", confirm=True
+            ),
+        )
     except (StoreError, ValueError) as e:
         raise CommandError(str(e)) from None
     print(f"Set a new password for {args.username} with the recovery key")
@@ -596,9 +676,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         keys = store.db.execute("PRAGMA foreign_key_check").fetchall()
         patients = store.count_patients() if problems == ["ok"] else None
     if problems != ["ok"] or keys:
-        raise CommandError([f"{store.path} is damaged: {p}" for p in problems[:20] if p != "ok"]
-                           + [f"{store.path}: a record points at a missing patient ({k[0]})"
-                              for k in keys[:20]])
+        raise CommandError(
+            [f"{store.path} is damaged: {p}" for p in problems[:20] if p != "ok"]
+            + [f"{store.path}: a record points at a missing patient ({k[0]})" for k in keys[:20]]
+        )
     print(f"{store.path}: integrity check passed ({patients} patients)")
     return EXIT_OK
 
@@ -618,7 +699,8 @@ def _size(text: str) -> tuple[int, int]:
         width, height = (int(x) for x in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected WIDTHxHEIGHT, e.g. 1366x768; got {text!r}") from None
+            f"expected WIDTHxHEIGHT, e.g. 1366x768; got {text!r}"
+        ) from None
     return width, height
 
 
@@ -644,13 +726,25 @@ def _common_options(*, inherit: bool) -> argparse.ArgumentParser:
     reset it to the command's default and quietly use the default database)."""
     common = argparse.ArgumentParser(add_help=False)
     default = {"default": argparse.SUPPRESS} if inherit else {}
-    common.add_argument("--db", metavar="PATH", **default,
-                        help="database file (default: MDTAPP_DB, else the user data folder)")
-    common.add_argument("--user", metavar="NAME", **default,
-                        help="sign in as this user (default: MDTAPP_USER); the password is "
-                             "asked for, or read from MDTAPP_PASSWORD")
-    common.add_argument("--plaintext", action="store_true", **default,
-                        help="create the database UNENCRYPTED (demonstrations and tests only)")
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        **default,
+        help="database file (default: MDTAPP_DB, else the user data folder)",
+    )
+    common.add_argument(
+        "--user",
+        metavar="NAME",
+        **default,
+        help="sign in as this user (default: MDTAPP_USER); the password is "
+        "asked for, or read from MDTAPP_PASSWORD",
+    )
+    common.add_argument(
+        "--plaintext",
+        action="store_true",
+        **default,
+        help="create the database UNENCRYPTED (demonstrations and tests only)",
+    )
     return common
 
 
@@ -662,29 +756,41 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mdtapp",
         parents=[common],
         description="Scleromyxedema immunoglobulin MDT assessments (NHS England policy 2271). "
-                    "With no command, opens the app.",
+        "With no command, opens the app.",
         epilog="Run 'mdtapp COMMAND --help' for a command's options.",
     )
-    parser.add_argument("--version", action=_VersionAction, nargs=0,
-                        help="show the version and build, and exit")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="show the version and build, and exit"
+    )
     parser.add_argument("--open", metavar="NHS_NUMBER", help="open the app on this patient")
-    parser.add_argument("--quit-when-ready", action="store_true",
-                        help="open the window, wait until the patient list is painted, exit 0")
+    parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="open the window, wait until the patient list is painted, exit 0",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
-                description: str | None = None) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[inherited], help=help_text,
-                           description=description or help_text)
+    def command(
+        name: str,
+        handler: Callable[[argparse.Namespace], int],
+        help_text: str,
+        description: str | None = None,
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name, parents=[inherited], help=help_text, description=description or help_text
+        )
         p.set_defaults(handler=handler)
         return p
 
     dose = command(
-        "dose", cmd_dose, "calculate an Ig dose plan (weights, course total, daily split)",
+        "dose",
+        cmd_dose,
+        "calculate an Ig dose plan (weights, course total, daily split)",
         "Calculate the Ig dose plan a pharmacist can check by hand: ideal, adjusted and actual "
         "weight, which applies and why, the course total rounded down to whole 10 g, and the "
-        "daily doses in whole vial steps.")
+        "daily doses in whole vial steps.",
+    )
     dose.add_argument("--sex", required=True, help="female, male, other or unknown")
     dose.add_argument("--height-cm", required=True, help="height in cm")
     dose.add_argument("--weight-kg", required=True, help="actual weight in kg")
@@ -699,105 +805,184 @@ def build_parser() -> argparse.ArgumentParser:
     dose.add_argument("--override-reason", help="why the weight is overridden (required with it)")
     dose.add_argument("--json", action="store_true", help="print one JSON object")
 
-    command("demo", cmd_demo, "add synthetic demonstration patients",
-            "Add five clearly fake patients (NHS numbers in the 999 test range) covering the "
-            "pathway: screening, baseline, 3/6/12-month reviews, a responder, a non-responder, "
-            "stop flags, an overdue review. Dates are relative to today.")
-    p = command("export", cmd_export, "export every patient to one JSON file (mdtapp/1)",
-                "Write every patient, whole, to one JSON document in the mdtapp/1 format "
-                "(docs/format.md). The export is recorded in the audit trail.")
+    command(
+        "demo",
+        cmd_demo,
+        "add synthetic demonstration patients",
+        "Add five clearly fake patients (NHS numbers in the 999 test range) covering the "
+        "pathway: screening, baseline, 3/6/12-month reviews, a responder, a non-responder, "
+        "stop flags, an overdue review. Dates are relative to today.",
+    )
+    p = command(
+        "export",
+        cmd_export,
+        "export every patient to one JSON file (mdtapp/1)",
+        "Write every patient, whole, to one JSON document in the mdtapp/1 format "
+        "(docs/format.md). The export is recorded in the audit trail.",
+    )
     p.add_argument("file", help="the JSON file to write")
-    p = command("import", cmd_import, "import patients from an mdtapp/1 JSON file",
-                "Import whole patients from an mdtapp/1 JSON file. All or nothing: any invalid "
-                "record rejects the whole file, one line per problem, and nothing is written.")
+    p = command(
+        "import",
+        cmd_import,
+        "import patients from an mdtapp/1 JSON file",
+        "Import whole patients from an mdtapp/1 JSON file. All or nothing: any invalid "
+        "record rejects the whole file, one line per problem, and nothing is written.",
+    )
     p.add_argument("file", help="the JSON file to read")
-    p.add_argument("--merge", action="store_true",
-                   help="add new records to patients already in the database")
-    p = command("summary", cmd_summary, "one patient's state: eligibility, scores, flags, review",
-                "What a clinician opens the record for: eligibility, the latest assessment, "
-                "response and stopping criteria with their numbers, next review, dose plan.")
+    p.add_argument(
+        "--merge", action="store_true", help="add new records to patients already in the database"
+    )
+    p = command(
+        "summary",
+        cmd_summary,
+        "one patient's state: eligibility, scores, flags, review",
+        "What a clinician opens the record for: eligibility, the latest assessment, "
+        "response and stopping criteria with their numbers, next review, dose plan.",
+    )
     p.add_argument("--nhs-number", required=True, help="the patient's NHS number")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = command("reviews", cmd_reviews, "every patient's next review, overdue first")
     p.add_argument("--json", action="store_true", help="print a JSON list")
-    p = command("backup", cmd_backup, "copy the database safely (it may be open elsewhere)",
-                "Make a consistent, verified copy of the database with SQLite's online backup, "
-                "even while the app has it open.")
+    p = command(
+        "backup",
+        cmd_backup,
+        "copy the database safely (it may be open elsewhere)",
+        "Make a consistent, verified copy of the database with SQLite's online backup, "
+        "even while the app has it open.",
+    )
     p.add_argument("out", help="the backup file to write")
-    p = command("restore", cmd_restore, "replace the database with a verified backup",
-                "Check that the backup is an intact mdtapp database, keep a copy of the current "
-                "one in the backups folder, then restore.")
+    p = command(
+        "restore",
+        cmd_restore,
+        "replace the database with a verified backup",
+        "Check that the backup is an intact mdtapp database, keep a copy of the current "
+        "one in the backups folder, then restore.",
+    )
     p.add_argument("backup", help="the backup file to restore from")
-    p = command("letter", cmd_letter, "write the clinic letter for an assessment (PDF)",
-                "Write the clinic letter to the GP and the local treating centre (copy to the "
-                "patient) for one assessment: scores, trends, dose plan, stopping criteria, the "
-                "MDT decision and plan. Recorded in the audit trail.")
+    p = command(
+        "letter",
+        cmd_letter,
+        "write the clinic letter for an assessment (PDF)",
+        "Write the clinic letter to the GP and the local treating centre (copy to the "
+        "patient) for one assessment: scores, trends, dose plan, stopping criteria, the "
+        "MDT decision and plan. Recorded in the audit trail.",
+    )
     p.add_argument("--nhs-number", required=True, help="the patient's NHS number")
-    p.add_argument("--assessment", default="latest", metavar="YYYY-MM-DD|latest",
-                   help="which assessment (default: the latest)")
+    p.add_argument(
+        "--assessment",
+        default="latest",
+        metavar="YYYY-MM-DD|latest",
+        help="which assessment (default: the latest)",
+    )
     p.add_argument("--out", required=True, help="the PDF file to write")
     p.add_argument("--author", help="person completing the record (default: from settings)")
     p.add_argument("--role", help="their role (default: from settings)")
-    p = command("form", cmd_form, "print the Appendix 1 assessment form (PDF)",
-                "Write the assessment form: blank; with a patient's details (--nhs-number); or "
-                "filled exactly as entered (--nhs-number and --assessment). VAS lines print at "
-                "10 cm.")
+    p = command(
+        "form",
+        cmd_form,
+        "print the Appendix 1 assessment form (PDF)",
+        "Write the assessment form: blank; with a patient's details (--nhs-number); or "
+        "filled exactly as entered (--nhs-number and --assessment). VAS lines print at "
+        "10 cm.",
+    )
     p.add_argument("--out", required=True, help="the PDF file to write")
     p.add_argument("--nhs-number", help="put this patient's details on the form")
-    p.add_argument("--assessment", metavar="YYYY-MM-DD|latest",
-                   help="fill the form from this assessment")
-    p = command("audit", cmd_audit, "the yearly audit return for the national Ig database (CSV)",
-                "Write the policy 2271 audit return for a calendar year: one row per patient "
-                "with any infusion or assessment that year (dose, route, frequency, courses, "
-                "grams, systemic involvement, dermatoneuro syndrome, related admissions). The "
-                "export is recorded in the audit trail.")
+    p.add_argument(
+        "--assessment", metavar="YYYY-MM-DD|latest", help="fill the form from this assessment"
+    )
+    p = command(
+        "audit",
+        cmd_audit,
+        "the yearly audit return for the national Ig database (CSV)",
+        "Write the policy 2271 audit return for a calendar year: one row per patient "
+        "with any infusion or assessment that year (dose, route, frequency, courses, "
+        "grams, systemic involvement, dermatoneuro syndrome, related admissions). The "
+        "export is recorded in the audit trail.",
+    )
     p.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2026")
     p.add_argument("--out", required=True, help="the CSV file to write")
-    command("check", cmd_check, "check the whole database file for damage",
-            "Run SQLite's full integrity check and the foreign-key check over the database "
-            "(the app checks small files at every open, and every daily backup is checked).")
-    p = command("settings", cmd_settings, "show or set the letterhead and letter author",
-                "Show the local settings, or set the centre's letterhead and the default author "
-                "of letters. Settings live in the user's data folder (not the install folder).")
-    for name, text in (("--centre", "centre name"), ("--department", "department"),
-                       ("--address", "address (use \\n between lines)"),
-                       ("--telephone", "telephone"), ("--email", "e-mail"),
-                       ("--author-name", "default letter author"),
-                       ("--author-role", "their role")):
+    command(
+        "check",
+        cmd_check,
+        "check the whole database file for damage",
+        "Run SQLite's full integrity check and the foreign-key check over the database "
+        "(the app checks small files at every open, and every daily backup is checked).",
+    )
+    p = command(
+        "settings",
+        cmd_settings,
+        "show or set the letterhead and letter author",
+        "Show the local settings, or set the centre's letterhead and the default author "
+        "of letters. Settings live in the user's data folder (not the install folder).",
+    )
+    for name, text in (
+        ("--centre", "centre name"),
+        ("--department", "department"),
+        ("--address", "address (use \\n between lines)"),
+        ("--telephone", "telephone"),
+        ("--email", "e-mail"),
+        ("--author-name", "default letter author"),
+        ("--author-role", "their role"),
+    ):
         p.add_argument(name, help=text)
     p.add_argument("--idle-lock-minutes", type=int, help="lock the window after this idle time")
     p.add_argument("--file", help=argparse.SUPPRESS)
-    p = command("user", cmd_user, "list, add and change user accounts",
-                "Named accounts with roles: clinician (assess, decide, sign), pharmacist "
-                "(regimens, infusions, dose), viewer (read, letters), admin (users, settings). "
-                "Adding users and setting others' passwords or roles needs an administrator. "
-                "New passwords are asked for, or read from MDTAPP_NEW_PASSWORD.")
+    p = command(
+        "user",
+        cmd_user,
+        "list, add and change user accounts",
+        "Named accounts with roles: clinician (assess, decide, sign), pharmacist "
+        "(regimens, infusions, dose), viewer (read, letters), admin (users, settings). "
+        "Adding users and setting others' passwords or roles needs an administrator. "
+        "New passwords are asked for, or read from MDTAPP_NEW_PASSWORD.",
+    )
     p.add_argument("action", choices=("list", "add", "password", "roles"))
     p.add_argument("--username", help="the account to add or change")
     p.add_argument("--name", help="their name as printed on letters")
-    p.add_argument("--role", action="append", choices=("clinician", "pharmacist", "viewer",
-                                                       "admin"),
-                   help="a role (repeat for more than one)")
+    p.add_argument(
+        "--role",
+        action="append",
+        choices=("clinician", "pharmacist", "viewer", "admin"),
+        help="a role (repeat for more than one)",
+    )
     p.add_argument("--disable", action="store_true", help="with roles: disable the account")
-    command("encrypt", cmd_encrypt, "encrypt an unencrypted database in place, safely",
-            "Convert an unencrypted database to an encrypted one: an encrypted copy is made and "
-            "checked row for row, then swapped in and checked again; only then is the "
-            "unencrypted file overwritten and removed. Needs an administrator.")
-    p = command("recover", cmd_recover, "set an administrator's password with the recovery key",
-                "When every administrator's password, or the keyring file, is lost: set a new "
-                "password for an administrator with the recovery key printed when the database "
-                "was created.")
+    command(
+        "encrypt",
+        cmd_encrypt,
+        "encrypt an unencrypted database in place, safely",
+        "Convert an unencrypted database to an encrypted one: an encrypted copy is made and "
+        "checked row for row, then swapped in and checked again; only then is the "
+        "unencrypted file overwritten and removed. Needs an administrator.",
+    )
+    p = command(
+        "recover",
+        cmd_recover,
+        "set an administrator's password with the recovery key",
+        "When every administrator's password, or the keyring file, is lost: set a new "
+        "password for an administrator with the recovery key printed when the database "
+        "was created.",
+    )
     p.add_argument("--recovery-key", required=True, help="the printed recovery key")
     p.add_argument("--username", required=True, help="the administrator's account")
-    p = command("screenshot", cmd_screenshot, "render a view to PNG (offscreen)",
-                "Render one view of the app offscreen to a PNG, as a clinician would see it "
-                "(used for the README's screenshots).")
+    p = command(
+        "screenshot",
+        cmd_screenshot,
+        "render a view to PNG (offscreen)",
+        "Render one view of the app offscreen to a PNG, as a clinician would see it "
+        "(used for the README's screenshots).",
+    )
     from mdtapp.ui_views import VIEWS
+
     p.add_argument("--view", required=True, choices=VIEWS, help="which view")
     p.add_argument("--open", metavar="NHS_NUMBER", help="the patient, for patient views")
     p.add_argument("--out", required=True, help="the PNG file to write")
-    p.add_argument("--size", type=_size, default=(1366, 768), metavar="WxH",
-                   help="window size (default 1366x768, a typical NHS laptop)")
+    p.add_argument(
+        "--size",
+        type=_size,
+        default=(1366, 768),
+        metavar="WxH",
+        help="window size (default 1366x768, a typical NHS laptop)",
+    )
     return parser
 
 

@@ -83,9 +83,12 @@ def _toml_string(value: str) -> str:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# mdtapp settings (no passwords or patient data belong here)",
-             f"idle_lock_minutes = {settings.idle_lock_minutes}",
-             f"daily_backups_kept = {settings.daily_backups_kept}", ""]
+    lines = [
+        "# mdtapp settings (no passwords or patient data belong here)",
+        f"idle_lock_minutes = {settings.idle_lock_minutes}",
+        f"daily_backups_kept = {settings.daily_backups_kept}",
+        "",
+    ]
     for section in ("letterhead", "author"):
         lines.append(f"[{section}]")
         for key, value in asdict(getattr(settings, section)).items():

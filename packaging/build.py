@@ -61,10 +61,16 @@ def prepare_venv() -> Path:
     run([python, "-m", "pip", "install", "--quiet", ROOT])  # its dependencies, if new
     # the bundle carries this Python and this Qt binding: never the pair that aborts mid-meeting
     # (PySide6 6.12.0 on Python 3.11 drops references to None; pyproject.toml keeps it out)
-    run([python, "-c", "import sys, PySide6; v = PySide6.__version__; "
-         "sys.exit(f'PySide6 {v} on Python {sys.version.split()[0]} drops references to None: "
-         "refusing to bundle it') if v.startswith('6.12.0') and sys.version_info < (3, 12) "
-         "else print(f'Qt binding: PySide6 {v} on Python {sys.version.split()[0]}')"])
+    run(
+        [
+            python,
+            "-c",
+            "import sys, PySide6; v = PySide6.__version__; "
+            "sys.exit(f'PySide6 {v} on Python {sys.version.split()[0]} drops references to None: "
+            "refusing to bundle it') if v.startswith('6.12.0') and sys.version_info < (3, 12) "
+            "else print(f'Qt binding: PySide6 {v} on Python {sys.version.split()[0]}')",
+        ]
+    )
     return python
 
 
@@ -77,9 +83,23 @@ def build() -> Path:
     python = prepare_venv()
     step("PyInstaller (one folder)")
     # run outside the source tree, so the analysis imports the installed mdtapp
-    run([python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-         "--distpath", DIST, "--workpath", BUILD / "pyinstaller",
-         ROOT / "packaging" / "mdtapp.spec"], cwd=BUILD)
+    run(
+        [
+            python,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            DIST,
+            "--workpath",
+            BUILD / "pyinstaller",
+            ROOT / "packaging" / "mdtapp.spec",
+        ],
+        cwd=BUILD,
+    )
     app = DIST / info["name"]
     step("zip and checksum")
     system = {"darwin": "macos"}.get(sys.platform, sys.platform.rstrip("0123456789"))
@@ -102,8 +122,11 @@ def build() -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def smoke(app: Path) -> None:
@@ -115,17 +138,25 @@ def smoke(app: Path) -> None:
     before = snapshot(app)
     with tempfile.TemporaryDirectory(prefix="mdtapp-smoke-") as tmp:
         work = Path(tmp)
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MDTAPP_HOME": str(work / "home"),
-               "MDTAPP_USER": SMOKE_USER, "MDTAPP_PASSWORD": SMOKE_PASSWORD}
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "MDTAPP_HOME": str(work / "home"),
+            "MDTAPP_USER": SMOKE_USER,
+            "MDTAPP_PASSWORD": SMOKE_PASSWORD,
+        }
         env.pop("MDTAPP_DB", None)
         env.pop("PYTHONPATH", None)
 
         def frozen(*args: str) -> str:
-            result = subprocess.run([str(exe), *args], env=env, cwd=work, capture_output=True,
-                                    text=True, timeout=300)
+            result = subprocess.run(
+                [str(exe), *args], env=env, cwd=work, capture_output=True, text=True, timeout=300
+            )
             if result.returncode != 0:
-                raise SystemExit(f"FAILED: mdtapp {' '.join(args)} exited {result.returncode}\n"
-                                 f"{result.stdout}\n{result.stderr}")
+                raise SystemExit(
+                    f"FAILED: mdtapp {' '.join(args)} exited {result.returncode}\n"
+                    f"{result.stdout}\n{result.stderr}"
+                )
             print(f"ok: mdtapp {' '.join(args)}")
             return result.stdout
 
@@ -138,12 +169,28 @@ def smoke(app: Path) -> None:
         if not (work / "home" / "mdtapp.db").exists():
             raise SystemExit("FAILED: the default database is not in the user's data folder")
         frozen("--db", str(db), "demo")
-        frozen("--db", str(db), "letter", "--nhs-number", DEMO_PATIENT, "--out",
-               str(work / "letter.pdf"))
+        frozen(
+            "--db",
+            str(db),
+            "letter",
+            "--nhs-number",
+            DEMO_PATIENT,
+            "--out",
+            str(work / "letter.pdf"),
+        )
         frozen("form", "--out", str(work / "form.pdf"))
         # the overview draws the trend charts (QtCharts): the heaviest view, lazily imported
-        frozen("--db", str(db), "screenshot", "--view", "overview", "--open", DEMO_PATIENT,
-               "--out", str(work / "overview.png"))
+        frozen(
+            "--db",
+            str(db),
+            "screenshot",
+            "--view",
+            "overview",
+            "--open",
+            DEMO_PATIENT,
+            "--out",
+            str(work / "overview.png"),
+        )
         if not (work / "overview.png").read_bytes().startswith(b"\x89PNG"):
             raise SystemExit("FAILED: the overview was not rendered")
         frozen("--db", str(db), "check")
@@ -151,8 +198,10 @@ def smoke(app: Path) -> None:
             data = (work / pdf).read_bytes()
             if not data.startswith(b"%PDF-") or len(data) < 10_000:
                 raise SystemExit(f"FAILED: {pdf} is not a rendered PDF ({len(data)} bytes)")
-        print(f"ok: letter.pdf {len((work / 'letter.pdf').read_bytes()) // 1024} KiB, "
-              f"form.pdf {len((work / 'form.pdf').read_bytes()) // 1024} KiB; {version.strip()}")
+        print(
+            f"ok: letter.pdf {len((work / 'letter.pdf').read_bytes()) // 1024} KiB, "
+            f"form.pdf {len((work / 'form.pdf').read_bytes()) // 1024} KiB; {version.strip()}"
+        )
     after = snapshot(app)
     changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
     if changed:
@@ -161,8 +210,9 @@ def smoke(app: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--smoke-only", action="store_true", help="smoke-test dist/mdtapp/")
     args = parser.parse_args(argv)
     app = DIST / project()["name"] if args.smoke_only else build()

@@ -14,10 +14,21 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 def git_build_id(root: Path) -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root,
-                                capture_output=True, text=True, timeout=10, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=10", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown build"
     return commit.stdout.strip() + ("+changes" if dirty.strip() else "")

@@ -25,11 +25,21 @@ def mrss_summing_to(total: int) -> dict[str, int | None]:
     return scores
 
 
-def assessment(on: date, *, mrss: int | dict[str, int | None] | None = 30, itch: int | None = 60,
-               ptga: int | None = 60, phga: int | None = 60, papules: int | None = 40,
-               site: str = "left forearm", systemic: dict[str, OrganStatus] | None = None,
-               dermatoneuro: bool | None = False, hrqol_worse: bool | None = False,
-               examiner: str = "Dr B Derm", weight: float | None = 70.0) -> Assessment:
+def assessment(
+    on: date,
+    *,
+    mrss: int | dict[str, int | None] | None = 30,
+    itch: int | None = 60,
+    ptga: int | None = 60,
+    phga: int | None = 60,
+    papules: int | None = 40,
+    site: str = "left forearm",
+    systemic: dict[str, OrganStatus] | None = None,
+    dermatoneuro: bool | None = False,
+    hrqol_worse: bool | None = False,
+    examiner: str = "Dr B Derm",
+    weight: float | None = 70.0,
+) -> Assessment:
     if isinstance(mrss, int):
         scores = mrss_summing_to(mrss)
     elif mrss is None:
@@ -49,6 +59,10 @@ def assessment(on: date, *, mrss: int | dict[str, int | None] | None = 30, itch:
         systemic=organs,
         dermatoneuro_syndrome=dermatoneuro,
         hrqol_worse=hrqol_worse,
-        nutrition=Nutrition(weight_kg=weight, weight_3_6_months_ago_kg=weight,
-                            acutely_ill_no_intake_5_days=False, dysphagia=False),
+        nutrition=Nutrition(
+            weight_kg=weight,
+            weight_3_6_months_ago_kg=weight,
+            acutely_ill_no_intake_5_days=False,
+            dysphagia=False,
+        ),
     )

@@ -6,8 +6,21 @@ from mdtapp.cli import main
 
 
 def test_dose_prints_a_plan_a_pharmacist_can_check(capsys):
-    code = main(["dose", "--sex", "female", "--height-cm", "165", "--weight-kg", "70",
-                 "--g-per-kg", "2", "--days", "5"])
+    code = main(
+        [
+            "dose",
+            "--sex",
+            "female",
+            "--height-cm",
+            "165",
+            "--weight-kg",
+            "70",
+            "--g-per-kg",
+            "2",
+            "--days",
+            "5",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "Ideal body weight      56.9 kg" in out
@@ -20,21 +33,66 @@ def test_dose_prints_a_plan_a_pharmacist_can_check(capsys):
 
 
 def test_dose_json(capsys):
-    code = main(["dose", "--sex", "female", "--height-cm", "165", "--weight-kg", "70",
-                 "--g-per-kg", "2", "--days", "5", "--vial-step", "5", "--json"])
+    code = main(
+        [
+            "dose",
+            "--sex",
+            "female",
+            "--height-cm",
+            "165",
+            "--weight-kg",
+            "70",
+            "--g-per-kg",
+            "2",
+            "--days",
+            "5",
+            "--vial-step",
+            "5",
+            "--json",
+        ]
+    )
     plan = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert {k: plan[k] for k in ("ideal_weight_kg", "adjusted_weight_kg", "actual_weight_kg",
-                                 "bmi", "weight_basis", "dosing_weight_kg", "course_total_g",
-                                 "daily_doses_g")} == {
-        "ideal_weight_kg": 56.9, "adjusted_weight_kg": 62.1, "actual_weight_kg": 70,
-        "bmi": 25.7, "weight_basis": "adjusted", "dosing_weight_kg": 62.1,
-        "course_total_g": 120, "daily_doses_g": [25, 25, 25, 25, 20]}
+    assert {
+        k: plan[k]
+        for k in (
+            "ideal_weight_kg",
+            "adjusted_weight_kg",
+            "actual_weight_kg",
+            "bmi",
+            "weight_basis",
+            "dosing_weight_kg",
+            "course_total_g",
+            "daily_doses_g",
+        )
+    } == {
+        "ideal_weight_kg": 56.9,
+        "adjusted_weight_kg": 62.1,
+        "actual_weight_kg": 70,
+        "bmi": 25.7,
+        "weight_basis": "adjusted",
+        "dosing_weight_kg": 62.1,
+        "course_total_g": 120,
+        "daily_doses_g": [25, 25, 25, 25, 20],
+    }
 
 
 def test_bad_input_is_one_line_per_problem_and_nothing_else(capsys):
-    code = main(["dose", "--sex", "unknownish", "--height-cm", "0", "--weight-kg", "900",
-                 "--g-per-kg", "3", "--days", "7"])
+    code = main(
+        [
+            "dose",
+            "--sex",
+            "unknownish",
+            "--height-cm",
+            "0",
+            "--weight-kg",
+            "900",
+            "--g-per-kg",
+            "3",
+            "--days",
+            "7",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 2
     assert captured.out == ""
@@ -48,10 +106,25 @@ def test_bad_input_is_one_line_per_problem_and_nothing_else(capsys):
 
 
 def test_unparseable_numbers_are_named_alongside_other_problems(capsys):
-    code = main(["dose", "--sex", "other", "--height-cm", "tall", "--weight-kg", "80",
-                 "--g-per-kg", "2", "--days", "5"])
+    code = main(
+        [
+            "dose",
+            "--sex",
+            "other",
+            "--height-cm",
+            "tall",
+            "--weight-kg",
+            "80",
+            "--g-per-kg",
+            "2",
+            "--days",
+            "5",
+        ]
+    )
     err = capsys.readouterr().err.splitlines()
     assert code == 2
-    assert err == ["mdtapp: --height-cm: must be a number; got 'tall'",
-                   "mdtapp: --ibw-basis: sex is recorded as other: choose the ideal-weight "
-                   "formula (female or male); it is never guessed"]
+    assert err == [
+        "mdtapp: --height-cm: must be a number; got 'tall'",
+        "mdtapp: --ibw-basis: sex is recorded as other: choose the ideal-weight "
+        "formula (female or male); it is never guessed",
+    ]

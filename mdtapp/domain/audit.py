@@ -22,9 +22,20 @@ from mdtapp.domain.model import Patient, Regimen
 from mdtapp.domain.numbers import exact, plain
 from mdtapp.domain.record import PatientRecord, dose_request
 
-COLUMNS = ("nhs_number", "hospital_number", "year", "route", "g_per_kg", "course_total_g",
-           "interval_weeks", "courses_in_year", "total_grams_in_year", "systemic_involvement",
-           "dermatoneuro_syndrome", "related_admissions")
+COLUMNS = (
+    "nhs_number",
+    "hospital_number",
+    "year",
+    "route",
+    "g_per_kg",
+    "course_total_g",
+    "interval_weeks",
+    "courses_in_year",
+    "total_grams_in_year",
+    "systemic_involvement",
+    "dermatoneuro_syndrome",
+    "related_admissions",
+)
 
 
 @dataclass(frozen=True)
@@ -99,8 +110,9 @@ def audit_row(inputs: AuditInputs, year: int, forms: Forms) -> AuditRow | None:
         interval = str(regimen.interval_weeks)
         if inputs.patient.height_cm is not None:
             try:
-                plan = plan_dose(dose_request(inputs.patient, regimen), forms.dosing,
-                                 explain=False)  # the return carries numbers, not the working
+                plan = plan_dose(
+                    dose_request(inputs.patient, regimen), forms.dosing, explain=False
+                )  # the return carries numbers, not the working
             except ValidationError:
                 plan = None  # the regimen cannot be planned: left blank, never guessed
             if plan is not None:
@@ -134,10 +146,15 @@ def inputs_from_record(record: PatientRecord, year: int) -> AuditInputs:
         infusion_dates=tuple(i.date for i in record.infusions if i.date <= date(year, 12, 31)),
         doses_in_year=Counter((i.grams, i.route) for i in record.infusions if in_year(i.date)),
         assessments_in_year=tuple(
-            Seen(a.date, any(s.involved for s in a.systemic.values()),
-                 bool(a.dermatoneuro_syndrome)) for a in record.assessments if in_year(a.date)),
-        related_admissions_in_year=sum(1 for a in record.admissions
-                                       if a.related and in_year(a.admitted)),
+            Seen(
+                a.date, any(s.involved for s in a.systemic.values()), bool(a.dermatoneuro_syndrome)
+            )
+            for a in record.assessments
+            if in_year(a.date)
+        ),
+        related_admissions_in_year=sum(
+            1 for a in record.admissions if a.related and in_year(a.admitted)
+        ),
     )
 
 
@@ -151,12 +168,19 @@ class YearSummary:
 
     @property
     def text(self) -> str:
-        return (f"{self.year}: {self.patients} patient(s), {self.courses} course(s), "
-                f"{self.grams} g of immunoglobulin, {self.related_admissions} related hospital "
-                f"admission(s)")
+        return (
+            f"{self.year}: {self.patients} patient(s), {self.courses} course(s), "
+            f"{self.grams} g of immunoglobulin, {self.related_admissions} related hospital "
+            f"admission(s)"
+        )
 
 
 def summarise(rows: list[AuditRow], year: int) -> YearSummary:
     grams = sum((exact(r.total_grams_in_year) for r in rows), Fraction(0))
-    return YearSummary(year, len(rows), sum(r.courses_in_year for r in rows), plain(grams),
-                       sum(r.related_admissions for r in rows))
+    return YearSummary(
+        year,
+        len(rows),
+        sum(r.courses_in_year for r in rows),
+        plain(grams),
+        sum(r.related_admissions for r in rows),
+    )

@@ -75,11 +75,15 @@ class DosePlan:
     @property
     def summary(self) -> str:
         if self.route == "iv":
-            return (f"{plain(self.course_total_g)} g IV over {self.days} days "
-                    f"({', '.join(plain(d) for d in self.doses_g)} g), every "
-                    f"{self.interval_weeks} weeks")
-        return (f"{plain(self.course_total_g)} g SC per {self.sc_period_weeks} weeks as "
-                f"{len(self.doses_g)} doses ({', '.join(plain(d) for d in self.doses_g)} g)")
+            return (
+                f"{plain(self.course_total_g)} g IV over {self.days} days "
+                f"({', '.join(plain(d) for d in self.doses_g)} g), every "
+                f"{self.interval_weeks} weeks"
+            )
+        return (
+            f"{plain(self.course_total_g)} g SC per {self.sc_period_weeks} weeks as "
+            f"{len(self.doses_g)} doses ({', '.join(plain(d) for d in self.doses_g)} g)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -125,44 +129,78 @@ def _check(request: DoseRequest, rules: DosingRules) -> list[FieldError]:
             errors.append(FieldError(name, f"must be a number; got {value!r}"))
             return
         if not lo <= v <= hi:
-            errors.append(FieldError(
-                name, f"must be {plain(lo)}-{plain(hi)} {unit}; got {value:g}"))
+            errors.append(
+                FieldError(name, f"must be {plain(lo)}-{plain(hi)} {unit}; got {value:g}")
+            )
 
     if request.sex not in SEXES:
         errors.append(FieldError("sex", f"must be one of {', '.join(SEXES)}; got {request.sex!r}"))
     if request.ibw_basis is not None and request.ibw_basis not in ("female", "male"):
         errors.append(FieldError("ibw_basis", f"must be female or male; got {request.ibw_basis!r}"))
     elif request.sex in ("other", "unknown") and request.ibw_basis is None:
-        errors.append(FieldError(
-            "ibw_basis",
-            f"sex is recorded as {request.sex}: choose the ideal-weight formula (female or male);"
-            " it is never guessed"))
-    number("height_cm", request.height_cm, Fraction(rules.height_cm_min),
-           Fraction(rules.height_cm_max), "cm")
-    number("weight_kg", request.weight_kg, Fraction(rules.weight_kg_min),
-           Fraction(rules.weight_kg_max), "kg")
-    number("g_per_kg", request.g_per_kg, Fraction(rules.g_per_kg_min),
-           Fraction(rules.g_per_kg_max), "g/kg")
+        errors.append(
+            FieldError(
+                "ibw_basis",
+                f"sex is recorded as {request.sex}: choose the ideal-weight formula "
+                "(female or male); it is never guessed",
+            )
+        )
+    number(
+        "height_cm",
+        request.height_cm,
+        Fraction(rules.height_cm_min),
+        Fraction(rules.height_cm_max),
+        "cm",
+    )
+    number(
+        "weight_kg",
+        request.weight_kg,
+        Fraction(rules.weight_kg_min),
+        Fraction(rules.weight_kg_max),
+        "kg",
+    )
+    number(
+        "g_per_kg",
+        request.g_per_kg,
+        Fraction(rules.g_per_kg_min),
+        Fraction(rules.g_per_kg_max),
+        "g/kg",
+    )
     if request.route not in ROUTES:
         errors.append(FieldError("route", f"must be iv or sc; got {request.route!r}"))
-    days_ok = (isinstance(request.days, int) and not isinstance(request.days, bool)
-               and rules.days_min <= request.days <= rules.days_max)
+    days_ok = (
+        isinstance(request.days, int)
+        and not isinstance(request.days, bool)
+        and rules.days_min <= request.days <= rules.days_max
+    )
     if request.route == "iv" and not days_ok:
-        errors.append(FieldError(
-            "days", f"must be {rules.days_min}-{rules.days_max} days; got {request.days!r}"))
+        errors.append(
+            FieldError(
+                "days", f"must be {rules.days_min}-{rules.days_max} days; got {request.days!r}"
+            )
+        )
     sc_choices = rules.sc_doses_per_period_choices
     if request.route == "sc" and request.sc_doses_per_period not in sc_choices:
         choices = ", ".join(map(str, rules.sc_doses_per_period_choices))
-        errors.append(FieldError(
-            "sc_doses_per_period",
-            f"must be one of {choices} doses per {rules.sc_period_weeks} weeks; "
-            f"got {request.sc_doses_per_period!r}"))
+        errors.append(
+            FieldError(
+                "sc_doses_per_period",
+                f"must be one of {choices} doses per {rules.sc_period_weeks} weeks; "
+                f"got {request.sc_doses_per_period!r}",
+            )
+        )
     if request.interval_weeks is not None and (
-            isinstance(request.interval_weeks, bool) or not isinstance(request.interval_weeks, int)
-            or not rules.interval_min_weeks <= request.interval_weeks <= rules.interval_max_weeks):
-        errors.append(FieldError(
-            "interval_weeks", f"must be {rules.interval_min_weeks}-{rules.interval_max_weeks} "
-                              f"weeks; got {request.interval_weeks!r}"))
+        isinstance(request.interval_weeks, bool)
+        or not isinstance(request.interval_weeks, int)
+        or not rules.interval_min_weeks <= request.interval_weeks <= rules.interval_max_weeks
+    ):
+        errors.append(
+            FieldError(
+                "interval_weeks",
+                f"must be {rules.interval_min_weeks}-{rules.interval_max_weeks} "
+                f"weeks; got {request.interval_weeks!r}",
+            )
+        )
     if request.vial_step_g is not None:
         allowed = [Fraction(s) for s in rules.allowed_vial_steps_g]
         try:
@@ -170,15 +208,25 @@ def _check(request: DoseRequest, rules: DosingRules) -> list[FieldError]:
         except (ValueError, ArithmeticError, TypeError):
             ok = False
         if not ok:
-            errors.append(FieldError(
-                "vial_step_g", f"must be one of {', '.join(plain(s) for s in allowed)} g; "
-                               f"got {request.vial_step_g!r}"))
+            errors.append(
+                FieldError(
+                    "vial_step_g",
+                    f"must be one of {', '.join(plain(s) for s in allowed)} g; "
+                    f"got {request.vial_step_g!r}",
+                )
+            )
     if request.override_weight_kg is not None:
-        number("override_weight_kg", request.override_weight_kg, Fraction(rules.weight_kg_min),
-               Fraction(rules.weight_kg_max), "kg")
+        number(
+            "override_weight_kg",
+            request.override_weight_kg,
+            Fraction(rules.weight_kg_min),
+            Fraction(rules.weight_kg_max),
+            "kg",
+        )
         if not request.override_reason.strip():
-            errors.append(FieldError("override_reason",
-                                     "is required when the dosing weight is overridden"))
+            errors.append(
+                FieldError("override_reason", "is required when the dosing weight is overridden")
+            )
     return errors
 
 
@@ -191,8 +239,9 @@ def split_course(total: Fraction, parts: int, step: Fraction) -> tuple[Fraction,
     return tuple([(base + 1) * step] * extra + [base * step] * (parts - extra))
 
 
-def _weight_basis(ideal: Fraction, actual: Fraction, body_mass: Fraction,
-                  rules: DosingRules) -> tuple[str, bool, bool]:
+def _weight_basis(
+    ideal: Fraction, actual: Fraction, body_mass: Fraction, rules: DosingRules
+) -> tuple[str, bool, bool]:
     """The dose-determining weight's basis, and the two tests that can choose adjusted weight
     (BMI over the limit; actual weight more than the factor above ideal): the rule, once."""
     bmi_over = body_mass > Fraction(rules.adjusted_if_bmi_over)
@@ -241,26 +290,43 @@ def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True)
     next_unit = total + unit
     if total <= 0:
         weight_text = show(dosing_weight, near=next_unit / g_per_kg)
-        raise ValidationError([FieldError(
-            "g_per_kg", f"{plain(g_per_kg)} g/kg × {weight_text} kg = {show(exact_dose)} g rounds "
-                        f"down to 0 g; check the dose and weight")])
+        raise ValidationError(
+            [
+                FieldError(
+                    "g_per_kg",
+                    f"{plain(g_per_kg)} g/kg × {weight_text} kg = {show(exact_dose)} g rounds "
+                    f"down to 0 g; check the dose and weight",
+                )
+            ]
+        )
 
-    step = exact(request.vial_step_g) if request.vial_step_g is not None else Fraction(
-        rules.default_vial_step_g)
+    step = (
+        exact(request.vial_step_g)
+        if request.vial_step_g is not None
+        else Fraction(rules.default_vial_step_g)
+    )
     parts = request.days if request.route == "iv" else request.sc_doses_per_period
     assert parts is not None
     doses = split_course(total, parts, step)
     if doses[-1] <= 0:
         most = int(total / step)
         what = "days" if request.route == "iv" else "doses"
-        raise ValidationError([FieldError(
-            "days" if request.route == "iv" else "sc_doses_per_period",
-            f"{plain(total)} g cannot be split into {parts} {what} of whole {plain(step)} g "
-            f"vial steps; use at most {most} {what}")])
+        raise ValidationError(
+            [
+                FieldError(
+                    "days" if request.route == "iv" else "sc_doses_per_period",
+                    f"{plain(total)} g cannot be split into {parts} {what} of whole "
+                    f"{plain(step)} g vial steps; use at most {most} {what}",
+                )
+            ]
+        )
 
     if request.route == "sc":
-        interval = rules.sc_period_weeks // parts if rules.sc_period_weeks % parts == 0 else (
-            request.interval_weeks or rules.interval_starting_weeks)
+        interval = (
+            rules.sc_period_weeks // parts
+            if rules.sc_period_weeks % parts == 0
+            else (request.interval_weeks or rules.interval_starting_weeks)
+        )
     elif request.interval_weeks is None:
         interval = rules.interval_starting_weeks
     else:
@@ -301,8 +367,10 @@ def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> Dose
     actual, body_mass, g_per_kg = plan.actual_weight_kg, plan.bmi, plan.g_per_kg
     height = exact(request.height_cm)
     if request.sex not in ("female", "male"):
-        notes.append(f"Sex is recorded as {request.sex}: the {formula} ideal-weight formula was "
-                     "chosen by the user.")
+        notes.append(
+            f"Sex is recorded as {request.sex}: the {formula} ideal-weight formula was "
+            "chosen by the user."
+        )
     base = Fraction(rules.ibw_base_female_kg if formula == "female" else rules.ibw_base_male_kg)
     per_inch = Fraction(rules.ibw_kg_per_inch)
     five_feet = Fraction(rules.ibw_base_height_in)
@@ -312,20 +380,26 @@ def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> Dose
         f"= {show(ideal)} kg"
     )
     if inches < five_feet:
-        notes.append(f"Height is under 5 ft ({plain(rules.ibw_base_height_in)} in): the Devine "
-                     f"formula is extended below 5 ft ({plain(per_inch)} kg less per inch); "
-                     "check the basis.")
+        notes.append(
+            f"Height is under 5 ft ({plain(rules.ibw_base_height_in)} in): the Devine "
+            f"formula is extended below 5 ft ({plain(per_inch)} kg less per inch); "
+            "check the basis."
+        )
     bmi_limit = Fraction(rules.adjusted_if_bmi_over)
-    steps.append(f"BMI = {plain(actual)} kg / ({show(height / 100, 2)} m)² = "
-                 f"{show(body_mass, near=bmi_limit)} kg/m²")
+    steps.append(
+        f"BMI = {plain(actual)} kg / ({show(height / 100, 2)} m)² = "
+        f"{show(body_mass, near=bmi_limit)} kg/m²"
+    )
     factor = Fraction(rules.adjusted_if_actual_over_ibw_factor)
     adj_factor = Fraction(rules.adjusted_weight_factor)
     over_ibw = ideal * factor
     percent_over = plain((factor - 1) * 100)
     basis, bmi_over, weight_over = _weight_basis(ideal, actual, body_mass, rules)
     if basis == "actual":
-        rule = (f"Actual weight {plain(actual)} kg is below ideal body weight "
-                f"{show(ideal, near=actual)} kg: use actual weight")
+        rule = (
+            f"Actual weight {plain(actual)} kg is below ideal body weight "
+            f"{show(ideal, near=actual)} kg: use actual weight"
+        )
     elif basis == "adjusted":
         reasons = []
         if bmi_over:
@@ -333,35 +407,46 @@ def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> Dose
         if weight_over:
             reasons.append(
                 f"actual weight {plain(actual)} kg is more than {percent_over} % above ideal "
-                f"({plain(factor)} × {show(ideal)} = {show(over_ibw, near=actual)} kg)")
+                f"({plain(factor)} × {show(ideal)} = {show(over_ibw, near=actual)} kg)"
+            )
         rule = " and ".join(reasons)
         rule = rule[0].upper() + rule[1:] + ": use adjusted weight"
     else:
-        rule = (f"Actual weight {plain(actual)} kg is not below ideal and not more than "
-                f"{percent_over} % above it ({plain(factor)} × {show(ideal)} = "
-                f"{show(over_ibw, near=actual)} kg), and BMI "
-                f"{show(body_mass, near=bmi_limit)} is not over {plain(bmi_limit)}: "
-                "use ideal body weight")
+        rule = (
+            f"Actual weight {plain(actual)} kg is not below ideal and not more than "
+            f"{percent_over} % above it ({plain(factor)} × {show(ideal)} = "
+            f"{show(over_ibw, near=actual)} kg), and BMI "
+            f"{show(body_mass, near=bmi_limit)} is not over {plain(bmi_limit)}: "
+            "use ideal body weight"
+        )
     steps.append(rule)
-    steps.append(f"Adjusted weight = {show(ideal)} + {plain(adj_factor)} × ({plain(actual)} − "
-                 f"{show(ideal)}) = {show(plan.adjusted_weight_kg)} kg")
+    steps.append(
+        f"Adjusted weight = {show(ideal)} + {plain(adj_factor)} × ({plain(actual)} − "
+        f"{show(ideal)}) = {show(plan.adjusted_weight_kg)} kg"
+    )
     rule_weight = {"ideal": ideal, "adjusted": plan.adjusted_weight_kg, "actual": actual}[basis]
 
     dosing_weight = plan.dosing_weight_kg
     if request.override_weight_kg is not None:
         override_reason = plan.override_reason
-        steps.append(f"Dosing weight overridden by the MDT: {plain(dosing_weight)} kg instead of "
-                     f"the {basis} weight {show(rule_weight)} kg (reason: {override_reason})")
-        notes.append(f"Dosing weight overridden: {plain(dosing_weight)} kg (rule gave "
-                     f"{show(rule_weight)} kg {basis}); reason: {override_reason}")
+        steps.append(
+            f"Dosing weight overridden by the MDT: {plain(dosing_weight)} kg instead of "
+            f"the {basis} weight {show(rule_weight)} kg (reason: {override_reason})"
+        )
+        notes.append(
+            f"Dosing weight overridden: {plain(dosing_weight)} kg (rule gave "
+            f"{show(rule_weight)} kg {basis}); reason: {override_reason}"
+        )
 
     unit = Fraction(rules.round_down_to_g)
     total = plan.course_total_g
     next_unit = total + unit
     weight_text = show(dosing_weight, near=next_unit / g_per_kg)
-    dose_line = (f"Course dose = {plain(g_per_kg)} g/kg × {weight_text} kg = "
-                 f"{show(plan.exact_dose_g, near=next_unit)} g → rounded down to whole "
-                 f"{plain(unit)} g: {plain(total)} g")
+    dose_line = (
+        f"Course dose = {plain(g_per_kg)} g/kg × {weight_text} kg = "
+        f"{show(plan.exact_dose_g, near=next_unit)} g → rounded down to whole "
+        f"{plain(unit)} g: {plain(total)} g"
+    )
     if request.route == "sc":
         dose_line = dose_line.replace("Course dose", f"SC dose per {rules.sc_period_weeks} weeks")
     steps.append(dose_line)
@@ -371,11 +456,15 @@ def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> Dose
     parts = len(plan.doses_g)
     split = " + ".join(plain(d) for d in plan.doses_g) + f" = {plain(total)} g"
     if request.route == "iv":
-        steps.append(f"Split over {parts} days in {plain(step)} g vial steps{step_note}, larger "
-                     f"days first: {split}")
+        steps.append(
+            f"Split over {parts} days in {plain(step)} g vial steps{step_note}, larger "
+            f"days first: {split}"
+        )
     else:
-        steps.append(f"Split into {parts} SC doses per {rules.sc_period_weeks} weeks in "
-                     f"{plain(step)} g steps{step_note}: {split}")
+        steps.append(
+            f"Split into {parts} SC doses per {rules.sc_period_weeks} weeks in "
+            f"{plain(step)} g steps{step_note}: {split}"
+        )
 
     interval = plan.interval_weeks
     if request.route == "sc":
@@ -386,12 +475,16 @@ def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> Dose
         steps.append(f"Every {interval} weeks")
 
     if g_per_kg < Fraction(rules.g_per_kg_start_range_low):
-        notes.append(f"{plain(g_per_kg)} g/kg is below the policy's starting range "
-                     f"({plain(rules.g_per_kg_start_range_low)}-{plain(rules.g_per_kg_max)} g/kg):"
-                     " a reduced dose.")
+        notes.append(
+            f"{plain(g_per_kg)} g/kg is below the policy's starting range "
+            f"({plain(rules.g_per_kg_start_range_low)}-{plain(rules.g_per_kg_max)} g/kg):"
+            " a reduced dose."
+        )
     if request.route == "iv" and interval > rules.interval_note_above_weeks:
-        notes.append(f"Interval of {interval} weeks is longer than the "
-                     f"{rules.interval_note_above_weeks} weeks of the original policy text; after "
-                     "engagement the policy allows the maximum interval at which response is "
-                     "maintained.")
+        notes.append(
+            f"Interval of {interval} weeks is longer than the "
+            f"{rules.interval_note_above_weeks} weeks of the original policy text; after "
+            "engagement the policy allows the maximum interval at which response is "
+            "maintained."
+        )
     return replace(plan, rule=rule, steps=tuple(steps), notes=tuple(notes))

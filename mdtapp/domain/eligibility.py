@@ -69,26 +69,41 @@ def assess_eligibility(
 
     age = age_on(date_of_birth, on)
     if age >= rules.adult_age_years:
-        items.append(ChecklistItem("adult", f"Adult ({rules.adult_age_years} or over)", MET,
-                                   f"Aged {age} on {format_date(on)}"))
+        items.append(
+            ChecklistItem(
+                "adult",
+                f"Adult ({rules.adult_age_years} or over)",
+                MET,
+                f"Aged {age} on {format_date(on)}",
+            )
+        )
     else:
-        detail = (f"Aged {age} on {format_date(on)}: under {rules.adult_age_years}, treatment "
-                  f"falls under {rules.paediatric_policy}. Data entry continues.")
-        items.append(ChecklistItem("adult", f"Adult ({rules.adult_age_years} or over)", NOT_MET,
-                                   detail))
-        blockers.append(f"Under {rules.adult_age_years} on {format_date(on)} (policy 2271 is for "
-                        "adults)")
+        detail = (
+            f"Aged {age} on {format_date(on)}: under {rules.adult_age_years}, treatment "
+            f"falls under {rules.paediatric_policy}. Data entry continues."
+        )
+        items.append(
+            ChecklistItem("adult", f"Adult ({rules.adult_age_years} or over)", NOT_MET, detail)
+        )
+        blockers.append(
+            f"Under {rules.adult_age_years} on {format_date(on)} (policy 2271 is for adults)"
+        )
 
-    for key, specialty in (("rheumatology_agreed", "Rheumatology"),
-                           ("dermatology_agreed", "Dermatology")):
+    for key, specialty in (
+        ("rheumatology_agreed", "Rheumatology"),
+        ("dermatology_agreed", "Dermatology"),
+    ):
         agreement = getattr(e, key)
         label = f"{specialty} agrees the diagnosis"
         if agreement is None:
             items.append(ChecklistItem(key, label, UNKNOWN, "Not yet recorded"))
             gaps.append(f"{specialty} agreement not recorded")
         else:
-            items.append(ChecklistItem(key, label, MET,
-                                       f"{agreement.clinician}, {format_date(agreement.date)}"))
+            items.append(
+                ChecklistItem(
+                    key, label, MET, f"{agreement.clinician}, {format_date(agreement.date)}"
+                )
+            )
 
     met = unknown = 0
     for criterion in rules.criteria:
@@ -96,20 +111,30 @@ def assess_eligibility(
         if state == "yes" and criterion.needs_biopsy and e.biopsy_date is None:
             # without a biopsy the histology criterion cannot be met (domain.md section 1)
             unknown += 1
-            items.append(ChecklistItem(criterion.key, criterion.label, UNKNOWN,
-                                       "Marked yes, but no biopsy is recorded: record the biopsy "
-                                       "date for this criterion to count"))
+            items.append(
+                ChecklistItem(
+                    criterion.key,
+                    criterion.label,
+                    UNKNOWN,
+                    "Marked yes, but no biopsy is recorded: record the biopsy "
+                    "date for this criterion to count",
+                )
+            )
         elif state == "yes":
             met += 1
-            detail = (f"Yes (biopsy {format_date(e.biopsy_date)})" if criterion.needs_biopsy
-                      else "Yes")
+            detail = (
+                f"Yes (biopsy {format_date(e.biopsy_date)})" if criterion.needs_biopsy else "Yes"
+            )
             items.append(ChecklistItem(criterion.key, criterion.label, MET, detail))
         elif state == "no":
             items.append(ChecklistItem(criterion.key, criterion.label, NOT_MET, "No"))
         else:
             unknown += 1
-            items.append(ChecklistItem(criterion.key, criterion.label, UNKNOWN,
-                                       "Unknown: does not count as met"))
+            items.append(
+                ChecklistItem(
+                    criterion.key, criterion.label, UNKNOWN, "Unknown: does not count as met"
+                )
+            )
     need = rules.criteria_required
     total = len(rules.criteria)
     summary = f"{met} of {total} Rongioletti criteria met (any {need} required)"
@@ -121,17 +146,23 @@ def assess_eligibility(
     else:
         state = NOT_MET
         blockers.append(summary)
-    items.append(ChecklistItem("rongioletti", f"Any {need} of {total} Rongioletti criteria",
-                               state, summary))
+    items.append(
+        ChecklistItem("rongioletti", f"Any {need} of {total} Rongioletti criteria", state, summary)
+    )
 
     if e.biopsy_date is None:
-        text = ("No biopsy recorded: preferable, not mandatory. Without it the histology criterion "
-                f"cannot count, so the other {total - 1} must be met.")
+        text = (
+            "No biopsy recorded: preferable, not mandatory. Without it the histology criterion "
+            f"cannot count, so the other {total - 1} must be met."
+        )
         items.append(ChecklistItem("biopsy", "Biopsy (preferable)", WARNING, text))
         warnings.append(text)
     else:
-        items.append(ChecklistItem("biopsy", "Biopsy (preferable)", MET,
-                                   f"Biopsy {format_date(e.biopsy_date)}"))
+        items.append(
+            ChecklistItem(
+                "biopsy", "Biopsy (preferable)", MET, f"Biopsy {format_date(e.biopsy_date)}"
+            )
+        )
 
     label = "No contraindication to immunoglobulin"
     if e.contraindications:
@@ -152,27 +183,50 @@ def assess_eligibility(
     else:
         status = "eligible"
         reasons = [f"{summary}; both specialties agree; no contraindication"]
-    return EligibilityResult(status, met, unknown, tuple(items), starting, tuple(reasons),
-                             tuple(warnings))
+    return EligibilityResult(
+        status, met, unknown, tuple(items), starting, tuple(reasons), tuple(warnings)
+    )
 
 
-def _starting_items(e: Eligibility, rules: EligibilityRules,
-                    start_decision: date | None) -> tuple[ChecklistItem, ...]:
+def _starting_items(
+    e: Eligibility, rules: EligibilityRules, start_decision: date | None
+) -> tuple[ChecklistItem, ...]:
     items = []
     if start_decision is None:
-        items.append(ChecklistItem("decision", "Documented MDT decision to start", UNKNOWN,
-                                   "No start decision recorded"))
+        items.append(
+            ChecklistItem(
+                "decision",
+                "Documented MDT decision to start",
+                UNKNOWN,
+                "No start decision recorded",
+            )
+        )
     else:
-        items.append(ChecklistItem("decision", "Documented MDT decision to start", MET,
-                                   f"Decision {format_date(start_decision)}"))
-    items.append(ChecklistItem(
-        "referral_form", "Completed Ig referral form",
-        MET if e.referral_form_completed else UNKNOWN,
-        "Completed" if e.referral_form_completed else "Not recorded"))
+        items.append(
+            ChecklistItem(
+                "decision",
+                "Documented MDT decision to start",
+                MET,
+                f"Decision {format_date(start_decision)}",
+            )
+        )
+    items.append(
+        ChecklistItem(
+            "referral_form",
+            "Completed Ig referral form",
+            MET if e.referral_form_completed else UNKNOWN,
+            "Completed" if e.referral_form_completed else "Not recorded",
+        )
+    )
     ref = e.ig_database_reference.strip()
-    items.append(ChecklistItem(
-        "ig_database", "Registered on the national Ig database (prior approval)",
-        MET if ref else UNKNOWN, f"Reference {ref}" if ref else "No reference recorded"))
+    items.append(
+        ChecklistItem(
+            "ig_database",
+            "Registered on the national Ig database (prior approval)",
+            MET if ref else UNKNOWN,
+            f"Reference {ref}" if ref else "No reference recorded",
+        )
+    )
     labels = {s.key: s.label for s in rules.panel_statuses}
     panel = e.panel_approval
     if panel is None:

@@ -364,8 +364,9 @@ def _unique(file: str, what: str, keys: list[str]) -> None:
         seen.add(k)
 
 
-def _bands(file: str, what: str, tables: list[_Table], lo: int, hi: int, low_key: str,
-           high_key: str) -> tuple[Band, ...]:
+def _bands(
+    file: str, what: str, tables: list[_Table], lo: int, hi: int, low_key: str, high_key: str
+) -> tuple[Band, ...]:
     bands = tuple(
         Band(t.str("label"), t.int(low_key, lo, hi), t.int(high_key, lo, hi)) for t in tables
     )
@@ -439,8 +440,9 @@ def _load_vas(t: _Table) -> VasDefinition:
         max_mm=hi,
         line_length_mm=t.int("line_length_mm", 10, 1000),
         scales=scales,
-        itch_bands=_bands("vas.toml", "itch_band", t.tables("itch_band"), lo, hi,
-                          "from_mm", "to_mm"),
+        itch_bands=_bands(
+            "vas.toml", "itch_band", t.tables("itch_band"), lo, hi, "from_mm", "to_mm"
+        ),
     )
 
 
@@ -499,12 +501,16 @@ def _load_dosing(t: _Table) -> DosingRules:
         sc_doses_per_period_choices=s.int_list("doses_per_period_choices", 1, 28),
     )
     if rules.default_vial_step_g not in steps:
-        raise FormsError("forms/dosing.toml: course.default_vial_step_g must be one of "
-                         "course.allowed_vial_steps_g")
+        raise FormsError(
+            "forms/dosing.toml: course.default_vial_step_g must be one of "
+            "course.allowed_vial_steps_g"
+        )
     for step in steps:
         if rules.round_down_to_g % step:
-            raise FormsError(f"forms/dosing.toml: course.allowed_vial_steps_g: {step} g does not "
-                             f"divide the {rules.round_down_to_g} g rounding unit")
+            raise FormsError(
+                f"forms/dosing.toml: course.allowed_vial_steps_g: {step} g does not "
+                f"divide the {rules.round_down_to_g} g rounding unit"
+            )
     if rules.days_min > rules.days_max or rules.g_per_kg_min > rules.g_per_kg_max:
         raise FormsError("forms/dosing.toml: course: a minimum exceeds its maximum")
     if rules.height_cm_min >= rules.height_cm_max or rules.weight_kg_min >= rules.weight_kg_max:
@@ -522,8 +528,9 @@ def _load_schedule(t: _Table) -> ScheduleRules:
 def _load_response(t: _Table) -> ResponseRules:
     flags_table = t.table("flag")
     flags = tuple(
-        FlagDefinition(key, flags_table.table(key).str("label"),
-                       flags_table.table(key).str("policy"))
+        FlagDefinition(
+            key, flags_table.table(key).str("label"), flags_table.table(key).str("policy")
+        )
         for key in FLAG_KEYS
     )
     return ResponseRules(
@@ -556,8 +563,8 @@ def load_forms(directory: Path) -> Forms:
     """Read and validate every forms/ file in `directory`; raise FormsError naming the problem."""
     index = _read(directory, "index.toml")
     decisions = tuple(
-        Choice(d.key("key"), d.str("label")) for d in _read(directory, "decisions.toml").tables(
-            "decision")
+        Choice(d.key("key"), d.str("label"))
+        for d in _read(directory, "decisions.toml").tables("decision")
     )
     _unique("decisions.toml", "decision", [d.key for d in decisions])
     return Forms(

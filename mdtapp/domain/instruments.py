@@ -112,9 +112,14 @@ class MustResult:
         return f"MUST {self.total} ({self.risk} risk)"
 
 
-def must_score(*, height_cm: float | None, weight_kg: float | None,
-               weight_3_6_months_ago_kg: float | None, acutely_ill_no_intake_5_days: bool | None,
-               rules: MustRules) -> MustResult:
+def must_score(
+    *,
+    height_cm: float | None,
+    weight_kg: float | None,
+    weight_3_6_months_ago_kg: float | None,
+    acutely_ill_no_intake_5_days: bool | None,
+    rules: MustRules,
+) -> MustResult:
     """BAPEN MUST steps 1-3. A missing item leaves the total empty: it is never assumed 0."""
     steps: list[str] = []
     missing: list[str] = []
@@ -148,8 +153,10 @@ def must_score(*, height_cm: float | None, weight_kg: float | None,
             loss_score = 0
         if loss_pct > 0:
             near = two if abs(loss_pct - two) < abs(loss_pct - one) else one
-            steps.append(f"Unplanned weight loss {show(loss_pct, near=near)} % in 3-6 months "
-                         f"scores {loss_score}")
+            steps.append(
+                f"Unplanned weight loss {show(loss_pct, near=near)} % in 3-6 months "
+                f"scores {loss_score}"
+            )
         else:
             steps.append(f"No weight loss in 3-6 months ({show(-loss_pct)} % gain) scores 0")
     else:
@@ -167,5 +174,6 @@ def must_score(*, height_cm: float | None, weight_kg: float | None,
         total = bmi_score + loss_score + acute
         risk = band_for(min(total, rules.risk_bands[-1].high), rules.risk_bands)
         steps.append(f"Total {total}: {risk} risk of malnutrition")
-    return MustResult(body_mass, bmi_score, loss_pct, loss_score, acute, total, risk,
-                      tuple(steps), tuple(missing))
+    return MustResult(
+        body_mass, bmi_score, loss_pct, loss_score, acute, total, risk, tuple(steps), tuple(missing)
+    )

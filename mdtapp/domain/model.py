@@ -176,8 +176,14 @@ def empty_mrss(forms: Forms) -> dict[str, int | None]:
 # ---------------------------------------------------------------- field checks
 
 
-def _text(errors: list[FieldError], name: str, value: str, *, required: bool = False,
-          limit: int = TEXT_MAX) -> None:
+def _text(
+    errors: list[FieldError],
+    name: str,
+    value: str,
+    *,
+    required: bool = False,
+    limit: int = TEXT_MAX,
+) -> None:
     if not isinstance(value, str):
         errors.append(FieldError(name, f"must be text; got {value!r}"))
     elif required and not value.strip():
@@ -191,8 +197,16 @@ def _not_future(errors: list[FieldError], name: str, value: date | None, today: 
         errors.append(FieldError(name, f"must not be in the future; got {value.isoformat()}"))
 
 
-def _number(errors: list[FieldError], name: str, value: float | None, lo: float, hi: float,
-            unit: str, *, required: bool = False) -> None:
+def _number(
+    errors: list[FieldError],
+    name: str,
+    value: float | None,
+    lo: float,
+    hi: float,
+    unit: str,
+    *,
+    required: bool = False,
+) -> None:
     if value is None:
         if required:
             errors.append(FieldError(name, f"is required ({lo:g}-{hi:g} {unit})"))
@@ -203,8 +217,9 @@ def _number(errors: list[FieldError], name: str, value: float | None, lo: float,
         errors.append(FieldError(name, f"must be {lo:g}-{hi:g} {unit}; got {value:g}"))
 
 
-def _whole(errors: list[FieldError], name: str, value: int | None, lo: int, hi: int,
-           unit: str = "") -> None:
+def _whole(
+    errors: list[FieldError], name: str, value: int | None, lo: int, hi: int, unit: str = ""
+) -> None:
     if value is None:
         return
     suffix = f" {unit}" if unit else ""
@@ -248,8 +263,9 @@ def validate_eligibility(e: Eligibility, forms: Forms, today: date) -> list[Fiel
     for key in keys:
         state = e.criteria.get(key)
         if state not in CRITERION_STATES:
-            errors.append(FieldError(f"criteria.{key}",
-                                     f"must be yes, no or unknown; got {state!r}"))
+            errors.append(
+                FieldError(f"criteria.{key}", f"must be yes, no or unknown; got {state!r}")
+            )
     for name in ("rheumatology_agreed", "dermatology_agreed"):
         agreement: SpecialtyAgreement | None = getattr(e, name)
         if agreement is not None:
@@ -259,13 +275,19 @@ def validate_eligibility(e: Eligibility, forms: Forms, today: date) -> list[Fiel
     for i, item in enumerate(e.contraindications):
         _text(errors, f"contraindications[{i}]", item, required=True, limit=500)
     if e.contraindications and not e.contraindications_reviewed:
-        errors.append(FieldError("contraindications_reviewed",
-                                 "must be true when contraindications are listed"))
+        errors.append(
+            FieldError(
+                "contraindications_reviewed", "must be true when contraindications are listed"
+            )
+        )
     _text(errors, "ig_database_reference", e.ig_database_reference, limit=100)
     statuses = [s.key for s in forms.eligibility.panel_statuses]
     if e.panel_approval is not None and e.panel_approval not in statuses:
-        errors.append(FieldError("panel_approval",
-                                 f"must be one of {', '.join(statuses)}; got {e.panel_approval!r}"))
+        errors.append(
+            FieldError(
+                "panel_approval", f"must be one of {', '.join(statuses)}; got {e.panel_approval!r}"
+            )
+        )
     return errors
 
 
@@ -273,8 +295,9 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
     errors: list[FieldError] = []
     kinds = [c.key for c in forms.decisions]
     if d.decision not in kinds:
-        errors.append(FieldError("decision",
-                                 f"must be one of {', '.join(kinds)}; got {d.decision!r}"))
+        errors.append(
+            FieldError("decision", f"must be one of {', '.join(kinds)}; got {d.decision!r}")
+        )
     _text(errors, "reason", d.reason, required=True)
     _not_future(errors, "date", d.date, today)
     for i, name in enumerate(d.clinicians):
@@ -293,32 +316,62 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
 def validate_regimen(r: Regimen, forms: Forms) -> list[FieldError]:
     d = forms.dosing
     errors: list[FieldError] = []
-    _number(errors, "g_per_kg", r.g_per_kg, float(d.g_per_kg_min), float(d.g_per_kg_max), "g/kg",
-            required=True)
+    _number(
+        errors,
+        "g_per_kg",
+        r.g_per_kg,
+        float(d.g_per_kg_min),
+        float(d.g_per_kg_max),
+        "g/kg",
+        required=True,
+    )
     if r.route not in ROUTES:
         errors.append(FieldError("route", f"must be iv or sc; got {r.route!r}"))
     if r.route == "iv":
         if r.days is None:
-            errors.append(FieldError("days",
-                                     f"is required for IV ({d.days_min}-{d.days_max} days)"))
+            errors.append(
+                FieldError("days", f"is required for IV ({d.days_min}-{d.days_max} days)")
+            )
         _whole(errors, "days", r.days, d.days_min, d.days_max, "days")
-    _whole(errors, "interval_weeks", r.interval_weeks, d.interval_min_weeks, d.interval_max_weeks,
-           "weeks")
-    _number(errors, "weight_kg", r.weight_kg, float(d.weight_kg_min), float(d.weight_kg_max), "kg",
-            required=True)
-    _number(errors, "dosing_weight_override_kg", r.dosing_weight_override_kg,
-            float(d.weight_kg_min), float(d.weight_kg_max), "kg")
+    _whole(
+        errors,
+        "interval_weeks",
+        r.interval_weeks,
+        d.interval_min_weeks,
+        d.interval_max_weeks,
+        "weeks",
+    )
+    _number(
+        errors,
+        "weight_kg",
+        r.weight_kg,
+        float(d.weight_kg_min),
+        float(d.weight_kg_max),
+        "kg",
+        required=True,
+    )
+    _number(
+        errors,
+        "dosing_weight_override_kg",
+        r.dosing_weight_override_kg,
+        float(d.weight_kg_min),
+        float(d.weight_kg_max),
+        "kg",
+    )
     if r.dosing_weight_override_kg is not None and not r.override_reason.strip():
-        errors.append(FieldError("override_reason",
-                                 "is required when the dosing weight is overridden"))
+        errors.append(
+            FieldError("override_reason", "is required when the dosing weight is overridden")
+        )
     steps = [float(s) for s in d.allowed_vial_steps_g]
     if r.vial_step_g is not None and r.vial_step_g not in steps:
-        errors.append(FieldError("vial_step_g",
-                                 f"must be one of {', '.join(f'{s:g}' for s in steps)} g"))
+        errors.append(
+            FieldError("vial_step_g", f"must be one of {', '.join(f'{s:g}' for s in steps)} g")
+        )
     if r.ibw_basis is not None and r.ibw_basis not in ("female", "male"):
         errors.append(FieldError("ibw_basis", f"must be female or male; got {r.ibw_basis!r}"))
     if r.sc_doses_per_period is not None and (
-            r.sc_doses_per_period not in d.sc_doses_per_period_choices):
+        r.sc_doses_per_period not in d.sc_doses_per_period_choices
+    ):
         choices = ", ".join(map(str, d.sc_doses_per_period_choices))
         errors.append(FieldError("sc_doses_per_period", f"must be one of {choices}"))
     return errors
@@ -373,14 +426,21 @@ def validate_assessment(a: Assessment, forms: Forms, today: date) -> list[FieldE
         if key not in organs:
             errors.append(FieldError(f"systemic.{key}", "is not a known organ system"))
         elif status.progressed and status.involved is False:
-            errors.append(FieldError(f"systemic.{key}.progressed",
-                                     "cannot be yes when involvement is no"))
+            errors.append(
+                FieldError(f"systemic.{key}.progressed", "cannot be yes when involvement is no")
+            )
     _text(errors, "systemic_other", a.systemic_other)
     d = forms.dosing
     lo, hi = float(d.weight_kg_min), float(d.weight_kg_max)
     _number(errors, "nutrition.weight_kg", a.nutrition.weight_kg, lo, hi, "kg")
-    _number(errors, "nutrition.weight_3_6_months_ago_kg", a.nutrition.weight_3_6_months_ago_kg,
-            lo, hi, "kg")
+    _number(
+        errors,
+        "nutrition.weight_3_6_months_ago_kg",
+        a.nutrition.weight_3_6_months_ago_kg,
+        lo,
+        hi,
+        "kg",
+    )
     _text(errors, "notes", a.notes)
     for i, photo in enumerate(a.photos):
         _text(errors, f"photos[{i}].view", photo.view, required=True, limit=100)

@@ -41,13 +41,16 @@ class PatientRecord:
     def __post_init__(self) -> None:
         # one order everywhere: by date
         object.__setattr__(self, "decisions", tuple(sorted(self.decisions, key=lambda d: d.date)))
-        object.__setattr__(self, "regimens",
-                           tuple(sorted(self.regimens, key=lambda r: r.from_date)))
+        object.__setattr__(
+            self, "regimens", tuple(sorted(self.regimens, key=lambda r: r.from_date))
+        )
         object.__setattr__(self, "infusions", tuple(sorted(self.infusions, key=lambda i: i.date)))
-        object.__setattr__(self, "assessments",
-                           tuple(sorted(self.assessments, key=lambda a: a.date)))
-        object.__setattr__(self, "admissions",
-                           tuple(sorted(self.admissions, key=lambda a: a.admitted)))
+        object.__setattr__(
+            self, "assessments", tuple(sorted(self.assessments, key=lambda a: a.date))
+        )
+        object.__setattr__(
+            self, "admissions", tuple(sorted(self.admissions, key=lambda a: a.admitted))
+        )
 
     @property
     def first_infusion(self) -> date | None:
@@ -104,20 +107,25 @@ def dose_request(patient: Patient, regimen: Regimen) -> DoseRequest:
     )
 
 
-def patient_state(record: PatientRecord, *, today: date, forms: Forms,
-                  at: date | None = None) -> PatientState:
+def patient_state(
+    record: PatientRecord, *, today: date, forms: Forms, at: date | None = None
+) -> PatientState:
     eligibility = None
     if record.eligibility is not None:
         start = record.start_decision
         on = start.date if start else today
-        eligibility = assess_eligibility(record.eligibility,
-                                         date_of_birth=record.patient.date_of_birth, on=on,
-                                         rules=forms.eligibility,
-                                         start_decision=start.date if start else None)
+        eligibility = assess_eligibility(
+            record.eligibility,
+            date_of_birth=record.patient.date_of_birth,
+            on=on,
+            rules=forms.eligibility,
+            start_decision=start.date if start else None,
+        )
     evaluation = None
     if record.assessments:
-        evaluation = evaluate(record.assessments, first_infusion=record.first_infusion,
-                              forms=forms, at=at)
+        evaluation = evaluate(
+            record.assessments, first_infusion=record.first_infusion, forms=forms, at=at
+        )
     latest = record.latest_decision
     review = review_status(
         first_infusion=record.first_infusion,
@@ -139,8 +147,9 @@ def patient_state(record: PatientRecord, *, today: date, forms: Forms,
     return PatientState(eligibility, evaluation, review, plan, problem, regimen)
 
 
-def summary_json(record: PatientRecord, state: PatientState, *, today: date,
-                 forms: Forms) -> dict[str, Any]:
+def summary_json(
+    record: PatientRecord, state: PatientState, *, today: date, forms: Forms
+) -> dict[str, Any]:
     """The state a clinician opens the record for, as `mdtapp summary --json` prints it."""
     latest = record.assessments[-1] if record.assessments else None
     out: dict[str, Any] = {

@@ -128,38 +128,95 @@ def compare(before: Assessment, after: Assessment, forms: Forms) -> tuple[Compar
     label = forms.mrss.short_title
     if not a.any_assessed or not b.any_assessed:
         missing = when if not b.any_assessed else format_date(after.date)
-        out.append(Comparison("mrss", label, b.total if b.any_assessed else None,
-                              a.total if a.any_assessed else None, None, "", False,
-                              f"{label} not recorded on {missing}"))
+        out.append(
+            Comparison(
+                "mrss",
+                label,
+                b.total if b.any_assessed else None,
+                a.total if a.any_assessed else None,
+                None,
+                "",
+                False,
+                f"{label} not recorded on {missing}",
+            )
+        )
     elif not mrss_comparable(a, b):
-        out.append(Comparison("mrss", label, b.total, a.total, None, "", False,
-                              f"{label} not compared: {a.text} now vs {b.text} on {when} "
-                              "(different areas assessed)"))
+        out.append(
+            Comparison(
+                "mrss",
+                label,
+                b.total,
+                a.total,
+                None,
+                "",
+                False,
+                f"{label} not compared: {a.text} now vs {b.text} on {when} "
+                "(different areas assessed)",
+            )
+        )
     else:
-        out.append(Comparison("mrss", label, b.total, a.total, Fraction(a.total - b.total), "",
-                              True, ""))
+        out.append(
+            Comparison("mrss", label, b.total, a.total, Fraction(a.total - b.total), "", True, "")
+        )
     for scale in forms.vas.scales:
         x, y = getattr(before, scale.key), getattr(after, scale.key)
         if x is None or y is None:
             missing = when if x is None else format_date(after.date)
-            out.append(Comparison(scale.key, scale.label, x, y, None, " mm", False,
-                                  f"{scale.label} not recorded on {missing}"))
+            out.append(
+                Comparison(
+                    scale.key,
+                    scale.label,
+                    x,
+                    y,
+                    None,
+                    " mm",
+                    False,
+                    f"{scale.label} not recorded on {missing}",
+                )
+            )
         else:
             out.append(Comparison(scale.key, scale.label, x, y, Fraction(y - x), " mm", True, ""))
     p, q = before.papules, after.papules
     if p is None or q is None:
         missing = when if p is None else format_date(after.date)
-        out.append(Comparison("papules", "Papule count", p.count if p else None,
-                              q.count if q else None, None, " %", False,
-                              f"Papule count not recorded on {missing}"))
+        out.append(
+            Comparison(
+                "papules",
+                "Papule count",
+                p.count if p else None,
+                q.count if q else None,
+                None,
+                " %",
+                False,
+                f"Papule count not recorded on {missing}",
+            )
+        )
     elif not same_site(p.site, q.site):
-        out.append(Comparison("papules", "Papule count", p.count, q.count, None, " %", False,
-                              f"Papules not compared: counted over {q.site!r} now but "
-                              f"{p.site!r} on {when}"))
+        out.append(
+            Comparison(
+                "papules",
+                "Papule count",
+                p.count,
+                q.count,
+                None,
+                " %",
+                False,
+                f"Papules not compared: counted over {q.site!r} now but {p.site!r} on {when}",
+            )
+        )
     elif p.count == 0:
-        out.append(Comparison("papules", "Papule count", p.count, q.count, None, " %", False,
-                              f"Papules not compared as a percentage: the count on {when} was 0 "
-                              f"(now {q.count})"))
+        out.append(
+            Comparison(
+                "papules",
+                "Papule count",
+                p.count,
+                q.count,
+                None,
+                " %",
+                False,
+                f"Papules not compared as a percentage: the count on {when} was 0 (now {q.count})",
+            )
+        )
     else:
         pct = Fraction(q.count - p.count, p.count) * 100
         out.append(Comparison("papules", "Papule count", p.count, q.count, pct, " %", True, ""))
@@ -170,14 +227,17 @@ def _by(comparisons: tuple[Comparison, ...], measure: str) -> Comparison:
     return next(c for c in comparisons if c.measure == measure)
 
 
-def _evidence(c: Comparison, threshold: Fraction, versus: str, versus_date: date,
-              meaning: str) -> Evidence:
+def _evidence(
+    c: Comparison, threshold: Fraction, versus: str, versus_date: date, meaning: str
+) -> Evidence:
     if c.measure == "papules":
         numbers = f"{c.before} → {c.after} ({signed(c.delta or 0, ' %')})"
     else:
         numbers = f"{c.before} → {c.after}{c.unit} ({signed(c.delta or 0, c.unit)})"
-    text = (f"{c.label} {numbers} vs {versus} {format_date(versus_date)}; {meaning} "
-            f"{signed(threshold, c.unit)}")
+    text = (
+        f"{c.label} {numbers} vs {versus} {format_date(versus_date)}; {meaning} "
+        f"{signed(threshold, c.unit)}"
+    )
     return Evidence(c.measure, text, c.before, c.after, c.delta, threshold, versus, versus_date)
 
 
@@ -192,8 +252,11 @@ def evaluate(
     history = sorted(assessments, key=lambda x: x.date)
     if not history:
         raise ValueError("no assessments to evaluate")
-    index = len(history) - 1 if at is None else next(
-        (i for i, x in enumerate(history) if x.date == at), -1)
+    index = (
+        len(history) - 1
+        if at is None
+        else next((i for i, x in enumerate(history) if x.date == at), -1)
+    )
     if index < 0:
         raise ValueError(f"no assessment dated {at}")
     current = history[index]
@@ -216,27 +279,39 @@ def evaluate(
             if not c.comparable or c.delta is None:
                 notes.append(c.why_not)
                 continue
-            limit = pap_mcid if c.measure == "papules" else (
-                mrss_mcid if c.measure == "mrss" else vas_mcid)
+            limit = (
+                pap_mcid
+                if c.measure == "papules"
+                else (mrss_mcid if c.measure == "mrss" else vas_mcid)
+            )
             if c.delta <= -limit:
-                response_evidence.append(_evidence(c, -limit, "baseline", baseline.date,
-                                                   "response is a change of"))
+                response_evidence.append(
+                    _evidence(c, -limit, "baseline", baseline.date, "response is a change of")
+                )
         comparable = [c for c in versus_baseline if c.comparable]
         response = bool(response_evidence) if comparable else None
         if not comparable:
             notes.append("Nothing could be compared with the baseline assessment")
     elif on_treatment:
-        notes.append("No baseline: no assessment on or before the first infusion "
-                     f"({format_date(first_infusion)})")
+        notes.append(
+            "No baseline: no assessment on or before the first infusion "
+            f"({format_date(first_infusion)})"
+        )
 
     versus_previous = compare(previous, current, forms) if previous is not None else ()
     flags: list[FlagResult] = []
 
     def flag(key: str, evidence: list[Evidence], flag_notes: list[str] | None = None) -> None:
         definition = rules.flag(key)
-        flags.append(FlagResult(key, definition.label, bool(evidence) and on_treatment,
-                                tuple(evidence) if on_treatment else (),
-                                tuple(flag_notes or ())))
+        flags.append(
+            FlagResult(
+                key,
+                definition.label,
+                bool(evidence) and on_treatment,
+                tuple(evidence) if on_treatment else (),
+                tuple(flag_notes or ()),
+            )
+        )
 
     if not on_treatment:
         notes.append("Before treatment: stopping criteria apply once immunoglobulin has started")
@@ -249,26 +324,38 @@ def evaluate(
             if not c.comparable or c.delta is None:
                 continue
             if c.measure == "mrss" and c.delta >= mrss_mcid:
-                activity.append(_evidence(c, mrss_mcid, "previous", previous.date,
-                                          "worsening is a change of"))
+                activity.append(
+                    _evidence(c, mrss_mcid, "previous", previous.date, "worsening is a change of")
+                )
             elif c.measure in ("itch_vas_mm", "physician_global_vas_mm") and c.delta >= vas_mcid:
-                activity.append(_evidence(c, vas_mcid, "previous", previous.date,
-                                          "worsening is a change of"))
+                activity.append(
+                    _evidence(c, vas_mcid, "previous", previous.date, "worsening is a change of")
+                )
             elif c.measure == "papules" and c.delta >= pap_mcid:
-                activity.append(_evidence(c, pap_mcid, "previous", previous.date,
-                                          "worsening is a change of"))
+                activity.append(
+                    _evidence(c, pap_mcid, "previous", previous.date, "worsening is a change of")
+                )
             elif c.measure == "patient_global_vas_mm" and c.delta >= vas_mcid:
-                quality.append(_evidence(c, vas_mcid, "previous", previous.date,
-                                         "worsening is a change of"))
+                quality.append(
+                    _evidence(c, vas_mcid, "previous", previous.date, "worsening is a change of")
+                )
     if current.dermatoneuro_syndrome and not (previous and previous.dermatoneuro_syndrome):
-        was = "not present" if previous and previous.dermatoneuro_syndrome is False else (
-            "not recorded")
+        was = (
+            "not present"
+            if previous and previous.dermatoneuro_syndrome is False
+            else ("not recorded")
+        )
         since = f" on {format_date(previous.date)}" if previous else ""
-        activity.append(Evidence("dermatoneuro_syndrome",
-                                 f"Dermatoneuro syndrome newly present (was {was}{since})",
-                                 previous.dermatoneuro_syndrome if previous else None, True,
-                                 versus="previous" if previous else None,
-                                 versus_date=previous.date if previous else None))
+        activity.append(
+            Evidence(
+                "dermatoneuro_syndrome",
+                f"Dermatoneuro syndrome newly present (was {was}{since})",
+                previous.dermatoneuro_syndrome if previous else None,
+                True,
+                versus="previous" if previous else None,
+                versus_date=previous.date if previous else None,
+            )
+        )
     flag("worsening_disease_activity", activity)
 
     # 2. worsening extracutaneous manifestations
@@ -280,24 +367,36 @@ def evaluate(
         if now is None:
             continue
         if now.progressed:
-            extra.append(Evidence(f"systemic.{organ.key}",
-                                  f"{organ.label}: evidence of progression recorded",
-                                  None, True))
+            extra.append(
+                Evidence(
+                    f"systemic.{organ.key}",
+                    f"{organ.label}: evidence of progression recorded",
+                    None,
+                    True,
+                )
+            )
         if now.involved and previous is not None and not (before and before.involved):
             was = "not involved" if before and before.involved is False else "not recorded"
-            extra.append(Evidence(f"systemic.{organ.key}",
-                                  f"{organ.label}: newly involved (was {was} on "
-                                  f"{format_date(previous.date)})",
-                                  before.involved if before else None, True, versus="previous",
-                                  versus_date=previous.date))
+            extra.append(
+                Evidence(
+                    f"systemic.{organ.key}",
+                    f"{organ.label}: newly involved (was {was} on {format_date(previous.date)})",
+                    before.involved if before else None,
+                    True,
+                    versus="previous",
+                    versus_date=previous.date,
+                )
+            )
         elif now.involved and previous is None:
             extra_notes.append(f"{organ.label} involved; no previous assessment to compare")
     flag("worsening_extracutaneous", extra, extra_notes)
 
     # 3. worsening health-related quality of life
     if current.hrqol_worse:
-        quality.insert(0, Evidence("hrqol_worse",
-                                   "Health-related quality of life recorded as worse", None, True))
+        quality.insert(
+            0,
+            Evidence("hrqol_worse", "Health-related quality of life recorded as worse", None, True),
+        )
     flag("worsening_quality_of_life", quality)
 
     # 4. no response after at least 6 months of therapy
@@ -313,13 +412,21 @@ def evaluate(
                 why = "no response criterion met vs baseline"
                 no_response_notes.extend(
                     f"{c.label} {c.before} → {c.after}{c.unit if c.measure != 'papules' else ''} "
-                    f"({c.change_text})" for c in versus_baseline if c.comparable)
-            no_response.append(Evidence(
-                "months_on_treatment",
-                f"{months}+ months since first infusion {format_date(first_infusion)} "
-                f"(assessed {format_date(current.date)}); {why}",
-                first_infusion.isoformat(), current.date.isoformat(),
-                versus="baseline", versus_date=baseline.date if baseline else None))
+                    f"({c.change_text})"
+                    for c in versus_baseline
+                    if c.comparable
+                )
+            no_response.append(
+                Evidence(
+                    "months_on_treatment",
+                    f"{months}+ months since first infusion {format_date(first_infusion)} "
+                    f"(assessed {format_date(current.date)}); {why}",
+                    first_infusion.isoformat(),
+                    current.date.isoformat(),
+                    versus="baseline",
+                    versus_date=baseline.date if baseline else None,
+                )
+            )
     flag("no_response_after_6_months", no_response, no_response_notes)
 
     return Evaluation(

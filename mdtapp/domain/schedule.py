@@ -73,19 +73,28 @@ def review_status(
     candidates: list[tuple[date, str]] = []
     unmet = next((m for m in milestones if m.met_by is None), None)
     if unmet is not None:
-        candidates.append((unmet.due, f"{unmet.label} (from first infusion "
-                                      f"{format_date(first_infusion)})"))
+        candidates.append(
+            (unmet.due, f"{unmet.label} (from first infusion {format_date(first_infusion)})")
+        )
     # the MDT's date is still pending while no assessment has followed the decision that set it
-    if (latest_decision is not None and latest_decision.next_review is not None
-            and not any(d > latest_decision.date for d in dates)):
-        candidates.append((latest_decision.next_review,
-                           f"Review set by the MDT on {format_date(latest_decision.date)}"))
+    if (
+        latest_decision is not None
+        and latest_decision.next_review is not None
+        and not any(d > latest_decision.date for d in dates)
+    ):
+        candidates.append(
+            (
+                latest_decision.next_review,
+                f"Review set by the MDT on {format_date(latest_decision.date)}",
+            )
+        )
 
     if candidates:
         due, reason = min(candidates)
         late = (today - due).days
-        return ReviewStatus(first_infusion, tuple(milestones), due, reason, late > 0, max(late, 0),
-                            False)
+        return ReviewStatus(
+            first_infusion, tuple(milestones), due, reason, late > 0, max(late, 0), False
+        )
     if first_infusion is None:
         reason = "No review due: treatment not started and no review date set"
         return ReviewStatus(None, (), None, reason, False, 0, False)

@@ -26,9 +26,19 @@ STYLES = (  # (dash pattern, marker) per series, distinguishable without colour
 )
 
 
-def _panel(title: str, series: list[tuple[str, list[tuple[float, float]]]], top: float,
-           step: float, x0: float, x1: float, labels: list[tuple[float, str]],
-           baseline: float | None, courses: list[float], width: float, height: float) -> Drawing:
+def _panel(
+    title: str,
+    series: list[tuple[str, list[tuple[float, float]]]],
+    top: float,
+    step: float,
+    x0: float,
+    x1: float,
+    labels: list[tuple[float, str]],
+    baseline: float | None,
+    courses: list[float],
+    width: float,
+    height: float,
+) -> Drawing:
     d = Drawing(width, height)
     d.add(String(4, height - 10, title, fontName=BOLD, fontSize=8))
     plot_x, plot_y = 28, 34
@@ -57,37 +67,82 @@ def _panel(title: str, series: list[tuple[str, list[tuple[float, float]]]], top:
         lp.xValueAxis.labels.angle = 0
         d.add(lp)
     else:
-        d.add(String(plot_x, plot_y + plot_h / 2, "no values recorded", fontName=FONT,
-                     fontSize=7, fillColor=GREY))
+        d.add(
+            String(
+                plot_x,
+                plot_y + plot_h / 2,
+                "no values recorded",
+                fontName=FONT,
+                fontSize=7,
+                fillColor=GREY,
+            )
+        )
 
     def px(x: float) -> float:
         return plot_x + (x - x0) / (x1 - x0) * plot_w
 
     if baseline is not None:
-        d.add(Line(px(baseline), plot_y, px(baseline), plot_y + plot_h, strokeColor=GREY,
-                   strokeDashArray=(2, 2), strokeWidth=0.8))
-        d.add(String(px(baseline) + 2, plot_y + plot_h - 7, "baseline", fontName=FONT,
-                     fontSize=6, fillColor=GREY))
+        d.add(
+            Line(
+                px(baseline),
+                plot_y,
+                px(baseline),
+                plot_y + plot_h,
+                strokeColor=GREY,
+                strokeDashArray=(2, 2),
+                strokeWidth=0.8,
+            )
+        )
+        d.add(
+            String(
+                px(baseline) + 2,
+                plot_y + plot_h - 7,
+                "baseline",
+                fontName=FONT,
+                fontSize=6,
+                fillColor=GREY,
+            )
+        )
     for x in courses:  # along the inside of the x axis, clear of its labels
         cx = px(x)
-        d.add(Polygon([cx - 2.2, plot_y + 1, cx + 2.2, plot_y + 1, cx, plot_y + 5.5],
-                      fillColor=colors.black, strokeColor=None))
+        d.add(
+            Polygon(
+                [cx - 2.2, plot_y + 1, cx + 2.2, plot_y + 1, cx, plot_y + 5.5],
+                fillColor=colors.black,
+                strokeColor=None,
+            )
+        )
     legend_x = plot_x
     for i, (name, _) in enumerate(drawn):
         dash, _marker = STYLES[i % len(STYLES)]
-        d.add(Line(legend_x, 6, legend_x + 12, 6, strokeColor=colors.black,
-                   strokeDashArray=dash, strokeWidth=1))
+        d.add(
+            Line(
+                legend_x,
+                6,
+                legend_x + 12,
+                6,
+                strokeColor=colors.black,
+                strokeDashArray=dash,
+                strokeWidth=1,
+            )
+        )
         d.add(String(legend_x + 14, 3.5, name, fontName=FONT, fontSize=6.5))
         legend_x += 22 + stringWidth(name, FONT, 6.5)
     if courses:
-        d.add(Polygon([legend_x + 2, 4, legend_x + 6.4, 4, legend_x + 4.2, 8.5],
-                      fillColor=colors.black, strokeColor=None))
+        d.add(
+            Polygon(
+                [legend_x + 2, 4, legend_x + 6.4, 4, legend_x + 4.2, 8.5],
+                fillColor=colors.black,
+                strokeColor=None,
+            )
+        )
         d.add(String(legend_x + 9, 3.5, "Ig course", fontName=FONT, fontSize=6.5))
     return d
 
 
-def trend_drawings(record: PatientRecord, forms: Forms, *, until: date, width: float,
-                   height: float) -> tuple[Drawing, Drawing] | None:
+def trend_drawings(
+    record: PatientRecord, forms: Forms, *, until: date, width: float, height: float
+) -> tuple[Drawing, Drawing] | None:
     """Two panels (mRSS; VAS), from baseline (or the first assessment) to `until`."""
     register_fonts()
     assessments = [a for a in record.assessments if a.date <= until]
@@ -113,14 +168,39 @@ def trend_drawings(record: PatientRecord, forms: Forms, *, until: date, width: f
         total = mrss_total(a.mrss, forms.mrss)
         if total.complete:
             mrss.append((x(a.date), float(total.total)))
-    vas = [(s.label.replace(" assessment VAS", "").replace(" VAS", ""),
-            [(x(a.date), float(getattr(a, s.key))) for a in shown
-             if getattr(a, s.key) is not None]) for s in forms.vas.scales]
+    vas = [
+        (
+            s.label.replace(" assessment VAS", "").replace(" VAS", ""),
+            [(x(a.date), float(getattr(a, s.key))) for a in shown if getattr(a, s.key) is not None],
+        )
+        for s in forms.vas.scales
+    ]
     base_x = 0.0 if baseline else None
     course_x = [x(c) for c in courses]
-    left = _panel("mRSS total (complete scores only)", [("mRSS", mrss)],
-                  float(forms.mrss.max_total), 10, x0, x1, labels, base_x, course_x, width,
-                  height)
-    right = _panel("VAS (mm)", vas, float(forms.vas.max_mm), 20, x0, x1, labels, base_x,
-                   course_x, width, height)
+    left = _panel(
+        "mRSS total (complete scores only)",
+        [("mRSS", mrss)],
+        float(forms.mrss.max_total),
+        10,
+        x0,
+        x1,
+        labels,
+        base_x,
+        course_x,
+        width,
+        height,
+    )
+    right = _panel(
+        "VAS (mm)",
+        vas,
+        float(forms.vas.max_mm),
+        20,
+        x0,
+        x1,
+        labels,
+        base_x,
+        course_x,
+        width,
+        height,
+    )
     return left, right

@@ -75,12 +75,14 @@ def form_layout(forms: Forms) -> FormLayout:
     for i, row in enumerate(forms.mrss.rows):
         y = top - (i + 1) * ROW
         rows.append((row.label, y))
-        groups = [(row.single, single_x)] if row.single else [(row.right, right_x),
-                                                               (row.left, left_x)]
+        groups = (
+            [(row.single, single_x)] if row.single else [(row.right, right_x), (row.left, left_x)]
+        )
         for key, x in groups:
             for score in range(forms.mrss.min_score, forms.mrss.max_score + 1):
-                boxes[(key or "", score)] = Rect(x + score * (BOX + BOX_GAP), y - 1.2 * mm, BOX,
-                                                 BOX)
+                boxes[(key or "", score)] = Rect(
+                    x + score * (BOX + BOX_GAP), y - 1.2 * mm, BOX, BOX
+                )
     vas_top = PAGE_HEIGHT - MARGIN - 16 * mm
     lines = {}
     for i, scale in enumerate(forms.vas.scales):
@@ -120,8 +122,13 @@ def _field(c, x: float, y: float, width: float, label: str, value: str = "") -> 
         c.drawString(start + 1 * mm, y + 0.3 * mm, value)
 
 
-def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
-               forms: Forms | None, produced_at: datetime) -> bytes:
+def build_form(
+    record: PatientRecord | None,
+    assessment: Assessment | None,
+    *,
+    forms: Forms | None,
+    produced_at: datetime,
+) -> bytes:
     """Blank (no record), labelled (a record, no assessment) or filled (both)."""
     register_fonts()
     forms = forms or default_forms()
@@ -131,13 +138,17 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
     p = record.patient if record else None
     out = io.BytesIO()
     if p is not None:
-        who = (f"{p.display_name} · NHS No. {format_nhs_number(p.nhs_number)} · Born "
-               f"{format_date(p.date_of_birth)}")
+        who = (
+            f"{p.display_name} · NHS No. {format_nhs_number(p.nhs_number)} · Born "
+            f"{format_date(p.date_of_birth)}"
+        )
     else:
         who = "Patient: ______________________   NHS No. ____________   Born ____________"
     kind = f"filled from the record of {format_date(a.date)}" if a else "blank form"
-    footer = Footer(who, f"{version_text()} · forms {forms.version} · {kind} · printed "
-                         f"{produced_text(produced_at)}")
+    footer = Footer(
+        who,
+        f"{version_text()} · forms {forms.version} · {kind} · printed {produced_text(produced_at)}",
+    )
     c = numbered_canvas(footer)(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
     c.setTitle("Scleromyxedema assessment form (policy 2271, Appendix 1)")
 
@@ -146,8 +157,12 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
     c.setFont(BOLD, 13)
     c.drawString(MARGIN, top - 5 * mm, "Scleromyxedema assessment")
     c.setFont(FONT, 8.5)
-    c.drawString(MARGIN, top - 10 * mm, "NHS England policy 2271, Appendix 1 — MDT assessment "
-                                        "of response to human normal immunoglobulin")
+    c.drawString(
+        MARGIN,
+        top - 10 * mm,
+        "NHS England policy 2271, Appendix 1 — MDT assessment "
+        "of response to human normal immunoglobulin",
+    )
     box_w, box_h = 78 * mm, 30 * mm
     bx, by = PAGE_WIDTH - MARGIN - box_w, top - 14 * mm - box_h
     c.rect(bx, by, box_w, box_h)
@@ -157,14 +172,18 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
         c.drawCentredString(bx + box_w / 2, by + box_h / 2, "Affix patient label")
         c.setFillColor(colors.black)
     else:
-        lines = [(BOLD, 10, p.display_name), (FONT, 8.5, f"Born {format_date(p.date_of_birth)}"),
-                 (FONT, 8.5, f"NHS No. {format_nhs_number(p.nhs_number)}"),
-                 (FONT, 8.5, f"Hospital No. {p.hospital_number or '—'}")]
+        lines = [
+            (BOLD, 10, p.display_name),
+            (FONT, 8.5, f"Born {format_date(p.date_of_birth)}"),
+            (FONT, 8.5, f"NHS No. {format_nhs_number(p.nhs_number)}"),
+            (FONT, 8.5, f"Hospital No. {p.hospital_number or '—'}"),
+        ]
         for i, (font, size, text) in enumerate(lines):
             c.setFont(font, size)
             c.drawString(bx + 3 * mm, by + box_h - 6 * mm - i * 5.5 * mm, text)
-    _field(c, MARGIN, top - 24 * mm, 88 * mm, "Date of examination",
-           format_date(a.date) if a else "")
+    _field(
+        c, MARGIN, top - 24 * mm, 88 * mm, "Date of examination", format_date(a.date) if a else ""
+    )
     _field(c, MARGIN, top - 33 * mm, 88 * mm, "Examiner", a.examiner if a else "")
 
     c.setFont(BOLD, 10.5)
@@ -199,8 +218,12 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
     c.setFont(FONT, 7.5)
     key_text = "Key: " + "; ".join(f"{s} {label.lower()}" for s, label in forms.mrss.key_labels)
     c.drawString(MARGIN, bottom - 6 * mm, key_text + ".")
-    c.drawString(MARGIN, bottom - 10 * mm, "* added for scleromyxedema (back, ears, neck). "
-                                           "Leave an area's boxes empty if it was not assessed.")
+    c.drawString(
+        MARGIN,
+        bottom - 10 * mm,
+        "* added for scleromyxedema (back, ears, neck). "
+        "Leave an area's boxes empty if it was not assessed.",
+    )
     c.setFont(BOLD, 9)
     c.drawString(MARGIN, bottom - 16 * mm, "Notes")
     c.rect(MARGIN, 30 * mm, PAGE_WIDTH - 2 * MARGIN, bottom - 19 * mm - 30 * mm)
@@ -220,8 +243,9 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
         c.setFont(BOLD, 9)
         c.drawString(MARGIN, y + 9 * mm, scale.label)
         c.setFont(FONT, 8.5)
-        c.drawString(MARGIN + c.stringWidth(scale.label, BOLD, 9) + 2 * mm, y + 9 * mm,
-                     scale.question)
+        c.drawString(
+            MARGIN + c.stringWidth(scale.label, BOLD, 9) + 2 * mm, y + 9 * mm, scale.question
+        )
         c.setLineWidth(1)
         c.line(x0, y, x1, y)  # one segment, exactly 100 mm long
         c.line(x0, y - 2 * mm, x0, y + 2 * mm)
@@ -258,8 +282,11 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
     c.setFont(BOLD, 10.5)
     c.drawString(MARGIN, y, "Systemic involvement")
     c.setFont(FONT, 7.5)
-    c.drawString(MARGIN + c.stringWidth("Systemic involvement", BOLD, 10.5) + 3 * mm, y,
-                 f"({forms.systemic.note})")
+    c.drawString(
+        MARGIN + c.stringWidth("Systemic involvement", BOLD, 10.5) + 3 * mm,
+        y,
+        f"({forms.systemic.note})",
+    )
     c.setFont(BOLD, 8.5)
     c.drawString(MARGIN + 44 * mm, y - 7 * mm, "Evidence of involvement")
     c.drawString(MARGIN + 104 * mm, y - 7 * mm, "Evidence of progression")
@@ -271,8 +298,7 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
         _yes_no(c, MARGIN + 48 * mm, row_y, status.involved if status else None, filled)
         _yes_no(c, MARGIN + 108 * mm, row_y, status.progressed if status else None, filled)
     y = y - 13 * mm - len(forms.systemic.organs) * 6.5 * mm - 1 * mm
-    _field(c, MARGIN, y, PAGE_WIDTH - 2 * MARGIN, "Other organs",
-           a.systemic_other if a else "")
+    _field(c, MARGIN, y, PAGE_WIDTH - 2 * MARGIN, "Other organs", a.systemic_other if a else "")
 
     y -= 11 * mm
     c.setFont(BOLD, 10.5)
@@ -287,25 +313,47 @@ def build_form(record: PatientRecord | None, assessment: Assessment | None, *,
     c.setFont(BOLD, 10.5)
     c.drawString(MARGIN, y, "Nutritional status (MUST)")
     n = a.nutrition if a else None
-    _field(c, MARGIN, y - 8 * mm, 60 * mm, "Weight (kg)",
-           plain(n.weight_kg) if n and n.weight_kg else "")
-    _field(c, MARGIN + 66 * mm, y - 8 * mm, 108 * mm, "Weight 3-6 months ago (kg)",
-           plain(n.weight_3_6_months_ago_kg) if n and n.weight_3_6_months_ago_kg else "")
+    _field(
+        c,
+        MARGIN,
+        y - 8 * mm,
+        60 * mm,
+        "Weight (kg)",
+        plain(n.weight_kg) if n and n.weight_kg else "",
+    )
+    _field(
+        c,
+        MARGIN + 66 * mm,
+        y - 8 * mm,
+        108 * mm,
+        "Weight 3-6 months ago (kg)",
+        plain(n.weight_3_6_months_ago_kg) if n and n.weight_3_6_months_ago_kg else "",
+    )
     c.setFont(FONT, 9)
     c.drawString(MARGIN, y - 16 * mm, "Acutely ill with no nutritional intake for over 5 days")
-    _yes_no(c, MARGIN + 108 * mm, y - 16 * mm, n.acutely_ill_no_intake_5_days if n else None,
-            filled)
+    _yes_no(
+        c, MARGIN + 108 * mm, y - 16 * mm, n.acutely_ill_no_intake_5_days if n else None, filled
+    )
     c.drawString(MARGIN, y - 23 * mm, "Dysphagia")
     _yes_no(c, MARGIN + 108 * mm, y - 23 * mm, n.dysphagia if n else None, filled)
     must = ""
     if a is not None and p is not None:
-        result = must_score(height_cm=p.height_cm, weight_kg=a.nutrition.weight_kg,
-                            weight_3_6_months_ago_kg=a.nutrition.weight_3_6_months_ago_kg,
-                            acutely_ill_no_intake_5_days=a.nutrition.
-                            acutely_ill_no_intake_5_days, rules=forms.must)
+        result = must_score(
+            height_cm=p.height_cm,
+            weight_kg=a.nutrition.weight_kg,
+            weight_3_6_months_ago_kg=a.nutrition.weight_3_6_months_ago_kg,
+            acutely_ill_no_intake_5_days=a.nutrition.acutely_ill_no_intake_5_days,
+            rules=forms.must,
+        )
         must = result.text
-    _field(c, MARGIN, y - 31 * mm, PAGE_WIDTH - 2 * MARGIN,
-           "MUST score (BMI 0-2 + weight loss 0-2 + acute 0 or 2)", must)
+    _field(
+        c,
+        MARGIN,
+        y - 31 * mm,
+        PAGE_WIDTH - 2 * MARGIN,
+        "MUST score (BMI 0-2 + weight loss 0-2 + acute 0 or 2)",
+        must,
+    )
 
     y -= 41 * mm
     c.setFont(BOLD, 10.5)

@@ -76,16 +76,25 @@ def _p(text: str, style: str = "body") -> Paragraph:
     return Paragraph(text, styles()[style])
 
 
-def _table(rows: list[list[Any]], widths: list[float], *, header: bool = True,
-           extra: list[tuple[Any, ...]] | None = None, bold_first_column: bool = False,
-           center: bool = False) -> Table:
+def _table(
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    header: bool = True,
+    extra: list[tuple[Any, ...]] | None = None,
+    bold_first_column: bool = False,
+    center: bool = False,
+) -> Table:
     # text cells become paragraphs so that they wrap inside their column, never overlap
     def cell(value: Any, r: int, c: int) -> Any:
         if not isinstance(value, str):
             return value
         bold = (header and r == 0) or (bold_first_column and c == 0)
-        style = ParagraphStyle("c", parent=styles()["cell_bold" if bold else "cell"],
-                               alignment=TA_CENTER if center and c > 0 else TA_LEFT)
+        style = ParagraphStyle(
+            "c",
+            parent=styles()["cell_bold" if bold else "cell"],
+            alignment=TA_CENTER if center and c > 0 else TA_LEFT,
+        )
         return Paragraph(escape(value), style)
 
     rows = [[cell(v, r, c) for c, v in enumerate(row)] for r, row in enumerate(rows)]
@@ -115,8 +124,9 @@ def _score(value: int | None) -> str:
     return "n/a" if value is None else str(value)
 
 
-def _mrss_grid(forms: Forms, now: Assessment, previous: Assessment | None,
-               baseline: Assessment | None) -> Table:
+def _mrss_grid(
+    forms: Forms, now: Assessment, previous: Assessment | None, baseline: Assessment | None
+) -> Table:
     """The 20 areas in the layout of the policy's Figure 1, now beside previous and baseline."""
     columns = [("Now", now), ("Previous", previous), ("Baseline", baseline)]
     columns = [(label, a) for label, a in columns if a is not None]
@@ -153,18 +163,32 @@ def _mrss_grid(forms: Forms, now: Assessment, previous: Assessment | None,
         ("LINEABOVE", (0, -1), (-1, -1), 1, colors.black),
     ]
     # scores stay plain strings (drawn with the table's fonts); headings become paragraphs
-    head = [[Paragraph(escape(str(v)), ParagraphStyle("h", parent=styles()["cell_bold"],
-                                                      alignment=TA_CENTER if c else TA_LEFT))
-             for c, v in enumerate(row)] for row in rows[:2]]
+    head = [
+        [
+            Paragraph(
+                escape(str(v)),
+                ParagraphStyle(
+                    "h", parent=styles()["cell_bold"], alignment=TA_CENTER if c else TA_LEFT
+                ),
+            )
+            for c, v in enumerate(row)
+        ]
+        for row in rows[:2]
+    ]
     table = Table(head + rows[2:], colWidths=widths, hAlign="LEFT", repeatRows=2)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 8.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, GREY),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (1, 2), (-1, -1), "CENTER"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ] + extra))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+                ("GRID", (0, 0), (-1, -1), 0.4, GREY),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (1, 2), (-1, -1), "CENTER"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+            + extra
+        )
+    )
     return table
 
 
@@ -195,8 +219,9 @@ def build_letter(req: LetterRequest) -> bytes:
     baseline = record.baseline
     if baseline is not None and baseline.date >= now.date:
         baseline = None  # this is the baseline (or before it)
-    ev = evaluate(record.assessments, first_infusion=record.first_infusion, forms=forms,
-                  at=now.date)
+    ev = evaluate(
+        record.assessments, first_infusion=record.first_infusion, forms=forms, at=now.date
+    )
     state = patient_state(record, today=req.letter_date, forms=forms, at=now.date)
     decision = _decision_for(record, now.date)
     vs_prev = {c.measure: c for c in compare(previous, now, forms)} if previous else {}
@@ -220,35 +245,69 @@ def build_letter(req: LetterRequest) -> bytes:
     ]
     if p.address:
         patient_lines.append(escape(p.address))
-    header = Table([[_p("<br/>".join(patient_lines)), _p("<br/>".join(head_lines), "right")]],
-                   colWidths=[WIDTH * 0.5, WIDTH * 0.5])
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                ("BOX", (0, 0), (0, 0), 0.8, colors.black),
-                                ("LEFTPADDING", (0, 0), (0, 0), 6)]))
+    header = Table(
+        [[_p("<br/>".join(patient_lines)), _p("<br/>".join(head_lines), "right")]],
+        colWidths=[WIDTH * 0.5, WIDTH * 0.5],
+    )
+    header.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (0, 0), 0.8, colors.black),
+                ("LEFTPADDING", (0, 0), (0, 0), 6),
+            ]
+        )
+    )
     story += [header, Spacer(1, 4 * mm)]
     gp = p.gp
     to_gp = ", ".join(x for x in (gp.name, gp.practice, gp.address) if x) or "GP not recorded"
     centre = p.local_centre
     to_centre = ", ".join(x for x in (centre.name, centre.address) if x) or (
-        "local treating centre not recorded")
-    story.append(_table([
-        ["Date", format_date(req.letter_date)],
-        ["To", _p(f"{escape(to_gp)} (GP)", "cell")],
-        ["and", _p(f"{escape(to_centre)} (local treating centre)", "cell")],
-        ["Copy", _p(f"{escape(p.full_name)} (patient)"
-                    + (f", {escape(p.address)}" if p.address else ""), "cell")],
-    ], [22 * mm, WIDTH - 22 * mm], header=False, bold_first_column=True,
-        extra=[("GRID", (0, 0), (-1, -1), 0, colors.white)]))
-    story.append(_p("Scleromyxedema: human normal immunoglobulin under NHS England policy 2271 "
-                    "— joint rheumatology and dermatology MDT review", "title"))
+        "local treating centre not recorded"
+    )
+    story.append(
+        _table(
+            [
+                ["Date", format_date(req.letter_date)],
+                ["To", _p(f"{escape(to_gp)} (GP)", "cell")],
+                ["and", _p(f"{escape(to_centre)} (local treating centre)", "cell")],
+                [
+                    "Copy",
+                    _p(
+                        f"{escape(p.full_name)} (patient)"
+                        + (f", {escape(p.address)}" if p.address else ""),
+                        "cell",
+                    ),
+                ],
+            ],
+            [22 * mm, WIDTH - 22 * mm],
+            header=False,
+            bold_first_column=True,
+            extra=[("GRID", (0, 0), (-1, -1), 0, colors.white)],
+        )
+    )
+    story.append(
+        _p(
+            "Scleromyxedema: human normal immunoglobulin under NHS England policy 2271 "
+            "— joint rheumatology and dermatology MDT review",
+            "title",
+        )
+    )
 
     # ---- attendance
     story.append(_p("Attendance details", "heading"))
     clinicians = "; ".join(decision.clinicians) if decision and decision.clinicians else ""
-    story.append(_p(f"Assessed on <b>{format_date(now.date)}</b> by {escape(now.examiner)}"
-                    + (f"; discussed at the MDT on {format_date(decision.date)} with "
-                       f"{escape(clinicians)}" if decision and clinicians else "")
-                    + "."))
+    story.append(
+        _p(
+            f"Assessed on <b>{format_date(now.date)}</b> by {escape(now.examiner)}"
+            + (
+                f"; discussed at the MDT on {format_date(decision.date)} with {escape(clinicians)}"
+                if decision and clinicians
+                else ""
+            )
+            + "."
+        )
+    )
 
     # ---- diagnoses
     story.append(_p("Diagnoses", "heading"))
@@ -256,15 +315,20 @@ def build_letter(req: LetterRequest) -> bytes:
     if state.eligibility is not None:
         e = state.eligibility
         items = {i.key: i for i in e.items}
-        criteria = [f"{escape(i.label)}: {escape(i.detail)}" for i in e.items
-                    if i.key in forms.eligibility.criterion_keys]
-        diagnosis = (f"Scleromyxedema — Rongioletti &amp; Rebora (2001): "
-                     f"{e.criteria_met} of {len(forms.eligibility.criteria)} criteria met "
-                     f"(any {forms.eligibility.criteria_required} required). "
-                     f"{escape(items['biopsy'].detail)}. Rheumatology: "
-                     f"{escape(items['rheumatology_agreed'].detail)}; dermatology: "
-                     f"{escape(items['dermatology_agreed'].detail)}. "
-                     f"<b>{escape(e.verdict)}</b>.")
+        criteria = [
+            f"{escape(i.label)}: {escape(i.detail)}"
+            for i in e.items
+            if i.key in forms.eligibility.criterion_keys
+        ]
+        diagnosis = (
+            f"Scleromyxedema — Rongioletti &amp; Rebora (2001): "
+            f"{e.criteria_met} of {len(forms.eligibility.criteria)} criteria met "
+            f"(any {forms.eligibility.criteria_required} required). "
+            f"{escape(items['biopsy'].detail)}. Rheumatology: "
+            f"{escape(items['rheumatology_agreed'].detail)}; dermatology: "
+            f"{escape(items['dermatology_agreed'].detail)}. "
+            f"<b>{escape(e.verdict)}</b>."
+        )
         story.append(_p(diagnosis))
         story.append(_p("; ".join(criteria), "muted"))
     else:
@@ -278,16 +342,21 @@ def build_letter(req: LetterRequest) -> bytes:
         months = 0
         while add_months(first, months + 1) <= now.date:
             months += 1
-        summary.append(f"Immunoglobulin since {format_date(first)} ({months} month"
-                       f"{'s' if months != 1 else ''} at this assessment).")
+        summary.append(
+            f"Immunoglobulin since {format_date(first)} ({months} month"
+            f"{'s' if months != 1 else ''} at this assessment)."
+        )
     elif first:
         summary.append(f"Baseline assessment; first infusion {format_date(first)}.")
     else:
         summary.append("Baseline assessment before immunoglobulin.")
     if ev.on_treatment:
         if ev.response is True:
-            summary.append("<b>Responding</b> against baseline: "
-                           + "; ".join(escape(x.text) for x in ev.response_evidence) + ".")
+            summary.append(
+                "<b>Responding</b> against baseline: "
+                + "; ".join(escape(x.text) for x in ev.response_evidence)
+                + "."
+            )
         elif ev.response is False:
             summary.append("<b>No response</b> against baseline by the policy measures.")
         else:
@@ -298,56 +367,95 @@ def build_letter(req: LetterRequest) -> bytes:
 
     # ---- assessment scales
     story.append(_p("Assessment scales", "heading"))
-    story.append(KeepTogether([
-        _p(f"<b>{escape(forms.mrss.title)}</b> (0 none, 1 mild, 2 moderate, 3 severe "
-           "thickening; * the areas added for scleromyxedema)", "small"),
-        Spacer(1, 1.5 * mm),
-        _mrss_grid(forms, now, previous, baseline),
-        _p("Change in mRSS: " + "; ".join(
-            f"{label} {_change(comp)}" for label, comp in (
-                ("vs previous", vs_prev.get("mrss")), ("vs baseline", vs_base.get("mrss")))
-            if comp is not None) if (vs_prev or vs_base) else "Change in mRSS: first assessment",
-           "small"),
-    ]))
+    story.append(
+        KeepTogether(
+            [
+                _p(
+                    f"<b>{escape(forms.mrss.title)}</b> (0 none, 1 mild, 2 moderate, 3 severe "
+                    "thickening; * the areas added for scleromyxedema)",
+                    "small",
+                ),
+                Spacer(1, 1.5 * mm),
+                _mrss_grid(forms, now, previous, baseline),
+                _p(
+                    "Change in mRSS: "
+                    + "; ".join(
+                        f"{label} {_change(comp)}"
+                        for label, comp in (
+                            ("vs previous", vs_prev.get("mrss")),
+                            ("vs baseline", vs_base.get("mrss")),
+                        )
+                        if comp is not None
+                    )
+                    if (vs_prev or vs_base)
+                    else "Change in mRSS: first assessment",
+                    "small",
+                ),
+            ]
+        )
+    )
     story.append(Spacer(1, 3 * mm))
-    rows: list[list[Any]] = [["Measure", "Now", "Previous", "Baseline", "Change vs previous",
-                              "Change vs baseline"]]
+    rows: list[list[Any]] = [
+        ["Measure", "Now", "Previous", "Baseline", "Change vs previous", "Change vs baseline"]
+    ]
     for scale in forms.vas.scales:
         key = scale.key
-        rows.append([
-            _p(escape(scale.label), "cell"), _p(_vas_text(key, getattr(now, key), forms), "cell"),
-            _p(_vas_text(key, getattr(previous, key), forms) if previous else "—", "cell"),
-            _p(_vas_text(key, getattr(baseline, key), forms) if baseline else "—", "cell"),
-            _change(vs_prev.get(key)), _change(vs_base.get(key))])
+        rows.append(
+            [
+                _p(escape(scale.label), "cell"),
+                _p(_vas_text(key, getattr(now, key), forms), "cell"),
+                _p(_vas_text(key, getattr(previous, key), forms) if previous else "—", "cell"),
+                _p(_vas_text(key, getattr(baseline, key), forms) if baseline else "—", "cell"),
+                _change(vs_prev.get(key)),
+                _change(vs_base.get(key)),
+            ]
+        )
 
     def papule_text(a: Assessment | None) -> str:
         if a is None:
             return "—"
         return f"{a.papules.count} ({escape(a.papules.site)})" if a.papules else "not counted"
 
-    rows.append([_p("Papule count (2 × 2 cm)", "cell"), _p(papule_text(now), "cell"),
-                 _p(papule_text(previous), "cell"), _p(papule_text(baseline), "cell"),
-                 _change(vs_prev.get("papules")), _change(vs_base.get("papules"))])
-    story.append(_table(rows, [38 * mm, 30 * mm, 30 * mm, 30 * mm, 23 * mm,
-                               WIDTH - 151 * mm]))
+    rows.append(
+        [
+            _p("Papule count (2 × 2 cm)", "cell"),
+            _p(papule_text(now), "cell"),
+            _p(papule_text(previous), "cell"),
+            _p(papule_text(baseline), "cell"),
+            _change(vs_prev.get("papules")),
+            _change(vs_base.get("papules")),
+        ]
+    )
+    story.append(_table(rows, [38 * mm, 30 * mm, 30 * mm, 30 * mm, 23 * mm, WIDTH - 151 * mm]))
     story.append(Spacer(1, 3 * mm))
     yn = {True: "Yes", False: "No", None: "not recorded"}
     organs = [["Organ system", "Evidence of involvement", "Evidence of progression"]]
     for organ in forms.systemic.organs:
         status = now.systemic.get(organ.key)
-        organs.append([organ.label, yn[status.involved if status else None],
-                       yn[status.progressed if status else None]])
-    must = must_score(height_cm=p.height_cm, weight_kg=now.nutrition.weight_kg,
-                      weight_3_6_months_ago_kg=now.nutrition.weight_3_6_months_ago_kg,
-                      acutely_ill_no_intake_5_days=now.nutrition.acutely_ill_no_intake_5_days,
-                      rules=forms.must)
+        organs.append(
+            [
+                organ.label,
+                yn[status.involved if status else None],
+                yn[status.progressed if status else None],
+            ]
+        )
+    must = must_score(
+        height_cm=p.height_cm,
+        weight_kg=now.nutrition.weight_kg,
+        weight_3_6_months_ago_kg=now.nutrition.weight_3_6_months_ago_kg,
+        acutely_ill_no_intake_5_days=now.nutrition.acutely_ill_no_intake_5_days,
+        rules=forms.must,
+    )
     weight = f"{plain(now.nutrition.weight_kg)} kg" if now.nutrition.weight_kg else "not recorded"
     other = [
         _p(f"<b>Dermatoneuro syndrome:</b> {yn[now.dermatoneuro_syndrome]}", "cell"),
         _p(f"<b>Quality of life worse:</b> {yn[now.hrqol_worse]}", "cell"),
-        _p(f"<b>Nutrition:</b> weight {weight}; dysphagia "
-           f"{yn[now.nutrition.dysphagia].lower()}; <b>{escape(must.text)}</b>"
-           + (" — " + escape("; ".join(must.steps)) if must.steps else ""), "cell"),
+        _p(
+            f"<b>Nutrition:</b> weight {weight}; dysphagia "
+            f"{yn[now.nutrition.dysphagia].lower()}; <b>{escape(must.text)}</b>"
+            + (" — " + escape("; ".join(must.steps)) if must.steps else ""),
+            "cell",
+        ),
     ]
     if now.systemic_other:
         other.insert(0, _p(f"<b>Other organs:</b> {escape(now.systemic_other)}", "cell"))
@@ -355,14 +463,23 @@ def build_letter(req: LetterRequest) -> bytes:
     side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     grid = _table(organs, [31 * mm, 27 * mm, 27 * mm])
     both = Table([[grid, side]], colWidths=[WIDTH * 0.5, WIDTH * 0.5])
-    both.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                              ("LEFTPADDING", (0, 0), (0, 0), 0)]))
-    story.append(KeepTogether([_p("<b>Systemic involvement</b> (neurological includes "
-                                  "dermatoneuro syndrome)", "small"), both]))
+    both.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)])
+    )
+    story.append(
+        KeepTogether(
+            [
+                _p(
+                    "<b>Systemic involvement</b> (neurological includes dermatoneuro syndrome)",
+                    "small",
+                ),
+                both,
+            ]
+        )
+    )
 
     # ---- trends
-    panels = trend_drawings(record, forms, until=now.date, width=WIDTH / 2 - 2 * mm,
-                            height=48 * mm)
+    panels = trend_drawings(record, forms, until=now.date, width=WIDTH / 2 - 2 * mm, height=48 * mm)
     if panels is not None:
         chart = Table([list(panels)], colWidths=[WIDTH / 2, WIDTH / 2])
         story.append(KeepTogether([_p("Trends since baseline", "heading"), chart]))
@@ -373,53 +490,86 @@ def build_letter(req: LetterRequest) -> bytes:
     if plan is not None:
         route = "intravenous" if plan.route == "iv" else "subcutaneous"
         rows = [
-            ["Dose-determining weight", f"{plan.weight_basis} weight {show(plan.dosing_weight_kg)} "
-                                        "kg" + (" (MDT override)" if plan.overridden else "")],
-            ["Weights", f"ideal {show(plan.ideal_weight_kg)} kg · adjusted "
-                        f"{show(plan.adjusted_weight_kg)} kg · actual "
-                        f"{show(plan.actual_weight_kg)} kg · BMI {show(plan.bmi)}"],
+            [
+                "Dose-determining weight",
+                f"{plan.weight_basis} weight {show(plan.dosing_weight_kg)} "
+                "kg" + (" (MDT override)" if plan.overridden else ""),
+            ],
+            [
+                "Weights",
+                f"ideal {show(plan.ideal_weight_kg)} kg · adjusted "
+                f"{show(plan.adjusted_weight_kg)} kg · actual "
+                f"{show(plan.actual_weight_kg)} kg · BMI {show(plan.bmi)}",
+            ],
             ["Why this weight", _p(escape(plan.rule), "cell")],
             ["Dose", f"{plain(plan.g_per_kg)} g/kg, {route}"],
             ["Course total", f"{plain(plan.course_total_g)} g (rounded down to whole 10 g)"],
-            ["Given as" if plan.route == "iv" else "SC doses",
-             (f"{plan.days} days: " if plan.route == "iv" else "") + plan.split_text],
-            ["Interval", f"every {plan.interval_weeks} week"
-                         f"{'s' if plan.interval_weeks != 1 else ''}"],
+            [
+                "Given as" if plan.route == "iv" else "SC doses",
+                (f"{plan.days} days: " if plan.route == "iv" else "") + plan.split_text,
+            ],
+            [
+                "Interval",
+                f"every {plan.interval_weeks} week{'s' if plan.interval_weeks != 1 else ''}",
+            ],
         ]
         if plan.overridden:
             rows.append(["Override reason", _p(escape(plan.override_reason), "cell")])
         for note in plan.notes:
             rows.append(["Note", _p(escape(note), "cell")])
-        med.append(KeepTogether([  # never a heading alone at the foot of a page
-            _p("Medications: immunoglobulin", "heading"),
-            _table(rows, [40 * mm, WIDTH - 40 * mm], header=False, bold_first_column=True)]))
+        med.append(
+            KeepTogether(
+                [  # never a heading alone at the foot of a page
+                    _p("Medications: immunoglobulin", "heading"),
+                    _table(rows, [40 * mm, WIDTH - 40 * mm], header=False, bold_first_column=True),
+                ]
+            )
+        )
     else:
-        med.append(KeepTogether([
-            _p("Medications: immunoglobulin", "heading"),
-            _p(escape(state.dose_problem) if state.dose_problem else
-               "No immunoglobulin regimen recorded.")]))
+        med.append(
+            KeepTogether(
+                [
+                    _p("Medications: immunoglobulin", "heading"),
+                    _p(
+                        escape(state.dose_problem)
+                        if state.dose_problem
+                        else "No immunoglobulin regimen recorded."
+                    ),
+                ]
+            )
+        )
     # since the last letter; with none, since the previous assessment (or all, at baseline)
     since = req.infusions_since
     label = f"since the last letter ({format_date(since)})" if since else ""
     if since is None and previous is not None:
         since = previous.date
         label = f"since the previous assessment ({format_date(since)})"
-    courses = [c for c in group_courses(record.infusions)
-               if (since is None or c.start > since) and c.start <= req.letter_date]
+    courses = [
+        c
+        for c in group_courses(record.infusions)
+        if (since is None or c.start > since) and c.start <= req.letter_date
+    ]
     if courses:
         label = label or "so far"
         rows = [["Course", "Grams", "Route", "Product", "Batch numbers", "Reactions"]]
         for c in courses:
-            span = format_date(c.start) + (f" to {format_date(c.end)}" if c.end != c.start
-                                           else "")
-            rows.append([span, f"{plain(c.grams)} g ({len(c.infusions)} infusion"
-                                f"{'s' if len(c.infusions) > 1 else ''})",
-                         "/".join(r.upper() for r in c.routes),
-                         _p(escape(", ".join(c.products)), "cell"),
-                         _p(escape(", ".join(c.batches)), "cell"),
-                         _p(escape("; ".join(c.reactions)) or "none", "cell")])
-        med += [Spacer(1, 2 * mm), _p(f"<b>Immunoglobulin given {label}</b>", "small"),
-                _table(rows, [36 * mm, 36 * mm, 16 * mm, 28 * mm, 36 * mm, WIDTH - 152 * mm])]
+            span = format_date(c.start) + (f" to {format_date(c.end)}" if c.end != c.start else "")
+            rows.append(
+                [
+                    span,
+                    f"{plain(c.grams)} g ({len(c.infusions)} infusion"
+                    f"{'s' if len(c.infusions) > 1 else ''})",
+                    "/".join(r.upper() for r in c.routes),
+                    _p(escape(", ".join(c.products)), "cell"),
+                    _p(escape(", ".join(c.batches)), "cell"),
+                    _p(escape("; ".join(c.reactions)) or "none", "cell"),
+                ]
+            )
+        med += [
+            Spacer(1, 2 * mm),
+            _p(f"<b>Immunoglobulin given {label}</b>", "small"),
+            _table(rows, [36 * mm, 36 * mm, 16 * mm, 28 * mm, 36 * mm, WIDTH - 152 * mm]),
+        ]
     story += med
 
     # ---- stopping criteria and decision
@@ -428,63 +578,106 @@ def build_letter(req: LetterRequest) -> bytes:
         rows = [["Criterion", "Status", "The numbers"]]
         for flag in ev.flags:
             numbers = "; ".join(escape(x.text) for x in flag.evidence) or "—"
-            rows.append([_p(escape(flag.label), "cell"),
-                         _p("<b>MET</b>" if flag.raised else "not met", "cell"),
-                         _p(numbers, "cell")])
+            rows.append(
+                [
+                    _p(escape(flag.label), "cell"),
+                    _p("<b>MET</b>" if flag.raised else "not met", "cell"),
+                    _p(numbers, "cell"),
+                ]
+            )
         story.append(KeepTogether([heading, _table(rows, [50 * mm, 18 * mm, WIDTH - 68 * mm])]))
     else:
-        story.append(KeepTogether([heading, _p(
-            "Before treatment: the stopping criteria apply once immunoglobulin has started.")]))
+        story.append(
+            KeepTogether(
+                [
+                    heading,
+                    _p(
+                        "Before treatment: the stopping criteria apply once immunoglobulin "
+                        "has started."
+                    ),
+                ]
+            )
+        )
     if decision is not None:
         story.append(Spacer(1, 2 * mm))
-        story.append(_p(f"<b>MDT decision ({format_date(decision.date)}): "
-                        f"{escape(forms.decision_label(decision.decision))}.</b> "
-                        f"Reason: {escape(decision.reason)}"))
+        story.append(
+            _p(
+                f"<b>MDT decision ({format_date(decision.date)}): "
+                f"{escape(forms.decision_label(decision.decision))}.</b> "
+                f"Reason: {escape(decision.reason)}"
+            )
+        )
     else:
         story.append(_p("<b>No MDT decision has been recorded for this assessment.</b>"))
 
     # ---- plan
-    actions = [("GP", decision.actions_gp if decision else ""),
-               ("Local treating centre", decision.actions_local_centre if decision else ""),
-               ("Patient", decision.actions_patient if decision else "")]
+    actions = [
+        ("GP", decision.actions_gp if decision else ""),
+        ("Local treating centre", decision.actions_local_centre if decision else ""),
+        ("Patient", decision.actions_patient if decision else ""),
+    ]
     if decision and decision.next_review:
         review = _p(f"<b>{format_date(decision.next_review)}</b> (set by the MDT).")
     elif state.review.next_due:
-        review = _p(f"<b>{format_date(state.review.next_due)}</b>: "
-                    f"{escape(state.review.reason)}.")
+        review = _p(f"<b>{format_date(state.review.next_due)}</b>: {escape(state.review.reason)}.")
     else:
         review = _p(escape(state.review.reason) + ".")
-    story.append(KeepTogether([
-        _p("Plan and requested actions", "heading"),
-        _table([[who, _p(escape(text) or "No action requested.", "cell")]
-                for who, text in actions], [40 * mm, WIDTH - 40 * mm], header=False,
-               bold_first_column=True),
-        _p("Next review", "heading"), review]))
+    story.append(
+        KeepTogether(
+            [
+                _p("Plan and requested actions", "heading"),
+                _table(
+                    [
+                        [who, _p(escape(text) or "No action requested.", "cell")]
+                        for who, text in actions
+                    ],
+                    [40 * mm, WIDTH - 40 * mm],
+                    header=False,
+                    bold_first_column=True,
+                ),
+                _p("Next review", "heading"),
+                review,
+            ]
+        )
+    )
 
     # ---- person completing
     block = [_p("Person completing the record", "heading")]
     author = req.author
-    block.append(_p(f"{escape(author.name) or '________________________'}"
-                    + (f", {escape(author.role)}" if author.role else "")))
+    block.append(
+        _p(
+            f"{escape(author.name) or '________________________'}"
+            + (f", {escape(author.role)}" if author.role else "")
+        )
+    )
     for sig in req.signatures:
-        block.append(_p(f"Electronically signed by <b>{escape(sig.name)}</b> ({escape(sig.role)})"
-                        f" on {escape(sig.signed_at)}."))
+        block.append(
+            _p(
+                f"Electronically signed by <b>{escape(sig.name)}</b> ({escape(sig.role)})"
+                f" on {escape(sig.signed_at)}."
+            )
+        )
     if not req.signatures:
         block.append(Spacer(1, 6 * mm))
-        block.append(_p("Signature ________________________________    Date "
-                        "____________________"))
+        block.append(_p("Signature ________________________________    Date ____________________"))
     story.append(KeepTogether(block))
 
     out = io.BytesIO()
     footer = Footer(
         patient=f"{p.display_name} · NHS No. {nhs} · Born {format_date(p.date_of_birth)}",
         provenance=f"{version_text()} · forms {forms.version} · produced "
-                   f"{produced_text(req.produced_at)} · decision support: the MDT decides",
+        f"{produced_text(req.produced_at)} · decision support: the MDT decides",
     )
-    doc = SimpleDocTemplate(out, pagesize=(PAGE_WIDTH, 297 * mm), leftMargin=MARGIN,
-                            rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=24 * mm,
-                            title=f"MDT letter {format_date(now.date)}",
-                            author=author.name or "mdtapp", subject="Scleromyxedema MDT letter")
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=(PAGE_WIDTH, 297 * mm),
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=24 * mm,
+        title=f"MDT letter {format_date(now.date)}",
+        author=author.name or "mdtapp",
+        subject="Scleromyxedema MDT letter",
+    )
     doc.build(story, canvasmaker=numbered_canvas(footer))
     return out.getvalue()
-

@@ -45,14 +45,29 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10, textColor=GREY),
-        "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=12.5, leading=16,
-                                spaceBefore=4, spaceAfter=4),
-        "heading": ParagraphStyle("heading", parent=base, fontName=BOLD, fontSize=10.5,
-                                  leading=13, spaceBefore=8, spaceAfter=3),
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontName=BOLD,
+            fontSize=12.5,
+            leading=16,
+            spaceBefore=4,
+            spaceAfter=4,
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=base,
+            fontName=BOLD,
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=8,
+            spaceAfter=3,
+        ),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BOLD, fontSize=8.5,
-                                    leading=10.5),
+        "cell_bold": ParagraphStyle(
+            "cell_bold", parent=base, fontName=BOLD, fontSize=8.5, leading=10.5
+        ),
     }
 
 

@@ -44,9 +44,15 @@ def last_letter_date(store: Store, patient_uid: str, before: date) -> date | Non
     return max(dates) if dates else None
 
 
-def produce_letter(store: Store, patient_uid: str, *, on: date | None = None,
-                   author: Author | None = None, settings: Settings | None = None,
-                   destination: str = "") -> Produced:
+def produce_letter(
+    store: Store,
+    patient_uid: str,
+    *,
+    on: date | None = None,
+    author: Author | None = None,
+    settings: Settings | None = None,
+    destination: str = "",
+) -> Produced:
     from mdtapp.reports.letter import LetterRequest, build_letter
 
     settings = settings or load_settings()
@@ -54,18 +60,26 @@ def produce_letter(store: Store, patient_uid: str, *, on: date | None = None,
     saved = pick_assessment(file, on)
     when = saved.value.date
     request = LetterRequest(
-        record=file.record, assessment_date=when, forms=store.forms, letter_date=store.today(),
-        produced_at=store.clock().astimezone(), letterhead=settings.letterhead,
+        record=file.record,
+        assessment_date=when,
+        forms=store.forms,
+        letter_date=store.today(),
+        produced_at=store.clock().astimezone(),
+        letterhead=settings.letterhead,
         author=author or settings.author,
         infusions_since=last_letter_date(store, patient_uid, when),
         signatures=signatures_for(store, saved),
     )
     pdf = build_letter(request)
     # a letter carries identifiable data: that it was produced, for what and by whom is kept
-    store.record_event("letter", patient_uid=patient_uid, entity="assessments",
-                       entity_uid=saved.uid,
-                       detail=f"letter for the assessment of {format_date(when)}"
-                       + (f" to {destination}" if destination else ""))
+    store.record_event(
+        "letter",
+        patient_uid=patient_uid,
+        entity="assessments",
+        entity_uid=saved.uid,
+        detail=f"letter for the assessment of {format_date(when)}"
+        + (f" to {destination}" if destination else ""),
+    )
     return Produced(pdf, saved.uid, when)
 
 
@@ -76,27 +90,44 @@ def signatures_for(store: Store, saved: Saved) -> tuple:  # type: ignore[type-ar
         return ()
     from mdtapp.reports.letter import Signature
 
-    return tuple(Signature(s.name, s.role, s.signed_at_text)
-                 for s in finder("assessments", saved.uid, saved.version))
+    return tuple(
+        Signature(s.name, s.role, s.signed_at_text)
+        for s in finder("assessments", saved.uid, saved.version)
+    )
 
 
-def produce_form(store: Store | None, patient_uid: str | None, *, filled: bool = False,
-                 on: date | None = None, destination: str = "") -> Produced:
+def produce_form(
+    store: Store | None,
+    patient_uid: str | None,
+    *,
+    filled: bool = False,
+    on: date | None = None,
+    destination: str = "",
+) -> Produced:
     """Blank (no patient), labelled (a patient), or filled (filled=True: the assessment dated
     `on`, or the latest)."""
     from mdtapp.reports.forms_pdf import build_form
 
     if store is None or patient_uid is None:
-        return Produced(build_form(None, None, forms=None, produced_at=datetime.now()), None,
-                        None)
+        return Produced(build_form(None, None, forms=None, produced_at=datetime.now()), None, None)
     file = store.load(patient_uid)
     saved = pick_assessment(file, on) if filled else None
-    pdf = build_form(file.record, saved.value if saved else None, forms=store.forms,
-                     produced_at=store.clock().astimezone())
-    store.record_event("form", patient_uid=patient_uid, entity="assessments" if saved else "",
-                       entity_uid=saved.uid if saved else "",
-                       detail=("filled form for the assessment of "
-                               f"{format_date(saved.value.date)}" if saved else "blank form "
-                               "with the patient's label") + (f" to {destination}"
-                                                              if destination else ""))
+    pdf = build_form(
+        file.record,
+        saved.value if saved else None,
+        forms=store.forms,
+        produced_at=store.clock().astimezone(),
+    )
+    store.record_event(
+        "form",
+        patient_uid=patient_uid,
+        entity="assessments" if saved else "",
+        entity_uid=saved.uid if saved else "",
+        detail=(
+            f"filled form for the assessment of {format_date(saved.value.date)}"
+            if saved
+            else "blank form with the patient's label"
+        )
+        + (f" to {destination}" if destination else ""),
+    )
     return Produced(pdf, saved.uid if saved else None, saved.value.date if saved else None)

@@ -56,8 +56,15 @@ def db_id(store: Store) -> str:
     return str(next(iter(store.db.execute("SELECT value FROM meta WHERE key = 'db_id'")))[0])
 
 
-def create_database(path: Path, *, username: str, display_name: str, password: str,
-           plaintext: bool = False, clock: Callable[[], datetime] = utc_now) -> Created:
+def create_database(
+    path: Path,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    plaintext: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+) -> Created:
     """A new database with its first administrator (who may also assess: both roles)."""
     from mdtapp.store.keyring import recovery_code
 
@@ -76,8 +83,12 @@ def create_database(path: Path, *, username: str, display_name: str, password: s
             store.keyring = keyring
         store.add_account(username, display_name, ["admin", "clinician"], password, first=True)
     except BaseException:
-        for leftover in (path, keyring_path(path), path.with_name(path.name + "-wal"),
-                         path.with_name(path.name + "-shm")):
+        for leftover in (
+            path,
+            keyring_path(path),
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
             leftover.unlink(missing_ok=True)
         raise
     account = store.account(username)
@@ -87,8 +98,11 @@ def create_database(path: Path, *, username: str, display_name: str, password: s
 
 
 def _throttle_plaintext(store: Store, username: str, now: datetime) -> int:
-    rows = list(store.db.query("SELECT failed_logins, last_failure FROM users WHERE username = ?",
-                               [username]))
+    rows = list(
+        store.db.query(
+            "SELECT failed_logins, last_failure FROM users WHERE username = ?", [username]
+        )
+    )
     if not rows or not rows[0]["last_failure"]:
         return 0
     since = (now - datetime.fromisoformat(rows[0]["last_failure"])).total_seconds()
@@ -98,16 +112,21 @@ def _throttle_plaintext(store: Store, username: str, now: datetime) -> int:
 def _note_plaintext(store: Store, username: str, now: datetime, failed: bool) -> None:
     with store.transaction():
         if failed:
-            store.db.execute("UPDATE users SET failed_logins = failed_logins + 1, "
-                             "last_failure = ? WHERE username = ?",
-                             [now.astimezone(UTC).isoformat(), username])
+            store.db.execute(
+                "UPDATE users SET failed_logins = failed_logins + 1, "
+                "last_failure = ? WHERE username = ?",
+                [now.astimezone(UTC).isoformat(), username],
+            )
         else:
-            store.db.execute("UPDATE users SET failed_logins = 0, last_failure = NULL "
-                             "WHERE username = ?", [username])
+            store.db.execute(
+                "UPDATE users SET failed_logins = 0, last_failure = NULL WHERE username = ?",
+                [username],
+            )
 
 
-def sign_in(path: Path, username: str, password: str, *,
-            clock: Callable[[], datetime] = utc_now) -> Store:
+def sign_in(
+    path: Path, username: str, password: str, *, clock: Callable[[], datetime] = utc_now
+) -> Store:
     """Open the database as this user; LoginFailed / LoginThrottled / a StoreError otherwise."""
     path = Path(path)
     if not path.exists():
@@ -122,7 +141,8 @@ def sign_in(path: Path, username: str, password: str, *,
                 f"{path} is not an mdtapp database (it is not an SQLite file); if it is an "
                 f"encrypted mdtapp database, its keyring {ring.name} is missing: restore it "
                 "from the backup beside the database backup, or use the recovery key. The file "
-                "was left untouched.")
+                "was left untouched."
+            )
         try:
             keyring = Keyring.load(ring)
         except (FileNotFoundError, ValueError) as e:
@@ -135,8 +155,15 @@ def sign_in(path: Path, username: str, password: str, *,
             keyring.record_failure(username, now)
             raise LoginFailed("The user name or password is not right")
         try:
-            store = Store.open(path, user=username, key=key, create=False, clock=clock,
-                               keyring=keyring, key_verified=True)
+            store = Store.open(
+                path,
+                user=username,
+                key=key,
+                create=False,
+                clock=clock,
+                keyring=keyring,
+                key_verified=True,
+            )
         except WrongKey:
             raise StoreError(f"{keyring.path} does not belong to {path}") from None
         keyring.record_success(username)
@@ -144,8 +171,10 @@ def sign_in(path: Path, username: str, password: str, *,
         store = Store.open(path, user=username, create=False, clock=clock)
         if not store.accounts():
             store.close()
-            raise StoreError("This database has no accounts yet: create the first "
-                             "administrator (mdtapp user first-admin, or open it in the app)")
+            raise StoreError(
+                "This database has no accounts yet: create the first "
+                "administrator (mdtapp user first-admin, or open it in the app)"
+            )
         wait = _throttle_plaintext(store, username, now)
         if wait:
             store.close()
@@ -162,8 +191,7 @@ def sign_in(path: Path, username: str, password: str, *,
     return store
 
 
-def add_first_admin(path: Path, *, username: str, display_name: str,
-                    password: str) -> Store:
+def add_first_admin(path: Path, *, username: str, display_name: str, password: str) -> Store:
     """A plaintext database with no accounts yet (older files, tests): its first admin."""
     store = Store.open(path, user=username, create=False)
     if store.accounts():
@@ -191,25 +219,31 @@ def needs_new_password(path: Path) -> bool:
         probe.close()
 
 
-def open_as(path: Path, username: str, password: str, *, create: bool = True,
-            plaintext: bool = False,
-            on_created: Callable[[str | None], None] | None = None) -> Store:
+def open_as(
+    path: Path,
+    username: str,
+    password: str,
+    *,
+    create: bool = True,
+    plaintext: bool = False,
+    on_created: Callable[[str | None], None] | None = None,
+) -> Store:
     """Sign in; or, for a new file (or a plaintext one without accounts), make this user its
     first administrator. `on_created` receives the recovery code (None if plaintext)."""
     path = Path(path)
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist")
-        created = create_database(path, username=username, display_name=username,
-                                  password=password, plaintext=plaintext)
+        created = create_database(
+            path, username=username, display_name=username, password=password, plaintext=plaintext
+        )
         if on_created:
             on_created(created.recovery_code)
         return created.store
     if plaintext and is_encrypted(path):
         raise StoreError(f"--plaintext: {path} exists and is encrypted")
     if needs_new_password(path):
-        return add_first_admin(path, username=username, display_name=username,
-                               password=password)
+        return add_first_admin(path, username=username, display_name=username, password=password)
     return sign_in(path, username, password)
 
 
@@ -241,10 +275,16 @@ def authorise_restore(path: Path, backup: Path, username: str, password: str) ->
     verify_database(backup, key=key)
     conn = connect(backup, key)
     try:
-        has_accounts = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'users'"
-                                    ).fetchone()[0]
-        rows = conn.execute("SELECT roles, password_hash, active FROM users WHERE username = ?",
-                            [username]).fetchall() if has_accounts else []
+        has_accounts = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'users'"
+        ).fetchone()[0]
+        rows = (
+            conn.execute(
+                "SELECT roles, password_hash, active FROM users WHERE username = ?", [username]
+            ).fetchall()
+            if has_accounts
+            else []
+        )
     finally:
         conn.close()
     if not has_accounts:  # a backup from before accounts: an administrator of the live file
@@ -273,31 +313,40 @@ def recover(path: Path, code: str, username: str, new_password: str) -> None:
     store = Store.open(path, user=username, key=key, create=False)  # a wrong code: WrongKey
     try:
         ring_path = keyring_path(path)
-        keyring = Keyring.load(ring_path) if ring_path.exists() else Keyring(ring_path,
-                                                                              db_id(store))
+        keyring = (
+            Keyring.load(ring_path) if ring_path.exists() else Keyring(ring_path, db_id(store))
+        )
         store.keyring = keyring
         account = store.account(username)
         if account is None:
             raise StoreError(f"No user called {username}")
         if "admin" not in account.roles:
-            raise PermissionDenied("Recovery resets an administrator's password; the "
-                                   "administrator then resets the others'")
+            raise PermissionDenied(
+                "Recovery resets an administrator's password; the "
+                "administrator then resets the others'"
+            )
         store.principal = account.principal
         store.set_password(username, new_password)
         with store.transaction():  # they chose this password themselves: no forced change
-            store.db.execute("UPDATE users SET must_change_password = 0 WHERE username = ?",
-                             [username])
-        store.record_event("recover", detail=f"password of {username} reset with the recovery "
-                                              "key")
+            store.db.execute(
+                "UPDATE users SET must_change_password = 0 WHERE username = ?", [username]
+            )
+        store.record_event("recover", detail=f"password of {username} reset with the recovery key")
     finally:
         store.close()
 
 
 def _row_counts(conn: object) -> dict[str, int]:
-    tables = [r[0] for r in conn.execute(  # type: ignore[attr-defined]
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    return {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]  # type: ignore
-            for t in tables}
+    tables = [
+        r[0]
+        for r in conn.execute(  # type: ignore[attr-defined]
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]  # type: ignore
+        for t in tables
+    }
 
 
 def encrypt_in_place(path: Path, username: str, password: str) -> str:
@@ -329,8 +378,10 @@ def encrypt_in_place(path: Path, username: str, password: str) -> str:
     store.close()
     check = connect(staged, key)
     try:
-        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok" or \
-                _row_counts(check) != before:
+        if (
+            check.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+            or _row_counts(check) != before
+        ):
             raise StoreError("The encrypted copy did not match the original; nothing was changed")
     finally:
         check.close()
@@ -345,8 +396,11 @@ def encrypt_in_place(path: Path, username: str, password: str) -> str:
     try:
         reopened = sign_in(path, username, password)
         ok = _row_counts(reopened.db.conn) == before
-        reopened.record_event("encrypt", detail="converted from plaintext; other users need an "
-                                                "administrator to set their passwords")
+        reopened.record_event(
+            "encrypt",
+            detail="converted from plaintext; other users need an "
+            "administrator to set their passwords",
+        )
         reopened.close()
         if not ok:
             raise StoreError("row counts differ after the swap")
@@ -371,6 +425,17 @@ def _shred(path: Path) -> None:
 copy_keyring_with_backup = copy_keyring  # the name the commands know
 
 
-__all__ = ["Created", "LoginFailed", "LoginThrottled", "add_first_admin",
-           "copy_keyring_with_backup", "create_database", "encrypt_in_place", "is_encrypted",
-           "needs_new_password", "open_as", "recover", "sign_in"]
+__all__ = [
+    "Created",
+    "LoginFailed",
+    "LoginThrottled",
+    "add_first_admin",
+    "copy_keyring_with_backup",
+    "create_database",
+    "encrypt_in_place",
+    "is_encrypted",
+    "needs_new_password",
+    "open_as",
+    "recover",
+    "sign_in",
+]

@@ -35,14 +35,16 @@ YEAR_DOSES = (  # one row per patient and dose size, with its dates: not a row p
     "json_extract(data, '$.grams') AS grams, json_extract(data, '$.route') AS route "
     "FROM current_infusions WHERE on_date BETWEEN ? AND ?) "
     "SELECT patient_uid, grams, route, group_concat(on_date) FROM year "
-    "GROUP BY patient_uid, grams, route")
+    "GROUP BY patient_uid, grams, route"
+)
 YEAR_OUTCOMES = (  # per assessment: organs involved, dermatoneuro syndrome
     "WITH year AS MATERIALIZED (SELECT patient_uid, on_date, "
     "json_extract(data, '$.systemic') AS systemic, "
     "json_extract(data, '$.dermatoneuro_syndrome') AS dermatoneuro "
     "FROM current_assessments WHERE on_date BETWEEN ? AND ?) "
     "SELECT patient_uid, on_date, (SELECT count(*) FROM json_each(systemic) "
-    "WHERE json_extract(value, '$.involved') = 1), dermatoneuro FROM year")
+    "WHERE json_extract(value, '$.involved') = 1), dermatoneuro FROM year"
+)
 
 
 def audit_rows(store: Store, year: int, progress: Progress | None = None) -> list[AuditRow]:
@@ -61,22 +63,31 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
         "INSERT INTO audit_patients SELECT k.patient_uid FROM patient_keys k "
         "WHERE EXISTS (SELECT 1 FROM current_infusions i WHERE i.patient_uid = k.patient_uid "
         "AND i.on_date BETWEEN ?1 AND ?2) OR EXISTS (SELECT 1 FROM current_assessments a "
-        "WHERE a.patient_uid = k.patient_uid AND a.on_date BETWEEN ?1 AND ?2)", [first, last])
-    patients = {uid: codec.decode("patients", json.loads(data)) for uid, data in db.execute(
-        "SELECT uid, data FROM current_patients WHERE uid IN (SELECT uid FROM audit_patients)")}
+        "WHERE a.patient_uid = k.patient_uid AND a.on_date BETWEEN ?1 AND ?2)",
+        [first, last],
+    )
+    patients = {
+        uid: codec.decode("patients", json.loads(data))
+        for uid, data in db.execute(
+            "SELECT uid, data FROM current_patients WHERE uid IN (SELECT uid FROM audit_patients)"
+        )
+    }
     step(1)
     regimens = defaultdict(list)
     for uid, data in db.execute(
-            "SELECT patient_uid, data FROM current_regimens "
-            "WHERE patient_uid IN (SELECT uid FROM audit_patients)"):
+        "SELECT patient_uid, data FROM current_regimens "
+        "WHERE patient_uid IN (SELECT uid FROM audit_patients)"
+    ):
         regimens[uid].append(codec.decode("regimens", json.loads(data)))
     step(2)
     dates: dict[str, list[date]] = defaultdict(list)
     doses: dict[str, Counter[tuple[float, str]]] = defaultdict(Counter)
     # the last infusion before the year, one index probe per patient (never the whole history)
     for uid, on in db.execute(
-            "SELECT a.uid, (SELECT on_date FROM current_infusions i WHERE i.patient_uid = a.uid "
-            "AND i.on_date < ? ORDER BY i.on_date DESC LIMIT 1) FROM audit_patients a", [first]):
+        "SELECT a.uid, (SELECT on_date FROM current_infusions i WHERE i.patient_uid = a.uid "
+        "AND i.on_date < ? ORDER BY i.on_date DESC LIMIT 1) FROM audit_patients a",
+        [first],
+    ):
         if on is not None:
             dates[uid].append(date.fromisoformat(on))
     for uid, grams, route, given in db.execute(YEAR_DOSES, [first, last]):
@@ -88,16 +99,28 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
     for uid, on, involved, dermatoneuro in db.execute(YEAR_OUTCOMES, [first, last]):
         seen[uid].append(Seen(date.fromisoformat(on), bool(involved), dermatoneuro == 1))
     step(4)
-    admissions = dict(db.execute(
-        "SELECT patient_uid, count(*) FROM current_admissions WHERE on_date BETWEEN ? AND ? "
-        "AND json_extract(data, '$.related') = 1 GROUP BY patient_uid", [first, last]))
+    admissions = dict(
+        db.execute(
+            "SELECT patient_uid, count(*) FROM current_admissions WHERE on_date BETWEEN ? AND ? "
+            "AND json_extract(data, '$.related') = 1 GROUP BY patient_uid",
+            [first, last],
+        )
+    )
     step(5)
     rows = []
     for uid, patient in patients.items():
-        row = audit_row(AuditInputs(
-            patient=patient, regimens=tuple(regimens[uid]), infusion_dates=tuple(dates[uid]),
-            doses_in_year=doses[uid], assessments_in_year=tuple(seen[uid]),
-            related_admissions_in_year=int(admissions.get(uid, 0))), year, store.forms)
+        row = audit_row(
+            AuditInputs(
+                patient=patient,
+                regimens=tuple(regimens[uid]),
+                infusion_dates=tuple(dates[uid]),
+                doses_in_year=doses[uid],
+                assessments_in_year=tuple(seen[uid]),
+                related_admissions_in_year=int(admissions.get(uid, 0)),
+            ),
+            year,
+            store.forms,
+        )
         if row is not None:
             rows.append(row)
     db.execute("DELETE FROM audit_patients")
@@ -115,11 +138,14 @@ def csv_bytes(rows: list[AuditRow]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def export_audit(store: Store, year: int, path: Path,
-                 progress: Progress | None = None) -> list[AuditRow]:
+def export_audit(
+    store: Store, year: int, path: Path, progress: Progress | None = None
+) -> list[AuditRow]:
     rows = audit_rows(store, year, progress)
     write_atomically(Path(path), csv_bytes(rows))
     # the return carries NHS numbers: who exported which year, and where, is kept
-    store.record_event("audit-return", detail=f"year {year}: {len(rows)} patient(s) to {path}; "
-                                              f"{summarise(rows, year).text}")
+    store.record_event(
+        "audit-return",
+        detail=f"year {year}: {len(rows)} patient(s) to {path}; {summarise(rows, year).text}",
+    )
     return rows

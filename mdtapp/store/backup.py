@@ -58,8 +58,12 @@ def verify_database(path: Path, *, key: bytes | None = None) -> int:
             raise CorruptDatabase(f"{path} cannot be read: {e}") from None
         if problems != ["ok"]:
             raise CorruptDatabase(f"{path} failed its integrity check: {'; '.join(problems[:3])}")
-        applied = [r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])]
+        applied = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            )
+        ]
         if any(name not in MIGRATION_NAMES for name in applied):
             raise NewerDatabase(f"{path} was written by a newer mdtapp")
         return int(conn.execute("SELECT count(*) FROM patient_keys").fetchone()[0])
@@ -152,8 +156,9 @@ def backups_of(db_path: Path) -> list[Path]:
     """This database's backups in its backups folder, newest first. Copies kept before a
     restore are left out: they may be the very state that needed restoring."""
     folder = backups_dir(Path(db_path))
-    candidates = [p for p in folder.glob(f"{Path(db_path).stem}-*.db")
-                  if "before-restore" not in p.name]
+    candidates = [
+        p for p in folder.glob(f"{Path(db_path).stem}-*.db") if "before-restore" not in p.name
+    ]
     return sorted(candidates, key=lambda p: p.stat().st_mtime, reverse=True)
 
 

@@ -64,8 +64,9 @@ class _Reader:
                 raise ValueError
             return date.fromisoformat(value)
         except ValueError:
-            self.errors.append(FieldError(self._name(key),
-                                          f"must be a date as YYYY-MM-DD; got {value!r}"))
+            self.errors.append(
+                FieldError(self._name(key), f"must be a date as YYYY-MM-DD; got {value!r}")
+            )
             return None
 
     def text(self, key: str, default: str = "") -> str:
@@ -91,8 +92,9 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.errors.append(FieldError(self._name(key),
-                                          f"must be a whole number; got {value!r}"))
+            self.errors.append(
+                FieldError(self._name(key), f"must be a whole number; got {value!r}")
+            )
             return None
         return value
 
@@ -156,7 +158,8 @@ def decode_patient(data: Json, errors: list[FieldError]) -> Patient | None:
         height_cm=r.number("height_cm"),
         address=r.text("address"),
         gp=GP(gp.text("name"), gp.text("practice"), gp.text("address")) if gp else GP(),
-        local_centre=LocalCentre(centre.text("name"), centre.text("address")) if centre
+        local_centre=LocalCentre(centre.text("name"), centre.text("address"))
+        if centre
         else LocalCentre(),
     )
     return patient if born else None
@@ -193,8 +196,9 @@ def decode_eligibility(data: Json, errors: list[FieldError]) -> Eligibility:
     for key in ("rheumatology_agreed", "dermatology_agreed"):
         child = r.child(key)
         agreed = child.date("date") if child else None
-        agreements[key] = SpecialtyAgreement(child.text("clinician"), agreed) if (
-            child and agreed) else None
+        agreements[key] = (
+            SpecialtyAgreement(child.text("clinician"), agreed) if (child and agreed) else None
+        )
     panel = r.data.get("panel_approval")
     return Eligibility(
         criteria=dict(criteria),
@@ -220,8 +224,11 @@ def encode_decision(d: Decision) -> Json:
         "clinicians": list(d.clinicians),
         "next_review": _iso(d.next_review),
         "flags_at_decision": list(d.flags_at_decision),
-        "actions": {"gp": d.actions_gp, "local_centre": d.actions_local_centre,
-                    "patient": d.actions_patient},
+        "actions": {
+            "gp": d.actions_gp,
+            "local_centre": d.actions_local_centre,
+            "patient": d.actions_patient,
+        },
     }
 
 
@@ -283,8 +290,14 @@ def decode_regimen(data: Json, errors: list[FieldError]) -> Regimen | None:
 
 
 def encode_infusion(i: Infusion) -> Json:
-    return {"date": i.date.isoformat(), "grams": i.grams, "product": i.product, "batch": i.batch,
-            "route": i.route, "reaction": i.reaction}
+    return {
+        "date": i.date.isoformat(),
+        "grams": i.grams,
+        "product": i.product,
+        "batch": i.batch,
+        "route": i.route,
+        "reaction": i.reaction,
+    }
 
 
 def decode_infusion(data: Json, errors: list[FieldError]) -> Infusion | None:
@@ -293,14 +306,24 @@ def decode_infusion(data: Json, errors: list[FieldError]) -> Infusion | None:
     grams = r.number("grams")
     if grams is None and "grams" not in [e.field for e in errors]:
         errors.append(FieldError("grams", "is required"))
-    infusion = Infusion(on or date.min, grams or 0.0, r.text("product"), r.text("batch"),
-                        r.text("route"), r.text("reaction"))
+    infusion = Infusion(
+        on or date.min,
+        grams or 0.0,
+        r.text("product"),
+        r.text("batch"),
+        r.text("route"),
+        r.text("reaction"),
+    )
     return infusion if on and grams is not None else None
 
 
 def encode_admission(a: Admission) -> Json:
-    return {"admitted": a.admitted.isoformat(), "discharged": _iso(a.discharged),
-            "related": a.related, "notes": a.notes}
+    return {
+        "admitted": a.admitted.isoformat(),
+        "discharged": _iso(a.discharged),
+        "related": a.related,
+        "notes": a.notes,
+    }
 
 
 def decode_admission(data: Json, errors: list[FieldError]) -> Admission | None:
@@ -309,8 +332,9 @@ def decode_admission(data: Json, errors: list[FieldError]) -> Admission | None:
     related = r.flag("related")
     if related is None:
         errors.append(FieldError("related", "is required (true or false)"))
-    admission = Admission(admitted or date.min, r.date("discharged", required=False),
-                          bool(related), r.text("notes"))
+    admission = Admission(
+        admitted or date.min, r.date("discharged", required=False), bool(related), r.text("notes")
+    )
     return admission if admitted and related is not None else None
 
 
@@ -325,8 +349,9 @@ def encode_assessment(a: Assessment, forms: Forms) -> Json:
         "itch_vas_mm": a.itch_vas_mm,
         "patient_global_vas_mm": a.patient_global_vas_mm,
         "physician_global_vas_mm": a.physician_global_vas_mm,
-        "papules": None if a.papules is None else {"count": a.papules.count,
-                                                   "site": a.papules.site},
+        "papules": None
+        if a.papules is None
+        else {"count": a.papules.count, "site": a.papules.site},
         "systemic": {
             key: {"involved": s.involved, "progressed": s.progressed}
             for key in forms.systemic.organ_keys
@@ -342,8 +367,9 @@ def encode_assessment(a: Assessment, forms: Forms) -> Json:
             "dysphagia": a.nutrition.dysphagia,
         },
         "notes": a.notes,
-        "photos": [{"view": p.view, "sha256": p.sha256, "media_type": p.media_type}
-                   for p in a.photos],
+        "photos": [
+            {"view": p.view, "sha256": p.sha256, "media_type": p.media_type} for p in a.photos
+        ],
     }
 
 
@@ -372,21 +398,29 @@ def decode_assessment(data: Json, errors: list[FieldError]) -> Assessment | None
     for key in organs.data if organs else {}:
         assert organs is not None
         status = organs.child(key)
-        systemic[key] = OrganStatus(status.flag("involved"), status.flag("progressed")) if (
-            status) else OrganStatus()
+        systemic[key] = (
+            OrganStatus(status.flag("involved"), status.flag("progressed"))
+            if (status)
+            else OrganStatus()
+        )
     n = r.child("nutrition")
-    nutrition = Nutrition(
-        weight_kg=n.number("weight_kg"),
-        weight_3_6_months_ago_kg=n.number("weight_3_6_months_ago_kg"),
-        acutely_ill_no_intake_5_days=n.flag("acutely_ill_no_intake_5_days"),
-        dysphagia=n.flag("dysphagia"),
-    ) if n else Nutrition()
+    nutrition = (
+        Nutrition(
+            weight_kg=n.number("weight_kg"),
+            weight_3_6_months_ago_kg=n.number("weight_3_6_months_ago_kg"),
+            acutely_ill_no_intake_5_days=n.flag("acutely_ill_no_intake_5_days"),
+            dysphagia=n.flag("dysphagia"),
+        )
+        if n
+        else Nutrition()
+    )
     photos: list[PhotoRef] = []
     raw_photos = r.data.get("photos") or []
     for i, item in enumerate(raw_photos if isinstance(raw_photos, list) else []):
         ph = _Reader(item, errors, f"photos[{i}].")
-        photos.append(PhotoRef(ph.text("view"), ph.text("sha256"),
-                               ph.text("media_type", "image/jpeg")))
+        photos.append(
+            PhotoRef(ph.text("view"), ph.text("sha256"), ph.text("media_type", "image/jpeg"))
+        )
     assessment = Assessment(
         date=on or date.min,
         examiner=r.text("examiner"),

@@ -86,14 +86,16 @@ def _refuse_unless_sqlite(path: Path, key: bytes | None) -> None:
     if size == 0:
         raise NotAnMdtappDatabase(
             f"{path} is empty (0 bytes), so it is not an mdtapp database; if it should hold "
-            "records, restore it from a backup")
+            "records, restore it from a backup"
+        )
     if key is None:
         with path.open("rb") as f:
             header = f.read(16)
         if header != SQLITE_HEADER:
             raise NotAnMdtappDatabase(
                 f"{path} is not an mdtapp database (it is not an SQLite file, or it is "
-                "encrypted and needs a password); it was left untouched")
+                "encrypted and needs a password); it was left untouched"
+            )
 
 
 # A whole-file check at open costs about 7 ms a MiB: done for files up to this size (a real
@@ -115,11 +117,14 @@ def truncation(path: Path, key: bytes | None) -> str | None:
         page_size = 65536 if page_size == 1 else page_size
         pages = int.from_bytes(header[28:32], "big")
         if pages and size < pages * page_size:
-            return (f"it is truncated: its header says {pages * page_size} bytes but the file "
-                    f"has {size}")
+            return (
+                f"it is truncated: its header says {pages * page_size} bytes but the file "
+                f"has {size}"
+            )
     elif size % CIPHER_PAGE_SIZE:
-        return (f"it is truncated: {size} bytes is not a whole number of "
-                f"{CIPHER_PAGE_SIZE}-byte pages")
+        return (
+            f"it is truncated: {size} bytes is not a whole number of {CIPHER_PAGE_SIZE}-byte pages"
+        )
     return None
 
 
@@ -137,8 +142,11 @@ def damaged_message(path: Path, why: str) -> str:
     from mdtapp.store.backup import latest_backup
 
     newest = latest_backup(path)
-    advice = (f"The newest backup is {newest}: restore it (mdtapp restore {newest}, or the app "
-              "offers it)" if newest else "No backup was found beside it")
+    advice = (
+        f"The newest backup is {newest}: restore it (mdtapp restore {newest}, or the app offers it)"
+        if newest
+        else "No backup was found beside it"
+    )
     return f"{path} is damaged ({why}). {advice}; the damaged file is kept."
 
 
@@ -168,8 +176,9 @@ def _create(path: Path, key: bytes | None) -> None:
     os.replace(building, path)
 
 
-def backup_before_migrating(db: sqlite_utils.Database, path: Path, pending: list[str],
-                            key: bytes | None = None) -> Path:
+def backup_before_migrating(
+    db: sqlite_utils.Database, path: Path, pending: list[str], key: bytes | None = None
+) -> Path:
     """A verified copy, under the same key as the database (never a plaintext copy of an
     encrypted one), before any migration touches it."""
     from mdtapp.store.backup import backup_to
@@ -183,8 +192,14 @@ def backup_before_migrating(db: sqlite_utils.Database, path: Path, pending: list
     return made
 
 
-def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
-                  check: bool = True, key_verified: bool = False) -> sqlite_utils.Database:
+def open_database(
+    path: Path,
+    *,
+    key: bytes | None = None,
+    create: bool = True,
+    check: bool = True,
+    key_verified: bool = False,
+) -> sqlite_utils.Database:
     """Open (or create) an mdtapp database; raise a StoreError a person can act on.
     `key_verified`: the key is known to be right (unwrapped with a password, or the recovery
     key), so a file it cannot read is damaged, not locked with another key."""
@@ -205,25 +220,31 @@ def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
         conn = connect(path, key)
     except OperationalError as e:
         if "unable to open" in str(e):
-            raise StoreError(f"{path} cannot be opened: check that the file and its folder can "
-                             "be reached and written to, and that the disk is connected") from None
+            raise StoreError(
+                f"{path} cannot be opened: check that the file and its folder can "
+                "be reached and written to, and that the disk is connected"
+            ) from None
         raise
     try:
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         except DatabaseError as e:
             if key is not None and key_verified:
-                raise CorruptDatabase(damaged_message(path, f"its pages fail their check: {e}")
-                                      ) from None
+                raise CorruptDatabase(
+                    damaged_message(path, f"its pages fail their check: {e}")
+                ) from None
             if key is not None:
-                raise WrongKey(f"{path} cannot be opened: the password is wrong, or the file "
-                               "is not an mdtapp database") from None
+                raise WrongKey(
+                    f"{path} cannot be opened: the password is wrong, or the file "
+                    "is not an mdtapp database"
+                ) from None
             if "malformed" in str(e):
                 raise CorruptDatabase(damaged_message(path, str(e))) from None
             raise NotAnMdtappDatabase(f"{path} is not a readable mdtapp database") from None
         if app_id != APPLICATION_ID:
             raise NotAnMdtappDatabase(
-                f"{path} is an SQLite file but not an mdtapp database; it was left untouched")
+                f"{path} is an SQLite file but not an mdtapp database; it was left untouched"
+            )
         if check:
             try:
                 why = damage(path, conn)
@@ -238,7 +259,8 @@ def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
         if unknown or version > len(MIGRATION_NAMES):
             raise NewerDatabase(
                 f"{path} was written by a newer mdtapp (schema {version}, this version knows "
-                f"{len(MIGRATION_NAMES)}); install the newer mdtapp to open it")
+                f"{len(MIGRATION_NAMES)}); install the newer mdtapp to open it"
+            )
         pending = [name for name in MIGRATION_NAMES if name not in applied]
         try:
             _configure_for_writing(conn)
@@ -247,8 +269,10 @@ def open_database(path: Path, *, key: bytes | None = None, create: bool = True,
                 _apply_migrations(db)
         except OperationalError as e:
             if "readonly" in str(e) or "read-only" in str(e):
-                raise ReadOnlyDatabase(f"{path} is read-only: mdtapp needs to write to it "
-                                       "(check the file's permissions)") from None
+                raise ReadOnlyDatabase(
+                    f"{path} is read-only: mdtapp needs to write to it "
+                    "(check the file's permissions)"
+                ) from None
             raise
         return db
     except BaseException:

@@ -36,8 +36,9 @@ DERM = "Dr D Derm (demo)"
 RHEUM = "Dr R Rheum (demo)"
 MDT = (DERM, RHEUM, "S Pharm, Ig pharmacist (demo)", "N Nurse, CNS (demo)")
 GP_DEMO = GP("Dr P Practice (demo)", "Demo Medical Centre", "1 Example Street, Exampletown EX1 1AA")
-CENTRE_DEMO = LocalCentre("Exampletown General Hospital Infusion Unit (demo)",
-                          "Hospital Road, Exampletown EX9 9ZZ")
+CENTRE_DEMO = LocalCentre(
+    "Exampletown General Hospital Infusion Unit (demo)", "Hospital Road, Exampletown EX9 9ZZ"
+)
 
 
 def demo_nhs_numbers() -> Iterator[str]:
@@ -69,23 +70,43 @@ def _mrss(total: int, areas: tuple[str, ...]) -> dict[str, int | None]:
     return scores
 
 
-def _assessment(on: date, s: Scores, site: str, areas: tuple[str, ...], *, examiner: str = DERM,
-                weight: float = 70.0, weight_before: float | None = None,
-                systemic: dict[str, OrganStatus] | None = None, hrqol_worse: bool = False,
-                notes: str = "") -> Assessment:
-    organs = {k: OrganStatus(False, False) for k in
-              ("neurological", "cardiovascular", "renal", "gastrointestinal")}
+def _assessment(
+    on: date,
+    s: Scores,
+    site: str,
+    areas: tuple[str, ...],
+    *,
+    examiner: str = DERM,
+    weight: float = 70.0,
+    weight_before: float | None = None,
+    systemic: dict[str, OrganStatus] | None = None,
+    hrqol_worse: bool = False,
+    notes: str = "",
+) -> Assessment:
+    organs = {
+        k: OrganStatus(False, False)
+        for k in ("neurological", "cardiovascular", "renal", "gastrointestinal")
+    }
     organs.update(systemic or {})
     return Assessment(
-        date=on, examiner=examiner, mrss=_mrss(s.mrss, areas), itch_vas_mm=s.itch,
-        patient_global_vas_mm=s.ptga, physician_global_vas_mm=s.phga,
-        papules=Papules(s.papules, site), systemic=organs, dermatoneuro_syndrome=False,
+        date=on,
+        examiner=examiner,
+        mrss=_mrss(s.mrss, areas),
+        itch_vas_mm=s.itch,
+        patient_global_vas_mm=s.ptga,
+        physician_global_vas_mm=s.phga,
+        papules=Papules(s.papules, site),
+        systemic=organs,
+        dermatoneuro_syndrome=False,
         hrqol_worse=hrqol_worse,
-        nutrition=Nutrition(weight, weight_before or weight, False, False), notes=notes)
+        nutrition=Nutrition(weight, weight_before or weight, False, False),
+        notes=notes,
+    )
 
 
-def _courses(patient: Patient, regimens: list[Regimen], until: date, product: str,
-             batch_prefix: str) -> list[Infusion]:
+def _courses(
+    patient: Patient, regimens: list[Regimen], until: date, product: str, batch_prefix: str
+) -> list[Infusion]:
     """Every infusion from the first regimen's start to `until`, as the regimens prescribe."""
     from mdtapp.domain.forms import forms
 
@@ -99,8 +120,9 @@ def _courses(patient: Patient, regimens: list[Regimen], until: date, product: st
         each = step if regimen.route == "iv" else timedelta(weeks=1)
         # a new regimen starts with the next course due at its own interval: never a course on
         # top of the last one (a lengthened interval spaces the very next course)
-        start = regimen.from_date if last_start is None else max(regimen.from_date,
-                                                                 last_start + each)
+        start = (
+            regimen.from_date if last_start is None else max(regimen.from_date, last_start + each)
+        )
         if i and regimen.route != regimens[i - 1].route and infusions:
             # a change of route starts a week after the last infusion (not mid-course)
             start = max(start, infusions[-1].date + timedelta(days=7))
@@ -115,8 +137,11 @@ def _courses(patient: Patient, regimens: list[Regimen], until: date, product: st
                 dose += 1
             for on, grams in given:
                 if on <= until:
-                    infusions.append(Infusion(on, float(grams), product,
-                                              f"{batch_prefix}{batch:06d}", regimen.route))
+                    infusions.append(
+                        Infusion(
+                            on, float(grams), product, f"{batch_prefix}{batch:06d}", regimen.route
+                        )
+                    )
             last_start = start
             start += each
     return infusions
@@ -131,150 +156,366 @@ def demo_records(today: date) -> list[PatientRecord]:
 
     # Ann: a new referral, screened last week; biopsy pending (histology unknown)
     seen = today - timedelta(days=7)
-    ann = Patient(next(numbers), "Demo-Alder", "Ann", date(1968, 4, 12), "female", "DEMO0001",
-                  162.0, "2 Birch Road, Exampletown EX1 2BB", GP_DEMO, CENTRE_DEMO)
-    records.append(PatientRecord(
-        patient=ann,
-        eligibility=Eligibility(
-            {"papular_sclerodermoid_eruption": "yes", "monoclonal_gammopathy": "yes",
-             "no_thyroid_disease": "yes", "histological_triad": "unknown"},
-            SpecialtyAgreement(RHEUM, seen), SpecialtyAgreement(DERM, seen), None, True, (),
-            False, "", "pending"),
-        decisions=(Decision(seen, "start", "Three of four Rongioletti criteria; biopsy pending. "
-                            "Start IVIg 2 g/kg over 5 days, 4-weekly.", MDT,
-                            add_months(seen, 3), (),
-                            "Please check full blood count and renal function before each "
-                            "course.", "Book 5-day infusion, 4-weekly.",
-                            "Please tell us about any headache, rash or breathlessness."),),
-        regimens=(Regimen(today, 2.0, 5, 4, "iv", 78.0),),
-        assessments=(_assessment(seen, Scores(34, 65, 62, 60, 48), "left forearm", areas,
-                                 weight=78.0, notes="Baseline before Ig."),),
-    ))
+    ann = Patient(
+        next(numbers),
+        "Demo-Alder",
+        "Ann",
+        date(1968, 4, 12),
+        "female",
+        "DEMO0001",
+        162.0,
+        "2 Birch Road, Exampletown EX1 2BB",
+        GP_DEMO,
+        CENTRE_DEMO,
+    )
+    records.append(
+        PatientRecord(
+            patient=ann,
+            eligibility=Eligibility(
+                {
+                    "papular_sclerodermoid_eruption": "yes",
+                    "monoclonal_gammopathy": "yes",
+                    "no_thyroid_disease": "yes",
+                    "histological_triad": "unknown",
+                },
+                SpecialtyAgreement(RHEUM, seen),
+                SpecialtyAgreement(DERM, seen),
+                None,
+                True,
+                (),
+                False,
+                "",
+                "pending",
+            ),
+            decisions=(
+                Decision(
+                    seen,
+                    "start",
+                    "Three of four Rongioletti criteria; biopsy pending. "
+                    "Start IVIg 2 g/kg over 5 days, 4-weekly.",
+                    MDT,
+                    add_months(seen, 3),
+                    (),
+                    "Please check full blood count and renal function before each course.",
+                    "Book 5-day infusion, 4-weekly.",
+                    "Please tell us about any headache, rash or breathlessness.",
+                ),
+            ),
+            regimens=(Regimen(today, 2.0, 5, 4, "iv", 78.0),),
+            assessments=(
+                _assessment(
+                    seen,
+                    Scores(34, 65, 62, 60, 48),
+                    "left forearm",
+                    areas,
+                    weight=78.0,
+                    notes="Baseline before Ig.",
+                ),
+            ),
+        )
+    )
 
     # Brian: a responder over 13 months; interval lengthened to 6 weeks at 12 months
     first = add_months(today, -13)
-    brian = Patient(next(numbers), "Demo-Birch", "Brian", date(1961, 9, 3), "male", "DEMO0002",
-                    178.0, "3 Cedar Lane, Exampletown EX2 3CC", GP_DEMO, CENTRE_DEMO)
+    brian = Patient(
+        next(numbers),
+        "Demo-Birch",
+        "Brian",
+        date(1961, 9, 3),
+        "male",
+        "DEMO0002",
+        178.0,
+        "3 Cedar Lane, Exampletown EX2 3CC",
+        GP_DEMO,
+        CENTRE_DEMO,
+    )
     m3, m6, m12 = (add_months(first, m) for m in (3, 6, 12))
     brian_regimens = [Regimen(first, 2.0, 5, 4, "iv", 84.0), Regimen(m12, 2.0, 5, 6, "iv", 82.0)]
-    brian_scores = [(first - timedelta(days=14), Scores(38, 72, 70, 68, 60)),
-                    (m3, Scores(31, 50, 52, 50, 41)), (m6, Scores(26, 35, 40, 38, 30)),
-                    (m12, Scores(20, 20, 25, 22, 15))]
-    records.append(PatientRecord(
-        patient=brian,
-        eligibility=Eligibility(
-            {"papular_sclerodermoid_eruption": "yes", "monoclonal_gammopathy": "yes",
-             "no_thyroid_disease": "yes", "histological_triad": "yes"},
-            SpecialtyAgreement(RHEUM, first - timedelta(days=14)),
-            SpecialtyAgreement(DERM, first - timedelta(days=14)), first - timedelta(days=40),
-            True, (), True, "DEMO-IG-000102", "approved"),
-        decisions=(
-            Decision(first - timedelta(days=14), "start", "All four criteria met. Start IVIg "
-                     "2 g/kg over 5 days, 4-weekly.", MDT, m3),
-            Decision(m3, "continue", "Responding: mRSS and itch improving.", MDT, m6),
-            Decision(m6, "continue", "Continued response.", MDT, m12),
-            Decision(m12, "lengthen_interval", "Sustained response: lengthen to 6-weekly.", MDT,
-                     add_months(m12, 6)),
-        ),
-        regimens=tuple(brian_regimens),
-        infusions=tuple(_courses(brian, brian_regimens, today, "Privigen", "PRV")),
-        assessments=tuple(_assessment(d, s, "left forearm", areas, weight=84.0 - i,
-                                      examiner=(DERM, RHEUM)[i % 2])
-                          for i, (d, s) in enumerate(brian_scores)),
-    ))
+    brian_scores = [
+        (first - timedelta(days=14), Scores(38, 72, 70, 68, 60)),
+        (m3, Scores(31, 50, 52, 50, 41)),
+        (m6, Scores(26, 35, 40, 38, 30)),
+        (m12, Scores(20, 20, 25, 22, 15)),
+    ]
+    records.append(
+        PatientRecord(
+            patient=brian,
+            eligibility=Eligibility(
+                {
+                    "papular_sclerodermoid_eruption": "yes",
+                    "monoclonal_gammopathy": "yes",
+                    "no_thyroid_disease": "yes",
+                    "histological_triad": "yes",
+                },
+                SpecialtyAgreement(RHEUM, first - timedelta(days=14)),
+                SpecialtyAgreement(DERM, first - timedelta(days=14)),
+                first - timedelta(days=40),
+                True,
+                (),
+                True,
+                "DEMO-IG-000102",
+                "approved",
+            ),
+            decisions=(
+                Decision(
+                    first - timedelta(days=14),
+                    "start",
+                    "All four criteria met. Start IVIg 2 g/kg over 5 days, 4-weekly.",
+                    MDT,
+                    m3,
+                ),
+                Decision(m3, "continue", "Responding: mRSS and itch improving.", MDT, m6),
+                Decision(m6, "continue", "Continued response.", MDT, m12),
+                Decision(
+                    m12,
+                    "lengthen_interval",
+                    "Sustained response: lengthen to 6-weekly.",
+                    MDT,
+                    add_months(m12, 6),
+                ),
+            ),
+            regimens=tuple(brian_regimens),
+            infusions=tuple(_courses(brian, brian_regimens, today, "Privigen", "PRV")),
+            assessments=tuple(
+                _assessment(
+                    d, s, "left forearm", areas, weight=84.0 - i, examiner=(DERM, RHEUM)[i % 2]
+                )
+                for i, (d, s) in enumerate(brian_scores)
+            ),
+        )
+    )
 
     # Carol: the worked-example patient; no response at 3 months, 6-month review due today
     first = add_months(today, -6)
-    carol = Patient(next(numbers), "Demo-Cedar", "Carol", date(1975, 1, 22), "female",
-                    "DEMO0003", 165.0, "4 Elm Close, Exampletown EX3 4DD", GP_DEMO, CENTRE_DEMO)
+    carol = Patient(
+        next(numbers),
+        "Demo-Cedar",
+        "Carol",
+        date(1975, 1, 22),
+        "female",
+        "DEMO0003",
+        165.0,
+        "4 Elm Close, Exampletown EX3 4DD",
+        GP_DEMO,
+        CENTRE_DEMO,
+    )
     carol_regimens = [Regimen(first, 2.0, 5, 4, "iv", 70.0)]
-    records.append(PatientRecord(
-        patient=carol,
-        eligibility=Eligibility(
-            {"papular_sclerodermoid_eruption": "yes", "monoclonal_gammopathy": "no",
-             "no_thyroid_disease": "yes", "histological_triad": "yes"},
-            SpecialtyAgreement(RHEUM, first - timedelta(days=7)),
-            SpecialtyAgreement(DERM, first - timedelta(days=7)), first - timedelta(days=30),
-            True, (), True, "DEMO-IG-000103", "approved"),
-        decisions=(
-            Decision(first - timedelta(days=7), "start", "Three of four criteria (no "
-                     "paraprotein). Start IVIg 2 g/kg over 5 days, 4-weekly.", MDT,
-                     add_months(first, 3)),
-            Decision(add_months(first, 3), "continue", "Little change yet; review at 6 months.",
-                     MDT, add_months(first, 6)),
-        ),
-        regimens=tuple(carol_regimens),
-        infusions=tuple(_courses(carol, carol_regimens, today - timedelta(days=1), "Gamunex",
-                                 "GMX")),
-        assessments=(
-            _assessment(first - timedelta(days=7), Scores(30, 60, 55, 58, 35), "right forearm",
-                        areas, weight=70.0),
-            _assessment(add_months(first, 3), Scores(29, 56, 55, 55, 33), "right forearm",
-                        areas, weight=70.0, examiner=RHEUM),
-        ),
-    ))
+    records.append(
+        PatientRecord(
+            patient=carol,
+            eligibility=Eligibility(
+                {
+                    "papular_sclerodermoid_eruption": "yes",
+                    "monoclonal_gammopathy": "no",
+                    "no_thyroid_disease": "yes",
+                    "histological_triad": "yes",
+                },
+                SpecialtyAgreement(RHEUM, first - timedelta(days=7)),
+                SpecialtyAgreement(DERM, first - timedelta(days=7)),
+                first - timedelta(days=30),
+                True,
+                (),
+                True,
+                "DEMO-IG-000103",
+                "approved",
+            ),
+            decisions=(
+                Decision(
+                    first - timedelta(days=7),
+                    "start",
+                    "Three of four criteria (no "
+                    "paraprotein). Start IVIg 2 g/kg over 5 days, 4-weekly.",
+                    MDT,
+                    add_months(first, 3),
+                ),
+                Decision(
+                    add_months(first, 3),
+                    "continue",
+                    "Little change yet; review at 6 months.",
+                    MDT,
+                    add_months(first, 6),
+                ),
+            ),
+            regimens=tuple(carol_regimens),
+            infusions=tuple(
+                _courses(carol, carol_regimens, today - timedelta(days=1), "Gamunex", "GMX")
+            ),
+            assessments=(
+                _assessment(
+                    first - timedelta(days=7),
+                    Scores(30, 60, 55, 58, 35),
+                    "right forearm",
+                    areas,
+                    weight=70.0,
+                ),
+                _assessment(
+                    add_months(first, 3),
+                    Scores(29, 56, 55, 55, 33),
+                    "right forearm",
+                    areas,
+                    weight=70.0,
+                    examiner=RHEUM,
+                ),
+            ),
+        )
+    )
 
     # David: stop flags at 3 months (worse skin, itch and papules; new cardiac involvement)
     first = add_months(today, -4)
-    david = Patient(next(numbers), "Demo-Hazel", "David", date(1958, 6, 30), "male", "DEMO0004",
-                    172.0, "5 Oak Avenue, Exampletown EX4 5EE", GP_DEMO, CENTRE_DEMO)
+    david = Patient(
+        next(numbers),
+        "Demo-Hazel",
+        "David",
+        date(1958, 6, 30),
+        "male",
+        "DEMO0004",
+        172.0,
+        "5 Oak Avenue, Exampletown EX4 5EE",
+        GP_DEMO,
+        CENTRE_DEMO,
+    )
     david_regimens = [Regimen(first, 2.0, 5, 4, "iv", 95.0)]
-    records.append(PatientRecord(
-        patient=david,
-        eligibility=Eligibility(
-            {"papular_sclerodermoid_eruption": "yes", "monoclonal_gammopathy": "yes",
-             "no_thyroid_disease": "yes", "histological_triad": "yes"},
-            SpecialtyAgreement(RHEUM, first - timedelta(days=10)),
-            SpecialtyAgreement(DERM, first - timedelta(days=10)), first - timedelta(days=60),
-            True, (), True, "DEMO-IG-000104", "retrospective"),
-        decisions=(Decision(first - timedelta(days=10), "start", "All four criteria. Start IVIg "
-                            "2 g/kg over 5 days, 4-weekly.", MDT, add_months(first, 3)),),
-        regimens=tuple(david_regimens),
-        infusions=tuple(_courses(david, david_regimens, today, "Octagam 10%", "OCT")),
-        assessments=(
-            _assessment(first - timedelta(days=10), Scores(25, 40, 40, 45, 20), "abdomen", areas,
-                        weight=95.0),
-            _assessment(add_months(first, 3), Scores(32, 65, 62, 60, 30), "abdomen", areas,
-                        weight=93.0, weight_before=95.0, hrqol_worse=True,
-                        systemic={"cardiovascular": OrganStatus(True, False)},
-                        notes="New palpitations; Holter shows runs of SVT."),
-        ),
-        admissions=(Admission(today - timedelta(days=40), today - timedelta(days=35), True,
-                              "Palpitations, SVT: cardiology review."),
-                    Admission(first - timedelta(days=200), first - timedelta(days=198), False,
-                              "Elective hernia repair.")),
-    ))
+    records.append(
+        PatientRecord(
+            patient=david,
+            eligibility=Eligibility(
+                {
+                    "papular_sclerodermoid_eruption": "yes",
+                    "monoclonal_gammopathy": "yes",
+                    "no_thyroid_disease": "yes",
+                    "histological_triad": "yes",
+                },
+                SpecialtyAgreement(RHEUM, first - timedelta(days=10)),
+                SpecialtyAgreement(DERM, first - timedelta(days=10)),
+                first - timedelta(days=60),
+                True,
+                (),
+                True,
+                "DEMO-IG-000104",
+                "retrospective",
+            ),
+            decisions=(
+                Decision(
+                    first - timedelta(days=10),
+                    "start",
+                    "All four criteria. Start IVIg 2 g/kg over 5 days, 4-weekly.",
+                    MDT,
+                    add_months(first, 3),
+                ),
+            ),
+            regimens=tuple(david_regimens),
+            infusions=tuple(_courses(david, david_regimens, today, "Octagam 10%", "OCT")),
+            assessments=(
+                _assessment(
+                    first - timedelta(days=10),
+                    Scores(25, 40, 40, 45, 20),
+                    "abdomen",
+                    areas,
+                    weight=95.0,
+                ),
+                _assessment(
+                    add_months(first, 3),
+                    Scores(32, 65, 62, 60, 30),
+                    "abdomen",
+                    areas,
+                    weight=93.0,
+                    weight_before=95.0,
+                    hrqol_worse=True,
+                    systemic={"cardiovascular": OrganStatus(True, False)},
+                    notes="New palpitations; Holter shows runs of SVT.",
+                ),
+            ),
+            admissions=(
+                Admission(
+                    today - timedelta(days=40),
+                    today - timedelta(days=35),
+                    True,
+                    "Palpitations, SVT: cardiology review.",
+                ),
+                Admission(
+                    first - timedelta(days=200),
+                    first - timedelta(days=198),
+                    False,
+                    "Elective hernia repair.",
+                ),
+            ),
+        )
+    )
 
     # Eve: moved to subcutaneous Ig at 4 months; 6-month review missed (overdue)
     first = add_months(today, -7)
-    eve = Patient(next(numbers), "Demo-Rowan", "Eve", date(1982, 11, 5), "female", "DEMO0005",
-                  158.0, "6 Pine Street, Exampletown EX5 6FF", GP_DEMO, CENTRE_DEMO)
-    eve_regimens = [Regimen(first, 2.0, 5, 4, "iv", 61.0),
-                    Regimen(add_months(first, 4), 2.0, None, 4, "sc", 61.0,
-                            sc_doses_per_period=4)]
-    records.append(PatientRecord(
-        patient=eve,
-        eligibility=Eligibility(
-            {"papular_sclerodermoid_eruption": "yes", "monoclonal_gammopathy": "yes",
-             "no_thyroid_disease": "yes", "histological_triad": "unknown"},
-            SpecialtyAgreement(RHEUM, first - timedelta(days=5)),
-            SpecialtyAgreement(DERM, first - timedelta(days=5)), None, True, (), True,
-            "DEMO-IG-000105", "approved"),
-        decisions=(
-            Decision(first - timedelta(days=5), "start", "Three criteria; biopsy declined. "
-                     "Start IVIg 2 g/kg over 5 days.", MDT, add_months(first, 3)),
-            Decision(add_months(first, 3), "change_dose", "Itch better. Move to SC at home "
-                     "from month 4 (2 g/kg per 4 weeks, weekly).", MDT, add_months(first, 6)),
-        ),
-        regimens=tuple(eve_regimens),
-        infusions=tuple(_courses(eve, eve_regimens, today, "Hizentra", "HZT")),
-        assessments=(
-            _assessment(first - timedelta(days=5), Scores(22, 70, 60, 50, 25), "left thigh",
-                        areas, weight=61.0),
-            _assessment(add_months(first, 3), Scores(20, 45, 50, 45, 22), "left thigh", areas,
-                        weight=61.0, examiner=RHEUM),
-        ),
-    ))
+    eve = Patient(
+        next(numbers),
+        "Demo-Rowan",
+        "Eve",
+        date(1982, 11, 5),
+        "female",
+        "DEMO0005",
+        158.0,
+        "6 Pine Street, Exampletown EX5 6FF",
+        GP_DEMO,
+        CENTRE_DEMO,
+    )
+    eve_regimens = [
+        Regimen(first, 2.0, 5, 4, "iv", 61.0),
+        Regimen(add_months(first, 4), 2.0, None, 4, "sc", 61.0, sc_doses_per_period=4),
+    ]
+    records.append(
+        PatientRecord(
+            patient=eve,
+            eligibility=Eligibility(
+                {
+                    "papular_sclerodermoid_eruption": "yes",
+                    "monoclonal_gammopathy": "yes",
+                    "no_thyroid_disease": "yes",
+                    "histological_triad": "unknown",
+                },
+                SpecialtyAgreement(RHEUM, first - timedelta(days=5)),
+                SpecialtyAgreement(DERM, first - timedelta(days=5)),
+                None,
+                True,
+                (),
+                True,
+                "DEMO-IG-000105",
+                "approved",
+            ),
+            decisions=(
+                Decision(
+                    first - timedelta(days=5),
+                    "start",
+                    "Three criteria; biopsy declined. Start IVIg 2 g/kg over 5 days.",
+                    MDT,
+                    add_months(first, 3),
+                ),
+                Decision(
+                    add_months(first, 3),
+                    "change_dose",
+                    "Itch better. Move to SC at home from month 4 (2 g/kg per 4 weeks, weekly).",
+                    MDT,
+                    add_months(first, 6),
+                ),
+            ),
+            regimens=tuple(eve_regimens),
+            infusions=tuple(_courses(eve, eve_regimens, today, "Hizentra", "HZT")),
+            assessments=(
+                _assessment(
+                    first - timedelta(days=5),
+                    Scores(22, 70, 60, 50, 25),
+                    "left thigh",
+                    areas,
+                    weight=61.0,
+                ),
+                _assessment(
+                    add_months(first, 3),
+                    Scores(20, 45, 50, 45, 22),
+                    "left thigh",
+                    areas,
+                    weight=61.0,
+                    examiner=RHEUM,
+                ),
+            ),
+        )
+    )
     return records
 
 

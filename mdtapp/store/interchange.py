@@ -56,13 +56,16 @@ def export_document(store: Store, patient_uids: list[str] | None = None) -> dict
     for uid in uids:
         file = store.load(uid)
         entry: dict[str, Any] = {"uid": file.uid, **file.patient.data}
-        entry["eligibility"] = ({"uid": file.eligibility.uid, **file.eligibility.data}
-                                if file.eligibility else None)
+        entry["eligibility"] = (
+            {"uid": file.eligibility.uid, **file.eligibility.data} if file.eligibility else None
+        )
         for kind in CHILD_KINDS:
             if kind == "eligibility":
                 continue
-            saved = sorted(getattr(file, kind), key=lambda s: (s.value and codec.record_date(
-                kind, s.value) or "", s.uid))
+            saved = sorted(
+                getattr(file, kind),
+                key=lambda s: (s.value and codec.record_date(kind, s.value) or "", s.uid),
+            )
             items = []
             for s in saved:
                 item = {"uid": s.uid, **s.data}
@@ -77,8 +80,11 @@ def export_document(store: Store, patient_uids: list[str] | None = None) -> dict
 
 def _photo_out(store: Store, patient_uid: str, ref: dict[str, Any]) -> dict[str, Any]:
     content, media_type = store.photo(patient_uid, ref["sha256"])
-    return {**ref, "media_type": media_type,
-            "data_base64": base64.b64encode(content).decode("ascii")}
+    return {
+        **ref,
+        "media_type": media_type,
+        "data_base64": base64.b64encode(content).decode("ascii"),
+    }
 
 
 def dumps(document: dict[str, Any]) -> bytes:
@@ -162,7 +168,8 @@ class _Plan:
     """What an accepted file will write: per patient (file index, record, uids by kind)."""
 
     records: list[tuple[int, PatientRecord, dict[str, list[str | None]]]] = field(
-        default_factory=list)
+        default_factory=list
+    )
     photos: list[tuple[int, bytes, str]] = field(default_factory=list)  # (patient index, ...)
 
 
@@ -192,9 +199,9 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
         # a record with a schema problem in its own fields (or above it) is not checked further;
         # a patient is still checked when the problem is inside one of their records
         for p in bad_paths:
-            if parts[:len(p)] == p:
+            if parts[: len(p)] == p:
                 return False
-            if p[:len(parts)] == parts and not (len(parts) == 2 and p[2] in nested):
+            if p[: len(parts)] == parts and not (len(parts) == 2 and p[2] in nested):
                 return False
         return True
 
@@ -207,8 +214,10 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
         nhs = entry.get("nhs_number")
         if isinstance(nhs, str):
             if nhs in seen_nhs:
-                problems.append(f"{_where(document, ['patients', i])}: nhs_number: the same "
-                                f"patient is also patients[{seen_nhs[nhs]}]")
+                problems.append(
+                    f"{_where(document, ['patients', i])}: nhs_number: the same "
+                    f"patient is also patients[{seen_nhs[nhs]}]"
+                )
             seen_nhs[nhs] = i
         values: dict[str, list[Any]] = {}
         uids: dict[str, list[str | None]] = {}
@@ -223,33 +232,43 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
                     if uid in file_uids:
                         problems.append(f"{where}: uid {uid} is used twice in the file")
                     file_uids[uid] = (i, where)
-                payload = {k: v for k, v in item.items()
-                           if k not in ("uid", "eligibility", *CHILD_KINDS)}
+                payload = {
+                    k: v for k, v in item.items() if k not in ("uid", "eligibility", *CHILD_KINDS)
+                }
                 if kind == "assessments":
-                    payload["photos"] = [{k: v for k, v in ph.items() if k != "data_base64"}
-                                         for ph in item.get("photos", [])]
+                    payload["photos"] = [
+                        {k: v for k, v in ph.items() if k != "data_base64"}
+                        for ph in item.get("photos", [])
+                    ]
                 try:
                     value = codec.decode(kind, payload)
                 except ValidationError as e:
-                    problems.extend(f"{_field(where, parts, err.field)}: {err.message}"
-                                    for err in e.errors)
+                    problems.extend(
+                        f"{_field(where, parts, err.field)}: {err.message}" for err in e.errors
+                    )
                     continue
-                problems.extend(f"{_field(where, parts, err.field)}: {err.message}"
-                                for err in codec.validate(kind, value, store.forms, today))
+                problems.extend(
+                    f"{_field(where, parts, err.field)}: {err.message}"
+                    for err in codec.validate(kind, value, store.forms, today)
+                )
                 values.setdefault(kind, []).append(value)
                 uids.setdefault(kind, []).append(uid if isinstance(uid, str) else None)
                 if kind == "assessments":
                     problems.extend(_check_photos(plan, i, where, item.get("photos", [])))
         dates = [a.date for a in values.get("assessments", [])]
         for d in sorted({d for d in dates if dates.count(d) > 1}):
-            problems.append(f"{_where(document, ['patients', i])}: assessments: two assessments "
-                            f"dated {d.isoformat()}")
+            problems.append(
+                f"{_where(document, ['patients', i])}: assessments: two assessments "
+                f"dated {d.isoformat()}"
+            )
         if not values.get("patients"):
             continue
         patient = values["patients"][0]
         if store.patient_uid_for(patient.nhs_number) is not None and not merge:
-            problems.append(f"{_where(document, ['patients', i])}: already in the database "
-                            "(use --merge to add this file's new records to it)")
+            problems.append(
+                f"{_where(document, ['patients', i])}: already in the database "
+                "(use --merge to add this file's new records to it)"
+            )
         record = PatientRecord(
             patient=patient,
             eligibility=(values.get("eligibility") or [None])[0],
@@ -292,18 +311,21 @@ def _uid_owners(store: Store, uids: list[str]) -> dict[str, str]:
     owners: dict[str, str] = {}
     for kind in ("patients", *CHILD_KINDS):
         for uid, patient_uid in conn.execute(
-                f"SELECT DISTINCT t.uid, t.patient_uid FROM {kind} t "
-                "JOIN import_uids i ON i.uid = t.uid"):
+            f"SELECT DISTINCT t.uid, t.patient_uid FROM {kind} t "
+            "JOIN import_uids i ON i.uid = t.uid"
+        ):
             owners[uid] = patient_uid
     conn.execute("DELETE FROM import_uids")
     conn.commit()
     return owners
 
 
-def _records(entry: dict[str, Any]) -> list[tuple[str, tuple[Any, ...], list[tuple[int | None,
-                                                                                  Any]]]]:
+def _records(
+    entry: dict[str, Any],
+) -> list[tuple[str, tuple[Any, ...], list[tuple[int | None, Any]]]]:
     out: list[tuple[str, tuple[Any, ...], list[tuple[int | None, Any]]]] = [
-        ("patients", (), [(None, entry)])]
+        ("patients", (), [(None, entry)])
+    ]
     if entry.get("eligibility") is not None:
         out.append(("eligibility", ("eligibility",), [(None, entry["eligibility"])]))
     for kind in CHILD_KINDS:
@@ -320,8 +342,9 @@ class ImportResult:
     records_updated: int
 
 
-def import_document(store: Store, document: Any, *, merge: bool = False,
-                    source: str = "") -> ImportResult:
+def import_document(
+    store: Store, document: Any, *, merge: bool = False, source: str = ""
+) -> ImportResult:
     """All or nothing: ImportRejected with every problem, or everything in one transaction."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
@@ -347,21 +370,30 @@ def import_document(store: Store, document: Any, *, merge: bool = False,
                 records_updated += changed
         for index, content, media_type in plan.photos:
             store._add_photo(patient_uids[index], content, media_type)
-        store.record_event("import", detail=f"{added} added, {merged} merged, {records_added} "
-                                            f"records added, {records_updated} updated"
-                                            + (f" from {source}" if source else ""))
+        store.record_event(
+            "import",
+            detail=f"{added} added, {merged} merged, {records_added} "
+            f"records added, {records_updated} updated" + (f" from {source}" if source else ""),
+        )
     return ImportResult(added, merged, records_added, records_updated)
 
 
-def _merge(store: Store, patient_uid: str, record: PatientRecord,
-           uids: dict[str, list[str | None]]) -> tuple[int, int]:
+def _merge(
+    store: Store, patient_uid: str, record: PatientRecord, uids: dict[str, list[str | None]]
+) -> tuple[int, int]:
     """Add the file's new records; a record already held (same uid) gets a new version if the
     file's copy differs. Nothing is deleted by a merge."""
     added = updated = 0
     current = store.load(patient_uid)
-    saved = store._save("patients", patient_uid, record.patient, uid=patient_uid,
-                        base_version=current.patient.version, reason="import (merge)",
-                        action="import")
+    saved = store._save(
+        "patients",
+        patient_uid,
+        record.patient,
+        uid=patient_uid,
+        base_version=current.patient.version,
+        reason="import (merge)",
+        action="import",
+    )
     updated += saved.version != current.patient.version
     for kind in CHILD_KINDS:
         values = getattr(record, kind)
@@ -373,8 +405,15 @@ def _merge(store: Store, patient_uid: str, record: PatientRecord,
                 uid = next(iter(known))  # one eligibility per patient: the file's updates it
             if uid is not None and uid in known:
                 before = known[uid].version
-                saved = store._save(kind, patient_uid, value, uid=uid, base_version=before,
-                                    reason="import (merge)", action="import")
+                saved = store._save(
+                    kind,
+                    patient_uid,
+                    value,
+                    uid=uid,
+                    base_version=before,
+                    reason="import (merge)",
+                    action="import",
+                )
                 updated += saved.version != before
             else:
                 store._add_child(kind, patient_uid, value, uid, "import")
@@ -393,13 +432,22 @@ def read_document(path: Path) -> Any:
     except UnicodeDecodeError:
         raise ImportRejected([f"{path}: not UTF-8 text"]) from None
     except json.JSONDecodeError as e:
-        raise ImportRejected([f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: "
-                              f"{e.msg})"]) from None
+        raise ImportRejected(
+            [f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"]
+        ) from None
 
 
 def import_file(store: Store, path: Path, *, merge: bool = False) -> ImportResult:
     return import_document(store, read_document(path), merge=merge, source=str(path))
 
 
-__all__ = ["FORMAT", "ImportRejected", "ImportResult", "export_document", "export_file",
-           "import_document", "import_file", "read_document"]
+__all__ = [
+    "FORMAT",
+    "ImportRejected",
+    "ImportResult",
+    "export_document",
+    "export_file",
+    "import_document",
+    "import_file",
+    "read_document",
+]

@@ -43,7 +43,7 @@ def new_database_key() -> bytes:
 def recovery_code(key: bytes) -> str:
     """The database key as groups of 8 hex digits, to print and keep in a safe."""
     text = key.hex().upper()
-    return "-".join(text[i:i + 8] for i in range(0, len(text), 8))
+    return "-".join(text[i : i + 8] for i in range(0, len(text), 8))
 
 
 def key_from_recovery_code(code: str) -> bytes:
@@ -90,7 +90,8 @@ class Keyring:
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"{path} (the keyring of an encrypted database) is missing: restore it from the "
-                "backup beside the database backup, or open with the recovery key") from None
+                "backup beside the database backup, or open with the recovery key"
+            ) from None
         except (ValueError, OSError) as e:
             raise ValueError(f"{path} cannot be read ({e})") from None
         if data.get("format") != FORMAT:
@@ -99,8 +100,11 @@ class Keyring:
         return cls(path, str(data["db_id"]), entries)
 
     def save(self) -> None:
-        payload = {"format": FORMAT, "db_id": self.db_id,
-                   "users": {name: asdict(e) for name, e in sorted(self.entries.items())}}
+        payload = {
+            "format": FORMAT,
+            "db_id": self.db_id,
+            "users": {name: asdict(e) for name, e in sorted(self.entries.items())},
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
@@ -119,15 +123,23 @@ class Keyring:
 
     @staticmethod
     def _kek(password: str, salt: bytes, t: int, m: int, p: int) -> bytes:
-        return hash_secret_raw(password.encode("utf-8"), salt, time_cost=t, memory_cost=m,
-                               parallelism=p, hash_len=32, type=Type.ID)
+        return hash_secret_raw(
+            password.encode("utf-8"),
+            salt,
+            time_cost=t,
+            memory_cost=m,
+            parallelism=p,
+            hash_len=32,
+            type=Type.ID,
+        )
 
     def wrap(self, username: str, password: str, key: bytes) -> None:
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
         kek = self._kek(password, salt, KDF_TIME_COST, KDF_MEMORY_KIB, KDF_PARALLELISM)
         sealed = AESGCM(kek).encrypt(nonce, key, self._aad(username))
-        self.entries[username] = Entry(_b64(salt), KDF_TIME_COST, KDF_MEMORY_KIB,
-                                       KDF_PARALLELISM, _b64(nonce), _b64(sealed))
+        self.entries[username] = Entry(
+            _b64(salt), KDF_TIME_COST, KDF_MEMORY_KIB, KDF_PARALLELISM, _b64(nonce), _b64(sealed)
+        )
 
     def unwrap(self, username: str, password: str) -> bytes | None:
         """The database key, or None if the user is unknown or the password is wrong."""
@@ -136,11 +148,19 @@ class Keyring:
             # spend the same time as a real attempt: no clue whether the name exists
             self._kek(password, b"\0" * 16, KDF_TIME_COST, KDF_MEMORY_KIB, KDF_PARALLELISM)
             return None
-        kek = self._kek(password, base64.b64decode(entry.salt), entry.time_cost,
-                        entry.memory_cost, entry.parallelism)
+        kek = self._kek(
+            password,
+            base64.b64decode(entry.salt),
+            entry.time_cost,
+            entry.memory_cost,
+            entry.parallelism,
+        )
         try:
-            return AESGCM(kek).decrypt(base64.b64decode(entry.nonce),
-                                       base64.b64decode(entry.wrapped_key), self._aad(username))
+            return AESGCM(kek).decrypt(
+                base64.b64decode(entry.nonce),
+                base64.b64decode(entry.wrapped_key),
+                self._aad(username),
+            )
         except InvalidTag:
             return None
 

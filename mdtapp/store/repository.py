@@ -211,10 +211,17 @@ class AuditEntry:
 class Store:
     """Repositories over one open database, acting as one named user."""
 
-    def __init__(self, db: sqlite_utils.Database, *, user: str | Principal,
-                 path: Path | None = None, forms: Forms | None = None,
-                 clock: Callable[[], datetime] = utc_now, key: bytes | None = None,
-                 keyring: Any = None):
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        user: str | Principal,
+        path: Path | None = None,
+        forms: Forms | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        key: bytes | None = None,
+        keyring: Any = None,
+    ):
         self.db = db
         self.principal = user if isinstance(user, Principal) else maintenance(user)
         self.path = path
@@ -225,15 +232,30 @@ class Store:
         self._refresh_stale_summaries()
 
     @classmethod
-    def open(cls, path: Path, *, user: str | Principal | None = None, key: bytes | None = None,
-             create: bool = True, forms: Forms | None = None,
-             clock: Callable[[], datetime] = utc_now, keyring: Any = None,
-             key_verified: bool = False) -> Store:
+    def open(
+        cls,
+        path: Path,
+        *,
+        user: str | Principal | None = None,
+        key: bytes | None = None,
+        create: bool = True,
+        forms: Forms | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        keyring: Any = None,
+        key_verified: bool = False,
+    ) -> Store:
         """Open without signing in (maintenance and tests): `user` acts with every role unless
         it is a Principal. The app and the commands sign in through mdtapp.store.access."""
         db = open_database(path, key=key, create=create, key_verified=key_verified)
-        return cls(db, user=user or os_user(), path=Path(path), forms=forms, clock=clock,
-                   key=key, keyring=keyring)
+        return cls(
+            db,
+            user=user or os_user(),
+            path=Path(path),
+            forms=forms,
+            clock=clock,
+            key=key,
+            keyring=keyring,
+        )
 
     @property
     def user(self) -> str:
@@ -255,7 +277,8 @@ class Store:
             p = self.principal
             raise PermissionDenied(
                 f"{p.display_name} is signed in as {p.roles_text or 'no role'}: {what} needs "
-                f"the {role} role")
+                f"the {role} role"
+            )
 
     def can_write(self, kind: str) -> bool:
         return self.can(WRITE[kind])
@@ -301,7 +324,8 @@ class Store:
             if self.key is not None:
                 copy_keyring(self.path, target)
             for old in sorted(folder.glob(f"{self.path.stem}-daily-*.db"))[
-                    :-self.daily_backups_kept]:
+                : -self.daily_backups_kept
+            ]:
                 old.unlink(missing_ok=True)
                 keyring_path(old).unlink(missing_ok=True)
         self._backed_up_on = today
@@ -320,39 +344,71 @@ class Store:
         except OperationalError as e:
             text = str(e)
             if "readonly" in text or "read-only" in text:
-                raise ReadOnlyDatabase("The database file is read-only: nothing was saved "
-                                       "(check the file's permissions)") from None
+                raise ReadOnlyDatabase(
+                    "The database file is read-only: nothing was saved "
+                    "(check the file's permissions)"
+                ) from None
             if "disk is full" in text or "database or disk is full" in text:
-                raise StoreError("The disk is full: nothing was saved. Free some space and "
-                                 "save again; what you typed is kept.") from None
+                raise StoreError(
+                    "The disk is full: nothing was saved. Free some space and "
+                    "save again; what you typed is kept."
+                ) from None
             if "locked" in text:
-                raise StoreError("The database is busy in another window or program: nothing "
-                                 "was saved; try again.") from None
+                raise StoreError(
+                    "The database is busy in another window or program: nothing "
+                    "was saved; try again."
+                ) from None
             raise
 
     # ------------------------------------------------------------ audit
 
-    def _audit(self, action: str, *, entity: str = "", entity_uid: str = "",
-               version: int | None = None, patient_uid: str | None = None,
-               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-               detail: str = "") -> None:
+    def _audit(
+        self,
+        action: str,
+        *,
+        entity: str = "",
+        entity_uid: str = "",
+        version: int | None = None,
+        patient_uid: str | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        detail: str = "",
+    ) -> None:
         self.db.execute(
             "INSERT INTO audit (at, user, action, entity, entity_uid, version, patient_uid, "
             "before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [self.now_text(), self.user, action, entity, entity_uid, version, patient_uid,
-             None if before is None else _dump(before), None if after is None else _dump(after),
-             detail],
+            [
+                self.now_text(),
+                self.user,
+                action,
+                entity,
+                entity_uid,
+                version,
+                patient_uid,
+                None if before is None else _dump(before),
+                None if after is None else _dump(after),
+                detail,
+            ],
         )
 
-    def record_event(self, action: str, *, patient_uid: str | None = None, entity: str = "",
-                     entity_uid: str = "", detail: str = "") -> None:
+    def record_event(
+        self,
+        action: str,
+        *,
+        patient_uid: str | None = None,
+        entity: str = "",
+        entity_uid: str = "",
+        detail: str = "",
+    ) -> None:
         """An event that changes no record but must be traceable (export, letter, backup)."""
         with self.transaction():
-            self._audit(action, entity=entity, entity_uid=entity_uid, patient_uid=patient_uid,
-                        detail=detail)
+            self._audit(
+                action, entity=entity, entity_uid=entity_uid, patient_uid=patient_uid, detail=detail
+            )
 
-    def audit_entries(self, *, patient_uid: str | None = None,
-                      limit: int | None = None) -> list[AuditEntry]:
+    def audit_entries(
+        self, *, patient_uid: str | None = None, limit: int | None = None
+    ) -> list[AuditEntry]:
         sql = "SELECT * FROM audit"
         params: list[Any] = []
         if patient_uid is not None:
@@ -362,10 +418,19 @@ class Store:
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [
-            AuditEntry(r["id"], r["at"], r["user"], r["action"], r["entity"], r["entity_uid"],
-                       r["version"], r["patient_uid"],
-                       json.loads(r["before"]) if r["before"] else None,
-                       json.loads(r["after"]) if r["after"] else None, r["detail"])
+            AuditEntry(
+                r["id"],
+                r["at"],
+                r["user"],
+                r["action"],
+                r["entity"],
+                r["entity_uid"],
+                r["version"],
+                r["patient_uid"],
+                json.loads(r["before"]) if r["before"] else None,
+                json.loads(r["after"]) if r["after"] else None,
+                r["detail"],
+            )
             for r in self.db.query(sql, params)
         ]
 
@@ -373,13 +438,25 @@ class Store:
 
     def _saved(self, kind: str, row: dict[str, Any]) -> Saved[Any]:
         data = json.loads(row["data"])
-        return Saved(kind, row["uid"], row["version"], row["patient_uid"],
-                     codec.decode(kind, data), row["saved_at"], row["saved_by"],
-                     row["change_reason"], bool(row["deleted"]), data)
+        return Saved(
+            kind,
+            row["uid"],
+            row["version"],
+            row["patient_uid"],
+            codec.decode(kind, data),
+            row["saved_at"],
+            row["saved_by"],
+            row["change_reason"],
+            bool(row["deleted"]),
+            data,
+        )
 
     def _latest_row(self, kind: str, uid: str) -> dict[str, Any] | None:
-        rows = list(self.db.query(
-            f"SELECT * FROM {kind} WHERE uid = ? ORDER BY version DESC LIMIT 1", [uid]))
+        rows = list(
+            self.db.query(
+                f"SELECT * FROM {kind} WHERE uid = ? ORDER BY version DESC LIMIT 1", [uid]
+            )
+        )
         return rows[0] if rows else None
 
     def get(self, kind: str, uid: str) -> Saved[Any]:
@@ -390,18 +467,22 @@ class Store:
 
     def history(self, kind: str, uid: str) -> list[Saved[Any]]:
         """Every version of a record, oldest first: nothing is ever lost."""
-        return [self._saved(kind, row) for row in self.db.query(
-            f"SELECT * FROM {kind} WHERE uid = ? ORDER BY version", [uid])]
+        return [
+            self._saved(kind, row)
+            for row in self.db.query(f"SELECT * FROM {kind} WHERE uid = ? ORDER BY version", [uid])
+        ]
 
     def current(self, kind: str, patient_uid: str) -> list[Saved[Any]]:
         rows = self.db.query(
             f"SELECT * FROM current_{kind} WHERE patient_uid = ? ORDER BY on_date, row_id",
-            [patient_uid])
+            [patient_uid],
+        )
         return [self._saved(kind, row) for row in rows]
 
     def patient_uid_for(self, nhs_number: str) -> str | None:
-        rows = list(self.db.query("SELECT patient_uid FROM patient_keys WHERE nhs_number = ?",
-                                  [nhs_number]))
+        rows = list(
+            self.db.query("SELECT patient_uid FROM patient_keys WHERE nhs_number = ?", [nhs_number])
+        )
         return rows[0]["patient_uid"] if rows else None
 
     def patient(self, patient_uid: str) -> Saved[Patient]:
@@ -410,12 +491,15 @@ class Store:
     def load(self, patient_uid: str) -> PatientFile:
         patient = self.get("patients", patient_uid)
         if patient.deleted:
-            raise RecordNotFound(f"The record for NHS number "
-                                 f"{format_nhs_number(patient.value.nhs_number)} was deleted")
+            raise RecordNotFound(
+                f"The record for NHS number "
+                f"{format_nhs_number(patient.value.nhs_number)} was deleted"
+            )
         children = {kind: tuple(self.current(kind, patient_uid)) for kind in CHILD_KINDS}
         eligibility = children.pop("eligibility")
-        return PatientFile(patient=patient, eligibility=eligibility[-1] if eligibility else None,
-                           **children)
+        return PatientFile(
+            patient=patient, eligibility=eligibility[-1] if eligibility else None, **children
+        )
 
     def load_by_nhs(self, nhs_number: str) -> PatientFile:
         uid = self.patient_uid_for(nhs_number)
@@ -424,8 +508,12 @@ class Store:
         return self.load(uid)
 
     def patient_uids(self) -> list[str]:
-        return [r["uid"] for r in self.db.query(
-            "SELECT uid FROM current_patients ORDER BY json_extract(data, '$.nhs_number')")]
+        return [
+            r["uid"]
+            for r in self.db.query(
+                "SELECT uid FROM current_patients ORDER BY json_extract(data, '$.nhs_number')"
+            )
+        ]
 
     # ------------------------------------------------------------ writing
 
@@ -435,19 +523,23 @@ class Store:
             raise ValidationError(errors)
         return codec.encode(kind, value, self.forms)
 
-    def add_patient(self, patient: Patient, *, uid: str | None = None,
-                    action: str = "create") -> Saved[Patient]:
+    def add_patient(
+        self, patient: Patient, *, uid: str | None = None, action: str = "create"
+    ) -> Saved[Patient]:
         self.authorise(WRITE["patients"], "adding a patient")
         return self._add_patient(patient, uid=uid, action=action)
 
-    def _add_patient(self, patient: Patient, *, uid: str | None = None,
-                     action: str = "create") -> Saved[Patient]:
+    def _add_patient(
+        self, patient: Patient, *, uid: str | None = None, action: str = "create"
+    ) -> Saved[Patient]:
         data = self._check("patients", patient)
         uid = uid or new_uid()
         with self.transaction():
             try:
-                self.db.execute("INSERT INTO patient_keys (patient_uid, nhs_number) VALUES (?, ?)",
-                                [uid, patient.nhs_number])
+                self.db.execute(
+                    "INSERT INTO patient_keys (patient_uid, nhs_number) VALUES (?, ?)",
+                    [uid, patient.nhs_number],
+                )
             except IntegrityError:
                 raise self._duplicate_patient(patient.nhs_number) from None
             saved = self._insert("patients", uid, 1, uid, None, data, action=action)
@@ -459,23 +551,46 @@ class Store:
         name = ""
         if uid:
             existing = self.get("patients", uid)
-            name = f" ({existing.value.display_name}" + (
-                ", deleted)" if existing.deleted else ")")
-        return DuplicateRecord(f"A patient with NHS number {format_nhs_number(nhs_number)} "
-                               f"already exists{name}")
+            name = f" ({existing.value.display_name}" + (", deleted)" if existing.deleted else ")")
+        return DuplicateRecord(
+            f"A patient with NHS number {format_nhs_number(nhs_number)} already exists{name}"
+        )
 
-    def save(self, kind: str, patient_uid: str, value: Any, *, uid: str | None = None,
-             base_version: int | None = None, reason: str = "",
-             action: str | None = None) -> Saved[Any]:
+    def save(
+        self,
+        kind: str,
+        patient_uid: str,
+        value: Any,
+        *,
+        uid: str | None = None,
+        base_version: int | None = None,
+        reason: str = "",
+        action: str | None = None,
+    ) -> Saved[Any]:
         """Add a record (uid None) or a new version of one, from `base_version`. A signed
         version is never changed: a new version of it is an amendment, and needs a reason."""
         self.authorise(WRITE[kind], f"saving {codec.LABELS[kind]}")
-        return self._save(kind, patient_uid, value, uid=uid, base_version=base_version,
-                          reason=reason, action=action)
+        return self._save(
+            kind,
+            patient_uid,
+            value,
+            uid=uid,
+            base_version=base_version,
+            reason=reason,
+            action=action,
+        )
 
-    def _save(self, kind: str, patient_uid: str, value: Any, *, uid: str | None = None,
-              base_version: int | None = None, reason: str = "",
-              action: str | None = None) -> Saved[Any]:
+    def _save(
+        self,
+        kind: str,
+        patient_uid: str,
+        value: Any,
+        *,
+        uid: str | None = None,
+        base_version: int | None = None,
+        reason: str = "",
+        action: str | None = None,
+    ) -> Saved[Any]:
         data = self._check(kind, value)
         with self.transaction():
             if kind != "patients" and self.patient(patient_uid).deleted:
@@ -483,8 +598,9 @@ class Store:
             if uid is None:
                 self._refuse_duplicates(kind, patient_uid, value, None)
                 uid = new_uid()
-                saved = self._insert(kind, uid, 1, patient_uid, value, data,
-                                     action=action or "create", reason=reason)
+                saved = self._insert(
+                    kind, uid, 1, patient_uid, value, data, action=action or "create", reason=reason
+                )
             else:
                 current = self._current_for_update(kind, uid, base_version)
                 if current["patient_uid"] != patient_uid:
@@ -500,13 +616,24 @@ class Store:
                     raise SignedRecordError(
                         f"This {codec.LABELS[kind]} (version {current['version']}) was signed by "
                         f"{signed[0].name} on {signed[0].signed_at_text}: a change is an "
-                        "amendment and needs a reason. Nothing was saved.")
-                saved = self._insert(kind, uid, current["version"] + 1, patient_uid, value, data,
-                                     action=action or ("amend" if signed else "update"),
-                                     reason=reason, before=before)
+                        "amendment and needs a reason. Nothing was saved."
+                    )
+                saved = self._insert(
+                    kind,
+                    uid,
+                    current["version"] + 1,
+                    patient_uid,
+                    value,
+                    data,
+                    action=action or ("amend" if signed else "update"),
+                    reason=reason,
+                    before=before,
+                )
             self.db.execute(
                 "DELETE FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? AND "
-                "record_uid IN ('', ?)", [self.user, patient_uid, kind, saved.uid])
+                "record_uid IN ('', ?)",
+                [self.user, patient_uid, kind, saved.uid],
+            )
             self._refresh_summary(patient_uid)
         return saved
 
@@ -520,9 +647,18 @@ class Store:
             if current["deleted"]:
                 raise StoreError(f"That {codec.LABELS[kind]} is already deleted")
             data = json.loads(current["data"])
-            saved = self._insert(kind, uid, current["version"] + 1, current["patient_uid"],
-                                 self._saved(kind, current).value, data, action="delete",
-                                 reason=reason, deleted=True, before=data)
+            saved = self._insert(
+                kind,
+                uid,
+                current["version"] + 1,
+                current["patient_uid"],
+                self._saved(kind, current).value,
+                data,
+                action="delete",
+                reason=reason,
+                deleted=True,
+                before=data,
+            )
             self._refresh_summary(current["patient_uid"])
         return saved
 
@@ -535,33 +671,51 @@ class Store:
                 f"This {codec.LABELS[kind]} was changed by {current['saved_by']} at "
                 f"{current['saved_at']} (version {current['version']}) after you opened version "
                 f"{base_version}. Your changes were not saved: reopen it to see theirs, then "
-                "make yours again.")
+                "make yours again."
+            )
         return current
 
     def _refuse_duplicates(self, kind: str, patient_uid: str, value: Any, uid: str | None) -> None:
         if kind == "eligibility":
             others = [s for s in self.current(kind, patient_uid) if s.uid != uid]
             if others:
-                raise DuplicateRecord("Eligibility is already recorded for this patient: "
-                                      "edit it instead")
+                raise DuplicateRecord(
+                    "Eligibility is already recorded for this patient: edit it instead"
+                )
         if kind == "assessments":
-            clash = [s for s in self.current(kind, patient_uid)
-                     if s.uid != uid and s.value.date == value.date]
+            clash = [
+                s
+                for s in self.current(kind, patient_uid)
+                if s.uid != uid and s.value.date == value.date
+            ]
             if clash:
                 raise DuplicateRecord(
                     f"An assessment dated {value.date.isoformat()} already exists for this "
-                    f"patient (by {clash[0].value.examiner}): open it to amend it")
+                    f"patient (by {clash[0].value.examiner}): open it to amend it"
+                )
 
     def _change_nhs_number(self, uid: str, nhs_number: str) -> None:
         try:
-            self.db.execute("UPDATE patient_keys SET nhs_number = ? WHERE patient_uid = ?",
-                            [nhs_number, uid])
+            self.db.execute(
+                "UPDATE patient_keys SET nhs_number = ? WHERE patient_uid = ?", [nhs_number, uid]
+            )
         except IntegrityError:
             raise self._duplicate_patient(nhs_number) from None
 
-    def _insert(self, kind: str, uid: str, version: int, patient_uid: str, value: Any,
-                data: dict[str, Any], *, action: str, reason: str = "", deleted: bool = False,
-                before: dict[str, Any] | None = None) -> Saved[Any]:
+    def _insert(
+        self,
+        kind: str,
+        uid: str,
+        version: int,
+        patient_uid: str,
+        value: Any,
+        data: dict[str, Any],
+        *,
+        action: str,
+        reason: str = "",
+        deleted: bool = False,
+        before: dict[str, Any] | None = None,
+    ) -> Saved[Any]:
         on = codec.record_date(kind, value) if value is not None else None
         row = {
             "uid": uid,
@@ -578,40 +732,86 @@ class Store:
             self.db[kind].insert(row)
         except IntegrityError as e:
             if "UNIQUE" in str(e):  # a writer that did not take the lock: still no lost update
-                raise ConcurrentEditError(f"This {codec.LABELS[kind]} was saved elsewhere at the "
-                                          "same moment: nothing was saved; reopen it") from None
+                raise ConcurrentEditError(
+                    f"This {codec.LABELS[kind]} was saved elsewhere at the "
+                    "same moment: nothing was saved; reopen it"
+                ) from None
             raise
-        self._audit(action, entity=kind, entity_uid=uid, version=version, patient_uid=patient_uid,
-                    before=before, after=None if deleted else data, detail=reason)
-        return Saved(kind, uid, version, patient_uid,
-                     value if value is not None else codec.decode(kind, data), row["saved_at"],
-                     self.user, reason, deleted, data)
+        self._audit(
+            action,
+            entity=kind,
+            entity_uid=uid,
+            version=version,
+            patient_uid=patient_uid,
+            before=before,
+            after=None if deleted else data,
+            detail=reason,
+        )
+        return Saved(
+            kind,
+            uid,
+            version,
+            patient_uid,
+            value if value is not None else codec.decode(kind, data),
+            row["saved_at"],
+            self.user,
+            reason,
+            deleted,
+            data,
+        )
 
     # ------------------------------------------------------------ drafts
 
-    def save_draft(self, patient_uid: str, kind: str, data: dict[str, Any], *,
-                   record_uid: str | None = None, base_version: int | None = None) -> None:
+    def save_draft(
+        self,
+        patient_uid: str,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        record_uid: str | None = None,
+        base_version: int | None = None,
+    ) -> None:
         """Keep unsaved editor state (this user's), replacing the previous draft."""
         self.authorise(WRITE[kind], f"keeping a draft of {codec.LABELS[kind]}")
         with self.transaction():
-            self.db["drafts"].upsert({
-                "user": self.user, "patient_uid": patient_uid, "kind": kind,
-                "record_uid": record_uid or "", "base_version": base_version,
-                "data": _dump(data), "updated_at": self.now_text(),
-            }, pk=("user", "patient_uid", "kind", "record_uid"))
+            self.db["drafts"].upsert(
+                {
+                    "user": self.user,
+                    "patient_uid": patient_uid,
+                    "kind": kind,
+                    "record_uid": record_uid or "",
+                    "base_version": base_version,
+                    "data": _dump(data),
+                    "updated_at": self.now_text(),
+                },
+                pk=("user", "patient_uid", "kind", "record_uid"),
+            )
 
     def drafts(self, patient_uid: str, kind: str) -> list[Draft]:
         rows = self.db.query(
             "SELECT * FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? "
-            "ORDER BY updated_at DESC", [self.user, patient_uid, kind])
-        return [Draft(r["patient_uid"], r["kind"], r["record_uid"] or None, r["base_version"],
-                      json.loads(r["data"]), r["updated_at"]) for r in rows]
+            "ORDER BY updated_at DESC",
+            [self.user, patient_uid, kind],
+        )
+        return [
+            Draft(
+                r["patient_uid"],
+                r["kind"],
+                r["record_uid"] or None,
+                r["base_version"],
+                json.loads(r["data"]),
+                r["updated_at"],
+            )
+            for r in rows
+        ]
 
     def discard_draft(self, patient_uid: str, kind: str, record_uid: str | None = None) -> None:
         with self.transaction():
             self.db.execute(
                 "DELETE FROM drafts WHERE user = ? AND patient_uid = ? AND kind = ? AND "
-                "record_uid = ?", [self.user, patient_uid, kind, record_uid or ""])
+                "record_uid = ?",
+                [self.user, patient_uid, kind, record_uid or ""],
+            )
 
     # ------------------------------------------------------------ photos
 
@@ -622,21 +822,39 @@ class Store:
     def _add_photo(self, patient_uid: str, content: bytes, media_type: str) -> str:
         digest = hashlib.sha256(content).hexdigest()
         with self.transaction():
-            exists = list(self.db.query(
-                "SELECT 1 FROM photos WHERE patient_uid = ? AND sha256 = ?",
-                [patient_uid, digest]))
+            exists = list(
+                self.db.query(
+                    "SELECT 1 FROM photos WHERE patient_uid = ? AND sha256 = ?",
+                    [patient_uid, digest],
+                )
+            )
             if not exists:
-                self.db["photos"].insert({"patient_uid": patient_uid, "sha256": digest,
-                                          "media_type": media_type, "content": content,
-                                          "added_at": self.now_text(), "added_by": self.user})
-                self._audit("photo", entity="photos", entity_uid=digest, patient_uid=patient_uid,
-                            detail=f"{media_type}, {len(content)} bytes")
+                self.db["photos"].insert(
+                    {
+                        "patient_uid": patient_uid,
+                        "sha256": digest,
+                        "media_type": media_type,
+                        "content": content,
+                        "added_at": self.now_text(),
+                        "added_by": self.user,
+                    }
+                )
+                self._audit(
+                    "photo",
+                    entity="photos",
+                    entity_uid=digest,
+                    patient_uid=patient_uid,
+                    detail=f"{media_type}, {len(content)} bytes",
+                )
         return digest
 
     def photo(self, patient_uid: str, sha256: str) -> tuple[bytes, str]:
-        rows = list(self.db.query(
-            "SELECT content, media_type FROM photos WHERE patient_uid = ? AND sha256 = ?",
-            [patient_uid, sha256]))
+        rows = list(
+            self.db.query(
+                "SELECT content, media_type FROM photos WHERE patient_uid = ? AND sha256 = ?",
+                [patient_uid, sha256],
+            )
+        )
         if not rows:
             raise RecordNotFound(f"No stored photo {sha256[:12]}")
         return bytes(rows[0]["content"]), rows[0]["media_type"]
@@ -665,28 +883,37 @@ class Store:
             "date_of_birth": p.date_of_birth.isoformat(),
             "sex": p.sex,
             "deleted": int(patient.deleted),
-            "first_infusion": record.first_infusion.isoformat() if record and
-            record.first_infusion else None,
-            "latest_assessment": record.assessments[-1].date.isoformat() if record and
-            record.assessments else None,
-            "next_review": state.review.next_due.isoformat() if state and
-            state.review.next_due else None,
+            "first_infusion": record.first_infusion.isoformat()
+            if record and record.first_infusion
+            else None,
+            "latest_assessment": record.assessments[-1].date.isoformat()
+            if record and record.assessments
+            else None,
+            "next_review": state.review.next_due.isoformat()
+            if state and state.review.next_due
+            else None,
             "review_reason": state.review.reason if state else "deleted",
             "unscheduled": int(bool(state and state.review.unscheduled)),
             "response": None if response is None else int(response),
             "flags": json.dumps(flags),
-            "search_text": " ".join([p.family_name, p.given_names, p.nhs_number,
-                                     p.hospital_number]).casefold(),
+            "search_text": " ".join(
+                [p.family_name, p.given_names, p.nhs_number, p.hospital_number]
+            ).casefold(),
             "forms_version": self.forms.version,
         }
         self.db["patient_summary"].upsert(row, pk="patient_uid")
 
     def _refresh_stale_summaries(self) -> None:
         """The cache follows the forms in use: a threshold change re-evaluates every patient."""
-        stale = [r["patient_uid"] for r in self.db.query(
-            "SELECT k.patient_uid FROM patient_keys k LEFT JOIN patient_summary s "
-            "ON s.patient_uid = k.patient_uid WHERE s.patient_uid IS NULL "
-            "OR s.forms_version != ?", [self.forms.version])]
+        stale = [
+            r["patient_uid"]
+            for r in self.db.query(
+                "SELECT k.patient_uid FROM patient_keys k LEFT JOIN patient_summary s "
+                "ON s.patient_uid = k.patient_uid WHERE s.patient_uid IS NULL "
+                "OR s.forms_version != ?",
+                [self.forms.version],
+            )
+        ]
         if stale:
             with self.transaction():
                 for uid in stale:
@@ -694,8 +921,9 @@ class Store:
 
     def rebuild_summaries(self) -> None:
         with self.transaction():
-            for uid in [r["patient_uid"] for r in self.db.query(
-                    "SELECT patient_uid FROM patient_keys")]:
+            for uid in [
+                r["patient_uid"] for r in self.db.query("SELECT patient_uid FROM patient_keys")
+            ]:
                 self._refresh_summary(uid)
 
     @staticmethod
@@ -738,7 +966,8 @@ class Store:
         """Every patient's next review: overdue and soonest first, unscheduled next, then none."""
         rows = self.db.query(
             "SELECT * FROM patient_summary WHERE deleted = 0 ORDER BY "
-            "next_review IS NULL, next_review, unscheduled DESC, family_name COLLATE NOCASE")
+            "next_review IS NULL, next_review, unscheduled DESC, family_name COLLATE NOCASE"
+        )
         summaries = [self._summary(r) for r in rows]
         dated = [s for s in summaries if s.next_review is not None]
         unscheduled = [s for s in summaries if s.next_review is None and s.unscheduled]
@@ -746,30 +975,39 @@ class Store:
         return dated + unscheduled + rest
 
     def count_patients(self) -> int:
-        return int(self.db.execute(
-            "SELECT count(*) FROM patient_summary WHERE deleted = 0").fetchone()[0])
+        return int(
+            self.db.execute("SELECT count(*) FROM patient_summary WHERE deleted = 0").fetchone()[0]
+        )
 
     # ------------------------------------------------------------ whole patients
 
-    def add_patient_file(self, record: PatientRecord, *,
-                         uids: dict[str, Sequence[str | None]] | None = None,
-                         action: str = "import") -> str:
+    def add_patient_file(
+        self,
+        record: PatientRecord,
+        *,
+        uids: dict[str, Sequence[str | None]] | None = None,
+        action: str = "import",
+    ) -> str:
         """Store a whole patient in one transaction (import, demo: an administrator's)."""
-        self.authorise(ACTIONS["import" if action == "import" else "demo"],
-                       "importing patients" if action == "import" else "adding demo patients")
+        self.authorise(
+            ACTIONS["import" if action == "import" else "demo"],
+            "importing patients" if action == "import" else "adding demo patients",
+        )
         uids = uids or {}
         with self.transaction():
             given = uids.get("patients")
-            saved = self._add_patient(record.patient, uid=given[0] if given else None,
-                                      action=action)
+            saved = self._add_patient(
+                record.patient, uid=given[0] if given else None, action=action
+            )
             for kind in CHILD_KINDS:
                 values = getattr(record, kind)
                 if kind == "eligibility":
                     values = (values,) if values is not None else ()
                 kind_uids = list(uids.get(kind, ()))
                 for i, value in enumerate(values):
-                    self._add_child(kind, saved.uid, value,
-                                    kind_uids[i] if i < len(kind_uids) else None, action)
+                    self._add_child(
+                        kind, saved.uid, value, kind_uids[i] if i < len(kind_uids) else None, action
+                    )
             self._refresh_summary(saved.uid)
         return saved.uid
 
@@ -781,12 +1019,28 @@ class Store:
         if version is not None:
             sql += " AND version = ?"
             params.append(version)
-        return [SignatureInfo(r["kind"], r["uid"], r["version"], r["username"],
-                              r["display_name"], r["roles"], r["signed_at"], r["meaning"])
-                for r in self.db.query(sql + " ORDER BY id", params)]
+        return [
+            SignatureInfo(
+                r["kind"],
+                r["uid"],
+                r["version"],
+                r["username"],
+                r["display_name"],
+                r["roles"],
+                r["signed_at"],
+                r["meaning"],
+            )
+            for r in self.db.query(sql + " ORDER BY id", params)
+        ]
 
-    def sign(self, kind: str, uid: str, version: int, password: str,
-             meaning: str = "reviewed and approved") -> SignatureInfo:
+    def sign(
+        self,
+        kind: str,
+        uid: str,
+        version: int,
+        password: str,
+        meaning: str = "reviewed and approved",
+    ) -> SignatureInfo:
         """Sign one version by re-entering the password; from then on it is read-only."""
         if kind not in SIGNABLE:
             raise StoreError(f"{codec.LABELS[kind]} records are not signed")
@@ -796,19 +1050,37 @@ class Store:
         with self.transaction():
             current = self._latest_row(kind, uid)
             if current is None or current["version"] != version or current["deleted"]:
-                raise ConcurrentEditError(f"That {codec.LABELS[kind]} has changed since it was "
-                                          "shown: reopen it before signing")
+                raise ConcurrentEditError(
+                    f"That {codec.LABELS[kind]} has changed since it was "
+                    "shown: reopen it before signing"
+                )
             if self.signatures(kind, uid, version) and any(
-                    x.username == self.user for x in self.signatures(kind, uid, version)):
+                x.username == self.user for x in self.signatures(kind, uid, version)
+            ):
                 raise StoreError("You have already signed this version")
             now = self.now_text()
             self.db.execute(
                 "INSERT INTO signatures (kind, uid, version, username, display_name, roles, "
                 "signed_at, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [kind, uid, version, self.user, self.principal.display_name,
-                 self.principal.roles_text, now, meaning])
-            self._audit("sign", entity=kind, entity_uid=uid, version=version,
-                        patient_uid=current["patient_uid"], detail=meaning)
+                [
+                    kind,
+                    uid,
+                    version,
+                    self.user,
+                    self.principal.display_name,
+                    self.principal.roles_text,
+                    now,
+                    meaning,
+                ],
+            )
+            self._audit(
+                "sign",
+                entity=kind,
+                entity_uid=uid,
+                version=version,
+                patient_uid=current["patient_uid"],
+                detail=meaning,
+            )
         return self.signatures(kind, uid, version)[-1]
 
     # ------------------------------------------------------------ accounts
@@ -822,15 +1094,21 @@ class Store:
 
     @staticmethod
     def _account(row: dict[str, Any]) -> Account:
-        return Account(row["username"], row["display_name"], tuple(json.loads(row["roles"])),
-                       bool(row["active"]), bool(row["must_change_password"]))
+        return Account(
+            row["username"],
+            row["display_name"],
+            tuple(json.loads(row["roles"])),
+            bool(row["active"]),
+            bool(row["must_change_password"]),
+        )
 
     def verify_password(self, username: str, password: str) -> bool:
         from argon2 import PasswordHasher
         from argon2.exceptions import InvalidHashError, VerificationError
 
-        rows = list(self.db.query("SELECT password_hash, active FROM users WHERE username = ?",
-                                  [username]))
+        rows = list(
+            self.db.query("SELECT password_hash, active FROM users WHERE username = ?", [username])
+        )
         if not rows or not rows[0]["active"]:
             return False
         try:
@@ -840,8 +1118,11 @@ class Store:
 
     def _check_new_account(self, username: str, password: str, roles: Sequence[str]) -> None:
         errors = []
-        if not username or len(username) > 64 or not username.replace(".", "").replace(
-                "-", "").replace("_", "").isalnum():
+        if (
+            not username
+            or len(username) > 64
+            or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+        ):
             errors.append(FieldError("username", "use 1-64 letters, digits, '.', '-' or '_'"))
         problem = password_problem(password, username)
         if problem:
@@ -852,8 +1133,15 @@ class Store:
         if errors:
             raise ValidationError(errors)
 
-    def add_account(self, username: str, display_name: str, roles: Sequence[str],
-                    password: str, *, first: bool = False) -> Account:
+    def add_account(
+        self,
+        username: str,
+        display_name: str,
+        roles: Sequence[str],
+        password: str,
+        *,
+        first: bool = False,
+    ) -> Account:
         """An administrator adds an account (or the first administrator is created)."""
         from argon2 import PasswordHasher
 
@@ -864,24 +1152,37 @@ class Store:
             if self.account(username) is not None:
                 raise DuplicateRecord(f"There is already a user called {username}")
             now = self.now_text()
-            self.db["users"].insert({
-                "username": username, "display_name": display_name.strip() or username,
-                "roles": json.dumps([r for r in ROLES if r in roles]),
-                "password_hash": PasswordHasher().hash(password), "active": 1,
-                "must_change_password": 0, "failed_logins": 0, "last_failure": None,
-                "created_at": now, "created_by": self.user if not first else username,
-                "updated_at": now})
+            self.db["users"].insert(
+                {
+                    "username": username,
+                    "display_name": display_name.strip() or username,
+                    "roles": json.dumps([r for r in ROLES if r in roles]),
+                    "password_hash": PasswordHasher().hash(password),
+                    "active": 1,
+                    "must_change_password": 0,
+                    "failed_logins": 0,
+                    "last_failure": None,
+                    "created_at": now,
+                    "created_by": self.user if not first else username,
+                    "updated_at": now,
+                }
+            )
             if self.keyring is not None and self.key is not None:
                 self.keyring.wrap(username, password, self.key)
                 self.keyring.save()
-            self._audit("user-add", entity="users", entity_uid=username,
-                        detail=f"{display_name} as {', '.join(roles)}")
+            self._audit(
+                "user-add",
+                entity="users",
+                entity_uid=username,
+                detail=f"{display_name} as {', '.join(roles)}",
+            )
         account = self.account(username)
         assert account is not None
         return account
 
-    def set_password(self, username: str, new_password: str, *,
-                     current_password: str | None = None) -> None:
+    def set_password(
+        self, username: str, new_password: str, *, current_password: str | None = None
+    ) -> None:
         """A user changes their own password (giving the current one), or an administrator
         sets one (the user must then change it). The data is never re-encrypted."""
         from argon2 import PasswordHasher
@@ -900,34 +1201,51 @@ class Store:
         with self.transaction():
             self.db.execute(
                 "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? "
-                "WHERE username = ?", [PasswordHasher().hash(new_password), int(not own),
-                                       self.now_text(), username])
+                "WHERE username = ?",
+                [PasswordHasher().hash(new_password), int(not own), self.now_text(), username],
+            )
             if self.keyring is not None and self.key is not None:
                 self.keyring.wrap(username, new_password, self.key)
                 self.keyring.save()
-            self._audit("user-password", entity="users", entity_uid=username,
-                        detail="changed by the user" if own else f"set by {self.user}")
+            self._audit(
+                "user-password",
+                entity="users",
+                entity_uid=username,
+                detail="changed by the user" if own else f"set by {self.user}",
+            )
 
     def set_roles(self, username: str, roles: Sequence[str], *, active: bool = True) -> None:
         self.authorise(ACTIONS["users"], "changing a user's roles")
         if not roles or any(r not in ROLES for r in roles):
             raise ValidationError([FieldError("roles", f"choose from {', '.join(ROLES)}")])
-        admins = [a for a in self.accounts() if a.active and "admin" in a.roles
-                  and a.username != username]
+        admins = [
+            a for a in self.accounts() if a.active and "admin" in a.roles and a.username != username
+        ]
         if not admins and ("admin" not in roles or not active):
             raise StoreError("That would leave no active administrator")
         with self.transaction():
-            self.db.execute("UPDATE users SET roles = ?, active = ?, updated_at = ? "
-                            "WHERE username = ?", [json.dumps([r for r in ROLES if r in roles]),
-                                                   int(active), self.now_text(), username])
+            self.db.execute(
+                "UPDATE users SET roles = ?, active = ?, updated_at = ? WHERE username = ?",
+                [
+                    json.dumps([r for r in ROLES if r in roles]),
+                    int(active),
+                    self.now_text(),
+                    username,
+                ],
+            )
             if not active and self.keyring is not None:
                 self.keyring.remove(username)
                 self.keyring.save()
-            self._audit("user-roles", entity="users", entity_uid=username,
-                        detail=f"{', '.join(roles)}{'' if active else '; account disabled'}")
+            self._audit(
+                "user-roles",
+                entity="users",
+                entity_uid=username,
+                detail=f"{', '.join(roles)}{'' if active else '; account disabled'}",
+            )
 
-    def _add_child(self, kind: str, patient_uid: str, value: Any, uid: str | None,
-                   action: str) -> Saved[Any]:
+    def _add_child(
+        self, kind: str, patient_uid: str, value: Any, uid: str | None, action: str
+    ) -> Saved[Any]:
         """Add a record with a given uid (import keeps the file's ids); no summary refresh."""
         data = self._check(kind, value)
         self._refuse_duplicates(kind, patient_uid, value, None)

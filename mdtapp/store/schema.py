@@ -195,10 +195,12 @@ def m004_covering_indexes(db: sqlite_utils.Database) -> None:
     for table in RECORD_TABLES:
         db.execute(f"DROP INDEX {table}_patient")
         db.execute(f"DROP INDEX {table}_on_date")
-        db.execute(f"CREATE INDEX {table}_patient ON {table}"
-                   f"(patient_uid, on_date, uid, version, deleted)")
-        db.execute(f"CREATE INDEX {table}_on_date ON {table}"
-                   f"(on_date, patient_uid, uid, version, deleted)")
+        db.execute(
+            f"CREATE INDEX {table}_patient ON {table}(patient_uid, on_date, uid, version, deleted)"
+        )
+        db.execute(
+            f"CREATE INDEX {table}_on_date ON {table}(on_date, patient_uid, uid, version, deleted)"
+        )
 
 
 @migration

@@ -38,5 +38,14 @@ def database(conn: Connection) -> sqlite_utils.Database:
     installed package's metadata, ~50 ms of each start-up)."""
     return sqlite_utils.Database(conn, execute_plugins=False)
 
-__all__ = ["Connection", "DatabaseError", "IntegrityError", "Migrations", "OperationalError",
-           "database", "dbapi", "sqlite_utils"]
+
+__all__ = [
+    "Connection",
+    "DatabaseError",
+    "IntegrityError",
+    "Migrations",
+    "OperationalError",
+    "database",
+    "dbapi",
+    "sqlite_utils",
+]

@@ -15,8 +15,13 @@ from PySide6.QtWidgets import (
 
 from mdtapp.store.keyring import wait_seconds
 
-ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-            QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
 
 
 class IdleWatcher(QObject):
@@ -98,8 +103,10 @@ class LockScreen(QFrame):
         self._wait.timeout.connect(lambda: self.button.setEnabled(True))
 
     def show_for(self, display_name: str, username: str) -> None:
-        self.who.setText(f"{display_name} was signed in. Sign in again to carry on where you "
-                         "left off; another user starts a fresh view.")
+        self.who.setText(
+            f"{display_name} was signed in. Sign in again to carry on where you "
+            "left off; another user starts a fresh view."
+        )
         self.who.setMinimumHeight(self.who.heightForWidth(420))
         self.username.setText(username)
         self.password.clear()
@@ -110,8 +117,9 @@ class LockScreen(QFrame):
         self.failures += 1
         self.password.clear()
         wait = wait_seconds(self.failures)
-        self.message.setText("The user name or password is not right"
-                             + (f": wait {wait} s" if wait else ""))
+        self.message.setText(
+            "The user name or password is not right" + (f": wait {wait} s" if wait else "")
+        )
         if wait:
             self.button.setEnabled(False)
             self._wait.start(wait * 1000)

@@ -34,17 +34,30 @@ def _password_field(name: str, accessible: str) -> QLineEdit:
 class LoginDialog(QDialog):
     """Sign in; after repeated failures the button waits, counting down."""
 
-    def __init__(self, path: Path, parent: QWidget | None = None, *, username: str = "",
-                 title: str = "Sign in to mdtapp"):
+    def __init__(
+        self,
+        path: Path,
+        parent: QWidget | None = None,
+        *,
+        username: str = "",
+        title: str = "Sign in to mdtapp",
+    ):
         super().__init__(parent)
         self.path = Path(path)
         self.store: Store | None = None
         self.setObjectName("loginDialog")
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{self.path.name}</b> — "
-                                + ("encrypted" if access.is_encrypted(self.path)
-                                   else "<b style='color:#d5281b'>UNENCRYPTED</b>")))
+        layout.addWidget(
+            QLabel(
+                f"<b>{self.path.name}</b> — "
+                + (
+                    "encrypted"
+                    if access.is_encrypted(self.path)
+                    else "<b style='color:#d5281b'>UNENCRYPTED</b>"
+                )
+            )
+        )
         form = QFormLayout()
         self.username = QLineEdit(username)
         self.username.setObjectName("loginUser")
@@ -76,8 +89,9 @@ class LoginDialog(QDialog):
 
     def try_sign_in(self) -> bool:
         try:
-            self.store = access.sign_in(self.path, self.username.text().strip(),
-                                        self.password.text())
+            self.store = access.sign_in(
+                self.path, self.username.text().strip(), self.password.text()
+            )
         except access.LoginThrottled as e:
             self._start_wait(e.seconds)
             return False
@@ -145,12 +159,18 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle("Set up mdtapp")
         layout = QVBoxLayout(self)
         exists = self.path.exists()
-        layout.addWidget(QLabel(
-            f"{'This database has no accounts yet' if exists else 'A new database'}: "
-            f"<b>{self.path}</b>.<br>Create the first administrator (who can also assess).<br>"
-            + ("<b style='color:#d5281b'>UNENCRYPTED (--plaintext): demonstrations and tests "
-               "only.</b>" if plaintext or (exists and not access.is_encrypted(self.path))
-               else "The database will be encrypted.")))
+        layout.addWidget(
+            QLabel(
+                f"{'This database has no accounts yet' if exists else 'A new database'}: "
+                f"<b>{self.path}</b>.<br>Create the first administrator (who can also assess).<br>"
+                + (
+                    "<b style='color:#d5281b'>UNENCRYPTED (--plaintext): demonstrations and tests "
+                    "only.</b>"
+                    if plaintext or (exists and not access.is_encrypted(self.path))
+                    else "The database will be encrypted."
+                )
+            )
+        )
         form = QFormLayout()
         self.username = QLineEdit()
         self.username.setObjectName("firstUser")
@@ -169,16 +189,20 @@ class FirstRunDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setObjectName("firstRunMessage")
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.create)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.recovery_code: str | None = None
 
     def create(self) -> bool:
-        user, password, again = (self.username.text().strip(), self.password.text(),
-                                 self.again.text())
+        user, password, again = (
+            self.username.text().strip(),
+            self.password.text(),
+            self.again.text(),
+        )
         self.password.clear()  # whatever happens next, passwords do not stay in the fields
         self.again.clear()
         problem = password_problem(password, user) if user else "a user name is needed first"
@@ -188,16 +212,18 @@ class FirstRunDialog(QDialog):
             self.message.setText(f"Password: {problem}" if user else problem)
             return False
         try:
-            store = access.open_as(self.path, user, password, plaintext=self.plaintext,
-                                   on_created=self._on_created)
+            store = access.open_as(
+                self.path, user, password, plaintext=self.plaintext, on_created=self._on_created
+            )
         except StoreError as e:
             self.message.setText(str(e))
             return False
         name = self.display.text().strip()
         if name:
             with store.transaction():
-                store.db.execute("UPDATE users SET display_name = ? WHERE username = ?",
-                                 [name, user])
+                store.db.execute(
+                    "UPDATE users SET display_name = ? WHERE username = ?", [name, user]
+                )
             account = store.account(user)
             assert account is not None
             store.principal = account.principal
@@ -217,15 +243,18 @@ class RecoveryKeyDialog(QDialog):
         self.setObjectName("recoveryKeyDialog")
         self.setWindowTitle("Recovery key")
         layout = QVBoxLayout(self)
-        text = QLabel("<b>Write down or print this recovery key and keep it in a safe.</b><br>"
-                      "It opens the database if the keyring file or every administrator's "
-                      "password is lost. It is shown only now.")
+        text = QLabel(
+            "<b>Write down or print this recovery key and keep it in a safe.</b><br>"
+            "It opens the database if the keyring file or every administrator's "
+            "password is lost. It is shown only now."
+        )
         text.setWordWrap(True)
         layout.addWidget(text)
         key = QLabel(f"<pre style='font-size:13pt'>{code}</pre>")
         key.setObjectName("recoveryCode")
-        key.setTextInteractionFlags(key.textInteractionFlags() | key.textInteractionFlags().
-                                    TextSelectableByMouse)
+        key.setTextInteractionFlags(
+            key.textInteractionFlags() | key.textInteractionFlags().TextSelectableByMouse
+        )
         layout.addWidget(key)
         self.stored = QCheckBox("I have stored the recovery key safely")
         self.stored.setObjectName("recoveryStored")

@@ -90,8 +90,13 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(bar)
 
-        def action(text: str, shortcut: str | QKeySequence.StandardKey, slot: object,
-                   name: str, place: QWidget | None = None) -> QAction:
+        def action(
+            text: str,
+            shortcut: str | QKeySequence.StandardKey,
+            slot: object,
+            name: str,
+            place: QWidget | None = None,
+        ) -> QAction:
             a = QAction(text, self)
             a.setObjectName(name)
             a.setShortcut(QKeySequence(shortcut))
@@ -99,35 +104,42 @@ class MainWindow(QMainWindow):
             (place or bar).addAction(a)
             return a
 
-        self.show_patients_action = action("Patients", "Ctrl+1", self.show_patients,
-                                           "showPatients")
-        self.show_reviews_action = action("Reviews due", "Ctrl+2", self.show_reviews,
-                                          "showReviews")
-        self.new_patient_action = action("New patient…", "Ctrl+N", self.new_patient,
-                                         "newPatientAction")
+        self.show_patients_action = action("Patients", "Ctrl+1", self.show_patients, "showPatients")
+        self.show_reviews_action = action("Reviews due", "Ctrl+2", self.show_reviews, "showReviews")
+        self.new_patient_action = action(
+            "New patient…", "Ctrl+N", self.new_patient, "newPatientAction"
+        )
         self.find_action = action("Find", "Ctrl+F", self.focus_search, "findPatient")
         bar.addSeparator()
-        self.edit_patient_action = action("Patient details…", "Ctrl+E", self.edit_patient,
-                                          "editPatient")
-        self.new_assessment_action = action("New assessment", "Ctrl+Shift+A",
-                                            self.new_assessment, "newAssessment")
+        self.edit_patient_action = action(
+            "Patient details…", "Ctrl+E", self.edit_patient, "editPatient"
+        )
+        self.new_assessment_action = action(
+            "New assessment", "Ctrl+Shift+A", self.new_assessment, "newAssessment"
+        )
         self.letter_action = action("Letter…", "Ctrl+L", self.letter, "letterAction")
         self.form_action = action("Print form…", "Ctrl+P", self.print_form, "formAction")
         bar.addSeparator()
-        self.audit_action = action("Audit return…", "Ctrl+Shift+R", self.audit_return,
-                                   "auditAction")
-        self.settings_action = action("Settings…", "Ctrl+,", self.open_settings,
-                                      "settingsAction")
+        self.audit_action = action(
+            "Audit return…", "Ctrl+Shift+R", self.audit_return, "auditAction"
+        )
+        self.settings_action = action("Settings…", "Ctrl+,", self.open_settings, "settingsAction")
         self.users_action = action("Users…", "Ctrl+Shift+U", self.manage_users, "usersAction")
-        self.password_action = action("My password…", "Ctrl+Shift+P", self.change_password,
-                                      "passwordAction")
+        self.password_action = action(
+            "My password…", "Ctrl+Shift+P", self.change_password, "passwordAction"
+        )
         self.lock_action = action("Lock", "Ctrl+Shift+L", self.lock, "lockAction")
-        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close, "quit",
-                                  self.menuBar())
+        self.quit_action = action(
+            "&Quit", QKeySequence.StandardKey.Quit, self.close, "quit", self.menuBar()
+        )
         self.about_action = action("&About mdtapp", "F1", self.about, "about", self.menuBar())
         self._menus()
-        self._patient_actions = [self.edit_patient_action, self.new_assessment_action,
-                                 self.letter_action, self.form_action]
+        self._patient_actions = [
+            self.edit_patient_action,
+            self.new_assessment_action,
+            self.letter_action,
+            self.form_action,
+        ]
         self._set_patient_actions(False)
 
     def _menus(self) -> None:
@@ -135,15 +147,34 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         bar.clear()
         for title, name, actions in (
-                ("&File", "fileMenu", [self.new_patient_action, self.edit_patient_action,
-                                       self.new_assessment_action, None, self.letter_action,
-                                       self.form_action, self.audit_action, None,
-                                       self.lock_action, self.quit_action]),
-                ("&View", "viewMenu", [self.show_patients_action, self.show_reviews_action,
-                                       self.find_action]),
-                ("&Tools", "toolsMenu", [self.settings_action, self.users_action,
-                                         self.password_action]),
-                ("&Help", "helpMenu", [self.about_action])):
+            (
+                "&File",
+                "fileMenu",
+                [
+                    self.new_patient_action,
+                    self.edit_patient_action,
+                    self.new_assessment_action,
+                    None,
+                    self.letter_action,
+                    self.form_action,
+                    self.audit_action,
+                    None,
+                    self.lock_action,
+                    self.quit_action,
+                ],
+            ),
+            (
+                "&View",
+                "viewMenu",
+                [self.show_patients_action, self.show_reviews_action, self.find_action],
+            ),
+            (
+                "&Tools",
+                "toolsMenu",
+                [self.settings_action, self.users_action, self.password_action],
+            ),
+            ("&Help", "helpMenu", [self.about_action]),
+        ):
             menu = bar.addMenu(title)
             menu.setObjectName(name)
             for a in actions:
@@ -209,8 +240,9 @@ class MainWindow(QMainWindow):
             return
         from mdtapp.ui.views.new_patient import PatientDialog
 
-        dialog = PatientDialog(self.session, self, existing=(
-            file.uid, file.patient.version, file.patient.value))
+        dialog = PatientDialog(
+            self.session, self, existing=(file.uid, file.patient.version, file.patient.value)
+        )
         dialog.exec()
 
     def new_assessment(self) -> None:
@@ -248,20 +280,33 @@ class MainWindow(QMainWindow):
         except (StoreError, ValueError) as e:
             QMessageBox.warning(self, "mdtapp", str(e))
             return None
-        patient = self._workspace.file.patient.value if self._workspace and \
-            self._workspace.file else None
-        stem = f"{kind}-{patient.family_name if patient else 'patient'}-" \
-               f"{produced.assessment_date or 'blank'}"
+        patient = (
+            self._workspace.file.patient.value if self._workspace and self._workspace.file else None
+        )
+        stem = (
+            f"{kind}-{patient.family_name if patient else 'patient'}-"
+            f"{produced.assessment_date or 'blank'}"
+        )
 
         def audited(action: str) -> object:
             return lambda where: store.record_event(
-                action, patient_uid=uid, entity="assessments" if produced.assessment_uid else "",
-                entity_uid=produced.assessment_uid or "", detail=f"{kind} {action}: {where}")
+                action,
+                patient_uid=uid,
+                entity="assessments" if produced.assessment_uid else "",
+                entity_uid=produced.assessment_uid or "",
+                detail=f"{kind} {action}: {where}",
+            )
 
         from mdtapp.ui.views.pdf_preview import PdfPreview
 
-        return PdfPreview(produced.pdf, f"{kind.title()} — preview", f"{stem}.pdf",
-                          on_saved=audited("saved"), on_printed=audited("printed"), parent=self)
+        return PdfPreview(
+            produced.pdf,
+            f"{kind.title()} — preview",
+            f"{stem}.pdf",
+            on_saved=audited("saved"),
+            on_printed=audited("printed"),
+            parent=self,
+        )
 
     def letter(self) -> None:
         dialog = self.preview("letter")
@@ -322,8 +367,7 @@ class MainWindow(QMainWindow):
     def unlock(self, username: str, password: str) -> bool:
         store = self.session.store
         account = store.account(username)
-        if account is None or not account.active or not store.verify_password(username,
-                                                                              password):
+        if account is None or not account.active or not store.verify_password(username, password):
             self.lock_screen.refused()
             store.record_event("unlock-failed", detail=f"as {username}")
             return False
@@ -357,7 +401,8 @@ class MainWindow(QMainWindow):
         p = self.session.store.principal
         self.status_text.setText(
             f"Signed in as {p.display_name} ({p.roles_text})  ·  "
-            f"{self.session.store.path}  ·  forms {self.session.forms.version}")
+            f"{self.session.store.path}  ·  forms {self.session.forms.version}"
+        )
         self.new_patient_action.setEnabled(self.session.store.can("clinician"))
         self.patients.new_button.setEnabled(self.session.store.can("clinician"))
         self.settings_action.setEnabled(self.session.store.can("admin"))

@@ -15,7 +15,10 @@ def test_a_five_day_course_is_one_course():
     courses = group_courses([inf(start + timedelta(days=i)) for i in range(5)])
     assert len(courses) == 1
     assert (courses[0].start, courses[0].end, courses[0].grams) == (
-        start, start + timedelta(days=4), 125)
+        start,
+        start + timedelta(days=4),
+        125,
+    )
 
 
 def test_six_days_apart_is_the_same_course_seven_days_a_new_one():
@@ -25,8 +28,13 @@ def test_six_days_apart_is_the_same_course_seven_days_a_new_one():
 
 
 def test_a_course_spanning_the_new_year_keeps_its_batches_in_order():
-    days = [date(2025, 12, 29), date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 1),
-            date(2026, 1, 2)]
+    days = [
+        date(2025, 12, 29),
+        date(2025, 12, 30),
+        date(2025, 12, 31),
+        date(2026, 1, 1),
+        date(2026, 1, 2),
+    ]
     [course] = group_courses([inf(d, batch=f"B{i % 2}") for i, d in enumerate(days)])
     assert course.start.year == 2025 and course.end.year == 2026
     assert course.batches == ("B0", "B1")

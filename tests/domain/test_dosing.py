@@ -101,8 +101,9 @@ def test_ideal_basis_and_a_dose_just_under_a_10_g_boundary_is_shown_with_more_de
     p = plan(f, sex="male", height_cm=180, weight_kg=80)
     assert p.weight_basis == "ideal"
     assert p.course_total_g == 140
-    assert ("Course dose = 2 g/kg × 74.99 kg = 149.98 g → rounded down to whole 10 g: 140 g"
-            in p.steps)
+    assert (
+        "Course dose = 2 g/kg × 74.99 kg = 149.98 g → rounded down to whole 10 g: 140 g" in p.steps
+    )
 
 
 def test_a_float_error_never_drops_a_vial(f):
@@ -170,13 +171,16 @@ def test_subcutaneous_total_per_4_weeks_split_weekly(f):
     assert j["sc_doses_g"] == [30, 30, 30, 30] and "daily_doses_g" not in j
 
 
-@pytest.mark.parametrize(("total", "parts", "step", "expected"), [
-    (130, 5, 5, [30, 25, 25, 25, 25]),
-    (120, 5, 5, [25, 25, 25, 25, 20]),
-    (120, 2, 5, [60, 60]),
-    (90, 4, 10, [30, 20, 20, 20]),
-    (100, 3, "2.5", ["35", "32.5", "32.5"]),
-])
+@pytest.mark.parametrize(
+    ("total", "parts", "step", "expected"),
+    [
+        (130, 5, 5, [30, 25, 25, 25, 25]),
+        (120, 5, 5, [25, 25, 25, 25, 20]),
+        (120, 2, 5, [60, 60]),
+        (90, 4, 10, [30, 20, 20, 20]),
+        (100, 3, "2.5", ["35", "32.5", "32.5"]),
+    ],
+)
 def test_split_course_larger_days_first(total, parts, step, expected):
     result = split_course(Fraction(total), parts, Fraction(Decimal(str(step))))
     assert result == tuple(Fraction(Decimal(str(x))) for x in expected)
@@ -194,8 +198,9 @@ def test_split_course_larger_days_first(total, parts, step, expected):
 def test_dose_properties(f, sex, height_mm, weight_100g, g_per_kg_100, days, step):
     height, weight, g_per_kg = height_mm / 10, weight_100g / 10, g_per_kg_100 / 100
     try:
-        p = plan_dose(DoseRequest(sex, height, weight, g_per_kg, days, vial_step_g=float(step)),
-                      f.dosing)
+        p = plan_dose(
+            DoseRequest(sex, height, weight, g_per_kg, days, vial_step_g=float(step)), f.dosing
+        )
     except ValidationError as e:
         # only the two honest refusals: nothing to give, or too little to spread over the days
         assert "rounds down to 0 g" in str(e) or "cannot be split" in str(e)
@@ -221,15 +226,22 @@ def test_dose_properties(f, sex, height_mm, weight_100g, g_per_kg_100, days, ste
     override_100g=st.one_of(st.none(), st.integers(300, 2000)),
 )
 def test_the_unexplained_plan_has_exactly_the_explained_numbers(
-        f, sex, height_mm, weight_100g, g_per_kg_100, route, interval, override_100g):
+    f, sex, height_mm, weight_100g, g_per_kg_100, route, interval, override_100g
+):
     # the audit return asks for the numbers only: they must be the very same numbers
     request = DoseRequest(
-        sex, height_mm / 10, weight_100g / 10, g_per_kg_100 / 100,
-        days=5 if route == "iv" else None, route=route, interval_weeks=interval,
+        sex,
+        height_mm / 10,
+        weight_100g / 10,
+        g_per_kg_100 / 100,
+        days=5 if route == "iv" else None,
+        route=route,
+        interval_weeks=interval,
         ibw_basis="female" if sex == "other" else None,
         override_weight_kg=None if override_100g is None else override_100g / 10,
         override_reason="" if override_100g is None else "MDT decision",
-        sc_doses_per_period=4 if route == "sc" else None)
+        sc_doses_per_period=4 if route == "sc" else None,
+    )
     try:
         explained = plan_dose(request, f.dosing)
     except ValidationError as e:

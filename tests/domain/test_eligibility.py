@@ -12,14 +12,22 @@ ADULT = date(1970, 5, 1)
 
 
 def elig(criteria, **kw):
-    args = dict(rheumatology_agreed=RHEUM, dermatology_agreed=DERM, biopsy_date=date(2026, 2, 1),
-                contraindications_reviewed=True)
+    args = dict(
+        rheumatology_agreed=RHEUM,
+        dermatology_agreed=DERM,
+        biopsy_date=date(2026, 2, 1),
+        contraindications_reviewed=True,
+    )
     args.update(kw)
     return Eligibility(criteria=criteria, **args)
 
 
-ALL_YES = dict(papular_sclerodermoid_eruption="yes", monoclonal_gammopathy="yes",
-               no_thyroid_disease="yes", histological_triad="yes")
+ALL_YES = dict(
+    papular_sclerodermoid_eruption="yes",
+    monoclonal_gammopathy="yes",
+    no_thyroid_disease="yes",
+    histological_triad="yes",
+)
 
 
 def check(f, e, born=ADULT, on=ON, **kw):
@@ -97,11 +105,23 @@ def test_under_18_on_the_decision_date_is_named_not_blocked(f):
 
 
 def test_starting_requirements(f):
-    e = elig(ALL_YES, referral_form_completed=True, ig_database_reference="MDSAS-12345",
-             panel_approval="approved")
+    e = elig(
+        ALL_YES,
+        referral_form_completed=True,
+        ig_database_reference="MDSAS-12345",
+        panel_approval="approved",
+    )
     r = check(f, e, start_decision=ON)
     assert r.ready_to_start
-    pending = check(f, elig(ALL_YES, referral_form_completed=True, ig_database_reference="X",
-                            panel_approval="pending"), start_decision=ON)
+    pending = check(
+        f,
+        elig(
+            ALL_YES,
+            referral_form_completed=True,
+            ig_database_reference="X",
+            panel_approval="pending",
+        ),
+        start_decision=ON,
+    )
     assert pending.eligible and not pending.ready_to_start
     assert not check(f, e).ready_to_start  # no documented decision yet

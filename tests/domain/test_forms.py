@@ -10,10 +10,26 @@ from mdtapp.paths import forms_dir
 
 # Fixed by the foundation issue: used in storage, files and PDFs.
 AREA_KEYS = [
-    "right_fingers", "left_fingers", "right_hands", "left_hands", "right_forearms",
-    "left_forearms", "right_upper_arms", "left_upper_arms", "face", "anterior_chest", "abdomen",
-    "right_thighs", "left_thighs", "right_legs", "left_legs", "right_feet", "left_feet", "back",
-    "ears", "neck",
+    "right_fingers",
+    "left_fingers",
+    "right_hands",
+    "left_hands",
+    "right_forearms",
+    "left_forearms",
+    "right_upper_arms",
+    "left_upper_arms",
+    "face",
+    "anterior_chest",
+    "abdomen",
+    "right_thighs",
+    "left_thighs",
+    "right_legs",
+    "left_legs",
+    "right_feet",
+    "left_feet",
+    "back",
+    "ears",
+    "neck",
 ]
 
 
@@ -27,14 +43,23 @@ def test_mrss_has_the_twenty_areas_in_figure_1_order(f):
 
 def test_vas_scales_questions_and_itch_bands(f):
     assert [s.key for s in f.vas.scales] == [
-        "itch_vas_mm", "patient_global_vas_mm", "physician_global_vas_mm"]
+        "itch_vas_mm",
+        "patient_global_vas_mm",
+        "physician_global_vas_mm",
+    ]
     assert f.vas.scale("patient_global_vas_mm").question == (
-        "How do you assess your current disease severity?")
+        "How do you assess your current disease severity?"
+    )
     assert f.vas.scale("physician_global_vas_mm").question == (
-        "How do you assess your patient's current disease activity?")
+        "How do you assess your patient's current disease activity?"
+    )
     assert [(b.label, b.low, b.high) for b in f.vas.itch_bands] == [
-        ("none", 0, 0), ("mild", 1, 39), ("moderate", 40, 69), ("severe", 70, 89),
-        ("very severe", 90, 100)]
+        ("none", 0, 0),
+        ("mild", 1, 39),
+        ("moderate", 40, 69),
+        ("severe", 70, 89),
+        ("very severe", 90, 100),
+    ]
 
 
 def test_thresholds_are_the_domain_defaults(f):
@@ -61,21 +86,45 @@ def _edit(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("mrss.toml", "max_score = 3", 'max_score = "three"',
-         "forms/mrss.toml: max_score: expected a whole number"),
-        ("mrss.toml", 'right = "right_hands"', 'right = "Right Hands"',
-         "forms/mrss.toml: row[1].right: expected a lower_snake_case key"),
+        (
+            "mrss.toml",
+            "max_score = 3",
+            'max_score = "three"',
+            "forms/mrss.toml: max_score: expected a whole number",
+        ),
+        (
+            "mrss.toml",
+            'right = "right_hands"',
+            'right = "Right Hands"',
+            "forms/mrss.toml: row[1].right: expected a lower_snake_case key",
+        ),
         ("mrss.toml", 'single = "neck"', 'single = "ears"', "area 'ears' is defined twice"),
         ("vas.toml", "from_mm = 40", "from_mm = 41", "itch_band 'moderate' starts at 41"),
-        ("response.toml", "mrss_points = 5", "mrss_points = 0",
-         "forms/response.toml: mrss_points: expected a whole number 1-60, got 0"),
-        ("dosing.toml", 'ibw_kg_per_inch = "2.3"', 'ibw_kg_per_inch = "two"',
-         "forms/dosing.toml: weight.ibw_kg_per_inch: expected a number"),
-        ("dosing.toml", '"2.5", "5", "10"]', '"2.5", "5", "10", "20"]',
-         "20 g does not divide the 10 g rounding unit"),
+        (
+            "response.toml",
+            "mrss_points = 5",
+            "mrss_points = 0",
+            "forms/response.toml: mrss_points: expected a whole number 1-60, got 0",
+        ),
+        (
+            "dosing.toml",
+            'ibw_kg_per_inch = "2.3"',
+            'ibw_kg_per_inch = "two"',
+            "forms/dosing.toml: weight.ibw_kg_per_inch: expected a number",
+        ),
+        (
+            "dosing.toml",
+            '"2.5", "5", "10"]',
+            '"2.5", "5", "10", "20"]',
+            "20 g does not divide the 10 g rounding unit",
+        ),
         ("schedule.toml", "[3, 6, 12]", "[6, 3, 12]", "milestones_months must be increasing"),
-        ("eligibility.toml", 'key = "not_required"', "key = 7",
-         "panel_status[0].key: expected a non-empty string, got 7"),
+        (
+            "eligibility.toml",
+            'key = "not_required"',
+            "key = 7",
+            "panel_status[0].key: expected a non-empty string, got 7",
+        ),
         ("must.toml", "[[risk]]", "[[risk]", "forms/must.toml: not valid TOML"),
     ],
 )

@@ -62,9 +62,21 @@ def test_vas_shows_cm_with_one_decimal():
     assert vas_cm(None) == "not recorded"
 
 
-@pytest.mark.parametrize(("mm", "band"), [
-    (0, "none"), (1, "mild"), (39, "mild"), (40, "moderate"), (69, "moderate"),
-    (70, "severe"), (89, "severe"), (90, "very severe"), (100, "very severe"), (None, None)])
+@pytest.mark.parametrize(
+    ("mm", "band"),
+    [
+        (0, "none"),
+        (1, "mild"),
+        (39, "mild"),
+        (40, "moderate"),
+        (69, "moderate"),
+        (70, "severe"),
+        (89, "severe"),
+        (90, "very severe"),
+        (100, "very severe"),
+        (None, None),
+    ],
+)
 def test_itch_bands_reich_2012(f, mm, band):
     assert itch_band(mm, f.vas) == band
 
@@ -75,30 +87,41 @@ def test_bmi_is_exact():
 
 
 def _must(f, **kw):
-    args = dict(height_cm=170, weight_kg=70, weight_3_6_months_ago_kg=70,
-                acutely_ill_no_intake_5_days=False, rules=f.must)
+    args = dict(
+        height_cm=170,
+        weight_kg=70,
+        weight_3_6_months_ago_kg=70,
+        acutely_ill_no_intake_5_days=False,
+        rules=f.must,
+    )
     args.update(kw)
     return must_score(**args)
 
 
-@pytest.mark.parametrize(("weight", "score"), [
-    (58.0, 0),    # 58.0 / 1.7² = 20.07: over 20
-    (57.8, 1),    # 57.8 / 2.89 = 20.0 exactly: 18.5-20
-    (53.465, 1),  # 53.465 / 2.89 = 18.5 exactly: 18.5-20
-    (53.4, 2),    # 18.48: under 18.5
-])
+@pytest.mark.parametrize(
+    ("weight", "score"),
+    [
+        (58.0, 0),  # 58.0 / 1.7² = 20.07: over 20
+        (57.8, 1),  # 57.8 / 2.89 = 20.0 exactly: 18.5-20
+        (53.465, 1),  # 53.465 / 2.89 = 18.5 exactly: 18.5-20
+        (53.4, 2),  # 18.48: under 18.5
+    ],
+)
 def test_must_bmi_bands_at_their_edges(f, weight, score):
     result = _must(f, weight_kg=weight, weight_3_6_months_ago_kg=weight)
     assert result.bmi_score == score
 
 
-@pytest.mark.parametrize(("before", "now", "score"), [
-    (100, 95.1, 0),   # 4.9 %
-    (100, 95, 1),     # 5 % exactly
-    (100, 90, 1),     # 10 % exactly
-    (100, 89.9, 2),   # 10.1 %
-    (80, 84, 0),      # weight gain
-])
+@pytest.mark.parametrize(
+    ("before", "now", "score"),
+    [
+        (100, 95.1, 0),  # 4.9 %
+        (100, 95, 1),  # 5 % exactly
+        (100, 90, 1),  # 10 % exactly
+        (100, 89.9, 2),  # 10.1 %
+        (80, 84, 0),  # weight gain
+    ],
+)
 def test_must_weight_loss_bands(f, before, now, score):
     result = _must(f, height_cm=150, weight_kg=now, weight_3_6_months_ago_kg=before)
     assert result.weight_loss_score == score
@@ -106,8 +129,9 @@ def test_must_weight_loss_bands(f, before, now, score):
 
 def test_must_total_and_risk(f):
     # BMI 53.4/1.7^2 = 18.48 -> 2; loss 60 -> 53.4 = 11 % -> 2; acutely ill -> 2: total 6, high
-    result = _must(f, weight_kg=53.4, weight_3_6_months_ago_kg=60,
-                   acutely_ill_no_intake_5_days=True)
+    result = _must(
+        f, weight_kg=53.4, weight_3_6_months_ago_kg=60, acutely_ill_no_intake_5_days=True
+    )
     assert (result.bmi_score, result.weight_loss_score, result.acute_score) == (2, 2, 2)
     assert (result.total, result.risk) == (6, "high")
     assert result.text == "MUST 6 (high risk)"
@@ -121,5 +145,7 @@ def test_must_never_assumes_a_missing_item_is_zero(f):
     result = _must(f, weight_3_6_months_ago_kg=None, acutely_ill_no_intake_5_days=None)
     assert result.total is None and result.risk is None
     assert result.bmi_score == 0
-    assert result.text == ("MUST incomplete: weight 3-6 months ago, acute illness with no intake "
-                           "for over 5 days not recorded")
+    assert result.text == (
+        "MUST incomplete: weight 3-6 months ago, acute illness with no intake "
+        "for over 5 days not recorded"
+    )

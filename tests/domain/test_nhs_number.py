@@ -22,13 +22,15 @@ def test_the_nhs_example_number_is_valid_and_shown_3_3_4():
 
 def test_a_wrong_check_digit_is_refused_with_the_reason():
     assert nhs_number_problem("9434765918") == (
-        "943 476 5918 fails the Modulus 11 check; check each digit")
+        "943 476 5918 fails the Modulus 11 check; check each digit"
+    )
 
 
 def test_a_remainder_giving_10_can_never_be_valid():
     # 1x10 + 2x9 + 0 ... : first nine digits whose check would be 10
-    first_nine = next(f"{n:09d}" for n in range(100000000, 100001000)
-                      if check_digit(f"{n:09d}") is None)
+    first_nine = next(
+        f"{n:09d}" for n in range(100000000, 100001000) if check_digit(f"{n:09d}") is None
+    )
     for last in "0123456789":
         assert not is_valid_nhs_number(first_nine + last)
 
@@ -37,19 +39,23 @@ def test_check_11_becomes_0():
     def weighted(digits: str) -> int:
         return sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True))
 
-    first_nine = next(f"{n:09d}" for n in range(400000000, 400001000)
-                      if weighted(f"{n:09d}") % 11 == 0)
+    first_nine = next(
+        f"{n:09d}" for n in range(400000000, 400001000) if weighted(f"{n:09d}") % 11 == 0
+    )
     assert check_digit(first_nine) == 0
     assert is_valid_nhs_number(first_nine + "0")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "is required (10 digits)"),
-    ("943476591", "must be 10 digits; got 9"),
-    ("94347659190", "must be 10 digits; got 11"),
-    ("94347659l9", "must be 10 digits; got '94347659l9'"),
-    ("９４３４７６５９１９", "must be 10 digits"),  # full-width digits are not NHS digits
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is required (10 digits)"),
+        ("943476591", "must be 10 digits; got 9"),
+        ("94347659190", "must be 10 digits; got 11"),
+        ("94347659l9", "must be 10 digits; got '94347659l9'"),
+        ("９４３４７６５９１９", "must be 10 digits"),  # full-width digits are not NHS digits
+    ],
+)
 def test_bad_shapes_are_named(text, message):
     assert message in (nhs_number_problem(text) or "")
 

@@ -22,14 +22,16 @@ def test_worked_examples():
     assert show(Fraction("74.992"), near=Fraction(75)) == "74.99"
 
 
-@given(st.decimals(min_value=-10**6, max_value=10**6, places=6, allow_nan=False),
-       st.integers(min_value=0, max_value=4))
+@given(
+    st.decimals(min_value=-(10**6), max_value=10**6, places=6, allow_nan=False),
+    st.integers(min_value=0, max_value=4),
+)
 def test_rounding_agrees_with_decimal_half_up_on_typed_decimals(value, places):
     expected = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     assert rounded(Fraction(value), places) == expected
     assert str(rounded(Fraction(value), places)) == str(expected)
 
 
-@given(st.fractions(min_value=-10**4, max_value=10**4, max_denominator=10**6))
+@given(st.fractions(min_value=-(10**4), max_value=10**4, max_denominator=10**6))
 def test_rounding_is_within_half_a_unit(value):
     assert abs(Fraction(rounded(value, 2)) - value) <= Fraction(1, 200)

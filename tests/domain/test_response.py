@@ -42,8 +42,12 @@ def test_vas_and_papule_responses(f):
 
 
 def test_no_response_after_6_months_is_flagged_with_its_numbers(f):
-    e = ev(f, assessment(BASE, mrss=30, itch=60), assessment(M3, mrss=29, itch=55),
-           assessment(M6, mrss=28, itch=50))
+    e = ev(
+        f,
+        assessment(BASE, mrss=30, itch=60),
+        assessment(M3, mrss=29, itch=55),
+        assessment(M6, mrss=28, itch=50),
+    )
     assert e.response is False
     flag = raised(e)["no_response_after_6_months"]
     assert "6+ months since first infusion 03-Feb-2026" in flag.evidence[0].text
@@ -69,25 +73,35 @@ def test_partial_mrss_is_never_compared_with_complete(f):
 
 
 def test_papules_only_over_the_same_site_and_never_from_zero(f):
-    moved = ev(f, assessment(BASE, papules=40, site="left forearm"),
-               assessment(M3, papules=80, site="right forearm"))
+    moved = ev(
+        f,
+        assessment(BASE, papules=40, site="left forearm"),
+        assessment(M3, papules=80, site="right forearm"),
+    )
     assert not moved.raised
     c = next(c for c in moved.versus_previous if c.measure == "papules")
     assert not c.comparable
-    assert c.why_not == ("Papules not compared: counted over 'right forearm' now but "
-                         "'left forearm' on 03-Feb-2026")
+    assert c.why_not == (
+        "Papules not compared: counted over 'right forearm' now but 'left forearm' on 03-Feb-2026"
+    )
     from_zero = ev(f, assessment(BASE, papules=0), assessment(M3, papules=12))
     c = next(c for c in from_zero.versus_previous if c.measure == "papules")
     assert not c.comparable and "count on 03-Feb-2026 was 0" in c.why_not
-    same_site = ev(f, assessment(BASE, papules=40, site="Left  Forearm"),
-                   assessment(M3, papules=50, site="left forearm"))
+    same_site = ev(
+        f,
+        assessment(BASE, papules=40, site="Left  Forearm"),
+        assessment(M3, papules=50, site="left forearm"),
+    )
     assert raised(same_site)["worsening_disease_activity"].evidence[0].measure == "papules"
 
 
 def test_worsening_disease_activity_against_the_previous_assessment(f):
-    e = ev(f, assessment(BASE, mrss=30, itch=40, phga=40),
-           assessment(M3, mrss=20, itch=20, phga=20),
-           assessment(M6, mrss=25, itch=40, phga=39))
+    e = ev(
+        f,
+        assessment(BASE, mrss=30, itch=40, phga=40),
+        assessment(M3, mrss=20, itch=20, phga=20),
+        assessment(M6, mrss=25, itch=40, phga=39),
+    )
     flag = raised(e)["worsening_disease_activity"]
     texts = [x.text for x in flag.evidence]
     assert texts == [
@@ -101,20 +115,29 @@ def test_dermatoneuro_syndrome_newly_present(f):
     e = ev(f, assessment(BASE), assessment(M3, dermatoneuro=True))
     flag = raised(e)["worsening_disease_activity"]
     assert flag.evidence[0].text == (
-        "Dermatoneuro syndrome newly present (was not present on 03-Feb-2026)")
+        "Dermatoneuro syndrome newly present (was not present on 03-Feb-2026)"
+    )
 
 
 def test_extracutaneous_progression_or_new_involvement(f):
-    e = ev(f, assessment(BASE, systemic={"renal": OrganStatus(True, False)}),
-           assessment(M3, systemic={"renal": OrganStatus(True, True),
-                                    "cardiovascular": OrganStatus(True, False)}))
+    e = ev(
+        f,
+        assessment(BASE, systemic={"renal": OrganStatus(True, False)}),
+        assessment(
+            M3,
+            systemic={"renal": OrganStatus(True, True), "cardiovascular": OrganStatus(True, False)},
+        ),
+    )
     texts = [x.text for x in raised(e)["worsening_extracutaneous"].evidence]
     assert texts == [
         "Cardiovascular: newly involved (was not involved on 03-Feb-2026)",
         "Renal: evidence of progression recorded",
     ]
-    stable = ev(f, assessment(BASE, systemic={"renal": OrganStatus(True, False)}),
-                assessment(M3, systemic={"renal": OrganStatus(True, False)}))
+    stable = ev(
+        f,
+        assessment(BASE, systemic={"renal": OrganStatus(True, False)}),
+        assessment(M3, systemic={"renal": OrganStatus(True, False)}),
+    )
     assert "worsening_extracutaneous" not in raised(stable)
 
 
@@ -134,6 +157,10 @@ def test_no_stop_flags_before_treatment(f):
 
 def test_every_flag_is_reported_raised_or_not(f):
     e = ev(f, assessment(BASE), assessment(M3))
-    assert [x.key for x in e.flags] == ["worsening_disease_activity", "worsening_extracutaneous",
-                                        "worsening_quality_of_life", "no_response_after_6_months"]
+    assert [x.key for x in e.flags] == [
+        "worsening_disease_activity",
+        "worsening_extracutaneous",
+        "worsening_quality_of_life",
+        "no_response_after_6_months",
+    ]
     assert e.flags[0].to_json()["flag"] == "worsening_disease_activity"

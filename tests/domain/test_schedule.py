@@ -8,14 +8,22 @@ FIRST = date(2026, 1, 31)
 
 
 def status(f, dates=(), decision=None, today=date(2026, 3, 1), first=FIRST):
-    return review_status(first_infusion=first, assessment_dates=dates, latest_decision=decision,
-                         today=today, rules=f.schedule)
+    return review_status(
+        first_infusion=first,
+        assessment_dates=dates,
+        latest_decision=decision,
+        today=today,
+        rules=f.schedule,
+    )
 
 
 def test_milestones_are_calendar_months_clamped_to_month_end(f):
     s = status(f)
-    assert [m.due for m in s.milestones] == [date(2026, 4, 30), date(2026, 7, 31),
-                                            date(2027, 1, 31)]
+    assert [m.due for m in s.milestones] == [
+        date(2026, 4, 30),
+        date(2026, 7, 31),
+        date(2027, 1, 31),
+    ]
     assert s.next_due == date(2026, 4, 30)
     assert s.reason.startswith("3-month review")
     assert not s.overdue
@@ -38,8 +46,9 @@ def test_overdue_counts_days(f):
 
 def test_after_the_policy_milestones_the_mdt_sets_the_date(f):
     dates = [date(2026, 4, 28), date(2026, 7, 30), date(2027, 1, 20)]
-    s = status(f, dates, LatestDecision(date(2027, 1, 20), date(2027, 7, 20)),
-               today=date(2027, 2, 1))
+    s = status(
+        f, dates, LatestDecision(date(2027, 1, 20), date(2027, 7, 20)), today=date(2027, 2, 1)
+    )
     assert s.next_due == date(2027, 7, 20)
     assert s.reason == "Review set by the MDT on 20-Jan-2027"
 
@@ -51,8 +60,9 @@ def test_an_earlier_mdt_date_comes_first(f):
 
 def test_a_review_done_after_the_decision_clears_its_date(f):
     dates = [date(2026, 4, 28), date(2026, 7, 30), date(2027, 1, 20), date(2027, 7, 1)]
-    s = status(f, dates, LatestDecision(date(2027, 1, 20), date(2027, 7, 20)),
-               today=date(2027, 8, 1))
+    s = status(
+        f, dates, LatestDecision(date(2027, 1, 20), date(2027, 7, 20)), today=date(2027, 8, 1)
+    )
     assert s.next_due is None and s.unscheduled
     assert "no next review date set" in s.reason
 
@@ -60,6 +70,7 @@ def test_a_review_done_after_the_decision_clears_its_date(f):
 def test_before_treatment_only_the_mdt_date_counts(f):
     none = status(f, first=None)
     assert none.next_due is None and not none.unscheduled
-    s = status(f, [date(2026, 2, 1)], LatestDecision(date(2026, 2, 1), date(2026, 3, 1)),
-               first=None)
+    s = status(
+        f, [date(2026, 2, 1)], LatestDecision(date(2026, 2, 1), date(2026, 3, 1)), first=None
+    )
     assert s.next_due == date(2026, 3, 1)

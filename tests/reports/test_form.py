@@ -45,10 +45,20 @@ def test_the_blank_form_matches_appendix_1():
     for row in forms().mrss.rows:
         assert row.label in pages[0]
     assert "Key: 0 no thickening; 1 mild thickening; 2 moderate thickening; 3 severe" in pages[0]
-    for text in ("Itch VAS", "How do you assess your current disease severity?",
-                 "How do you assess your patient's current disease activity?", "Papule count",
-                 "Neurological", "Cardiovascular", "Renal", "Gastrointestinal",
-                 "Dermatoneuro syndrome present", "MUST score", "Printed name", "Signature"):
+    for text in (
+        "Itch VAS",
+        "How do you assess your current disease severity?",
+        "How do you assess your patient's current disease activity?",
+        "Papule count",
+        "Neurological",
+        "Cardiovascular",
+        "Renal",
+        "Gastrointestinal",
+        "Dermatoneuro syndrome present",
+        "MUST score",
+        "Printed name",
+        "Signature",
+    ):
         assert text in pages[1], text
     assert "X" not in pages[0].replace("Exampl", "")
 

@@ -21,8 +21,10 @@ def test_every_mrss_area_and_the_total_match_the_stored_assessment(store, jane_t
         if row.single:
             expected = f"{label} {now.mrss[row.single]} {base.mrss[row.single]} "
         else:
-            expected = (f"{label} {now.mrss[row.right]} {now.mrss[row.left]} "
-                        f"{base.mrss[row.right]} {base.mrss[row.left]} ")
+            expected = (
+                f"{label} {now.mrss[row.right]} {now.mrss[row.left]} "
+                f"{base.mrss[row.right]} {base.mrss[row.left]} "
+            )
         assert expected in text, expected
     assert mrss_total(now.mrss, store.forms.mrss).text == "27 / 60"
     assert "Total 27 / 60 20 / 60" in text
@@ -84,16 +86,24 @@ def test_a_name_in_greek_or_cyrillic_renders(store):
 
 
 def test_producing_a_letter_is_audited_and_the_next_one_lists_only_newer_courses(
-        store, jane_treated):
+    store, jane_treated
+):
     first = _letter(store, jane_treated)
     entry = store.audit_entries(patient_uid=jane_treated, limit=1)[0]
     assert (entry.action, entry.entity, entry.entity_uid, entry.user) == (
-        "letter", "assessments", first.assessment_uid, "tester")
+        "letter",
+        "assessments",
+        first.assessment_uid,
+        "tester",
+    )
     assert "05-Nov-2026" in entry.detail
     from tests.factories import assessment
 
-    store.save("assessments", jane_treated, assessment(date(2026, 11, 20), mrss=27, itch=65,
-                                                       ptga=40, phga=40, papules=20))
+    store.save(
+        "assessments",
+        jane_treated,
+        assessment(date(2026, 11, 20), mrss=27, itch=65, ptga=40, phga=40, papules=20),
+    )
     text = " ".join(pages_text(_letter(store, jane_treated).pdf))
     assert "given since the last letter (05-Nov-2026)" not in text  # no course since
     assert "PRV9" not in text

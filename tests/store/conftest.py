@@ -17,9 +17,17 @@ def fixed_clock() -> datetime:
 
 
 def jane(**kw) -> Patient:
-    args = dict(nhs_number="9434765919", family_name="Smith", given_names="Jane",
-                date_of_birth=date(1970, 1, 2), sex="female", hospital_number="H123456",
-                height_cm=165.0, address="1 High St", gp=GP("Dr Who", "Surgery", "2 Low St"))
+    args = dict(
+        nhs_number="9434765919",
+        family_name="Smith",
+        given_names="Jane",
+        date_of_birth=date(1970, 1, 2),
+        sex="female",
+        hospital_number="H123456",
+        height_cm=165.0,
+        address="1 High St",
+        gp=GP("Dr Who", "Surgery", "2 Low St"),
+    )
     args.update(kw)
     return Patient(**args)
 
@@ -38,6 +46,10 @@ def store(db_path: Path):
 
 def table_counts(store: Store) -> dict[str, int]:
     """Every table's row count: the fingerprint of 'nothing was written'."""
-    names = [r["name"] for r in store.db.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    names = [
+        r["name"]
+        for r in store.db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     return {n: store.db.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}

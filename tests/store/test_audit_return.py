@@ -15,8 +15,11 @@ from tests.store.conftest import jane
 
 def course(store, uid, start: date, grams: list[float], route: str = "iv") -> None:
     for day, g in enumerate(grams):
-        store.save("infusions", uid, Infusion(start + timedelta(days=day), g, "Privigen",
-                                              f"B{start:%m%d}", route))
+        store.save(
+            "infusions",
+            uid,
+            Infusion(start + timedelta(days=day), g, "Privigen", f"B{start:%m%d}", route),
+        )
 
 
 @pytest.fixture
@@ -27,23 +30,33 @@ def year_data(store):
     course(store, a, date(2024, 12, 29), [25, 25, 25, 25, 20])  # 29-Dec-2024 .. 2-Jan-2025
     course(store, a, date(2025, 6, 2), [25, 25, 25, 25, 20])
     course(store, a, date(2025, 12, 29), [25, 25, 25, 25, 20])  # 29-Dec-2025 .. 2-Jan-2026
-    store.save("assessments", a, assessment(date(2025, 3, 1),
-                                            systemic={"renal": OrganStatus(True, False)}))
+    store.save(
+        "assessments", a, assessment(date(2025, 3, 1), systemic={"renal": OrganStatus(True, False)})
+    )
     store.save("admissions", a, Admission(date(2025, 4, 10), date(2025, 4, 14), True, "SVT"))
     store.save("admissions", a, Admission(date(2025, 5, 1), date(2025, 5, 2), False, "hernia"))
     store.save("admissions", a, Admission(date(2024, 12, 20), date(2024, 12, 22), True, "prev"))
     # B: male 180 cm 80 kg -> ideal 74.99 kg -> 2 x 74.99 = 149.98 -> 140 g; IV then SC
-    b = store.add_patient(jane(nhs_number="4010232137", family_name="Jones", sex="male",
-                               height_cm=180.0, hospital_number="RX2")).uid
+    b = store.add_patient(
+        jane(
+            nhs_number="4010232137",
+            family_name="Jones",
+            sex="male",
+            height_cm=180.0,
+            hospital_number="RX2",
+        )
+    ).uid
     store.save("regimens", b, Regimen(date(2025, 1, 10), 2.0, 5, 4, "iv", 80.0))
-    store.save("regimens", b, Regimen(date(2025, 7, 1), 2.0, None, 4, "sc", 80.0,
-                                      sc_doses_per_period=4))
+    store.save(
+        "regimens", b, Regimen(date(2025, 7, 1), 2.0, None, 4, "sc", 80.0, sc_doses_per_period=4)
+    )
     course(store, b, date(2025, 2, 3), [30, 30, 30, 25, 25])
     for week in range(3):  # SC 140 g / 4 weeks = 35 g weekly; 7 days apart: separate courses
         course(store, b, date(2025, 7, 7) + timedelta(weeks=week), [35], "sc")
     # C: assessed in 2025 (dermatoneuro syndrome), never treated
-    c = store.add_patient(jane(nhs_number="9876543210", family_name="Cole",
-                               hospital_number="RX3")).uid
+    c = store.add_patient(
+        jane(nhs_number="9876543210", family_name="Cole", hospital_number="RX3")
+    ).uid
     store.save("assessments", c, assessment(date(2025, 9, 9), dermatoneuro=True))
     # D: nothing in 2025
     d = store.add_patient(jane(nhs_number="4505577104", family_name="Dale")).uid
@@ -73,8 +86,20 @@ def test_hand_computed_rows_for_2025(store, year_data):
 def test_the_course_spanning_new_year_counts_once_in_its_first_year(store, year_data):
     [row] = [r for r in audit_rows(store, 2026) if r.nhs_number == "9434765919"]
     # 2026: 1-2 Jan (25 + 20 g) of the course that began on 29-Dec-2025; no assessment in 2026
-    assert row.values() == ["9434765919", "H123456", 2026, "iv", "2", "120", "4", 0, "45", "",
-                            "", 0]
+    assert row.values() == [
+        "9434765919",
+        "H123456",
+        2026,
+        "iv",
+        "2",
+        "120",
+        "4",
+        0,
+        "45",
+        "",
+        "",
+        0,
+    ]
 
 
 def test_the_database_path_and_the_whole_record_agree(store, year_data):
@@ -103,9 +128,14 @@ def test_csv_is_a_header_and_one_row_per_patient(store, year_data, tmp_path):
 def test_the_year_summary(store, year_data):
     summary = summarise(audit_rows(store, 2025), 2025)
     assert (summary.patients, summary.courses, summary.grams, summary.related_admissions) == (
-        3, 6, "485", 1)
-    assert summary.text == ("2025: 3 patient(s), 6 course(s), 485 g of immunoglobulin, "
-                            "1 related hospital admission(s)")
+        3,
+        6,
+        "485",
+        1,
+    )
+    assert summary.text == (
+        "2025: 3 patient(s), 6 course(s), 485 g of immunoglobulin, 1 related hospital admission(s)"
+    )
 
 
 def test_deleted_records_are_left_out(store, year_data):
@@ -129,13 +159,19 @@ def test_the_audit_command(store, year_data, db_path, tmp_path, capsys):
     assert "written as CSV" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("query", "index"), [("YEAR_DOSES", "infusions_year_totals"),
-                                              ("YEAR_OUTCOMES", "assessments_year_outcomes")])
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [("YEAR_DOSES", "infusions_year_totals"), ("YEAR_OUTCOMES", "assessments_year_outcomes")],
+)
 def test_the_years_big_reads_come_from_indexes_alone(store, query, index):
     # with 10,000 patients a year is 650,000 infusions and 87,000 assessments: reading their
     # record pages instead of the index made the return several times slower
     from mdtapp.store import audit_return
 
-    plan = " / ".join(row[3] for row in store.db.conn.execute(
-        "EXPLAIN QUERY PLAN " + getattr(audit_return, query), ["2024-01-01", "2024-12-31"]))
+    plan = " / ".join(
+        row[3]
+        for row in store.db.conn.execute(
+            "EXPLAIN QUERY PLAN " + getattr(audit_return, query), ["2024-01-01", "2024-12-31"]
+        )
+    )
     assert f"USING COVERING INDEX {index} (on_date>? AND on_date<?)" in plan, plan

@@ -36,8 +36,19 @@ def test_users_and_roles_from_the_command_line(tmp_path, capsys, monkeypatch):
     db = tmp_path / "m.db"
     run(capsys, "demo", "--db", str(db))
     monkeypatch.setenv("MDTAPP_NEW_PASSWORD", "vera-passphrase")
-    code, out, _ = run(capsys, "user", "add", "--db", str(db), "--username", "vera",
-                       "--name", "Vera View", "--role", "viewer")
+    code, out, _ = run(
+        capsys,
+        "user",
+        "add",
+        "--db",
+        str(db),
+        "--username",
+        "vera",
+        "--name",
+        "Vera View",
+        "--role",
+        "viewer",
+    )
     assert code == 0 and "viewer (read, letters)" in out
     code, out, _ = run(capsys, "user", "list", "--db", str(db))
     assert "vera" in out and "Vera View" in out and "tester" in out
@@ -47,8 +58,9 @@ def test_users_and_roles_from_the_command_line(tmp_path, capsys, monkeypatch):
     assert code == 0 and "DEMO-ROWAN" in out  # a viewer reads
     code, _, err = run(capsys, "export", "--db", str(db), str(tmp_path / "x.json"))
     assert code == 1 and "needs the admin role" in err
-    code, _, err = run(capsys, "user", "add", "--db", str(db), "--username", "eve", "--role",
-                       "admin")
+    code, _, err = run(
+        capsys, "user", "add", "--db", str(db), "--username", "eve", "--role", "admin"
+    )
     assert code == 1 and "needs the admin role" in err
 
 
@@ -79,7 +91,8 @@ def test_no_password_and_no_terminal_is_a_clear_error(tmp_path, capsys, monkeypa
     db = tmp_path / "m.db"
     run(capsys, "demo", "--db", str(db))
     monkeypatch.delenv("MDTAPP_PASSWORD")
-    args = [command, "--db", str(db)] + (["--nhs-number", "9990001006"]
-                                         if command == "summary" else [])
+    args = [command, "--db", str(db)] + (
+        ["--nhs-number", "9990001006"] if command == "summary" else []
+    )
     code, _, err = run(capsys, *args)
     assert code == 2 and "no password: run in a terminal or set MDTAPP_PASSWORD" in err

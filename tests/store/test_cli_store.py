@@ -36,16 +36,28 @@ def test_summary_json_has_the_agreed_keys(demo_db, capsys):
     assert s["nhs_number"] == nhs
     assert set(s["eligibility"]) >= {"eligible", "criteria_met", "reasons"}
     assert set(s["latest_assessment"]) >= {
-        "date", "mrss_total", "mrss_areas_assessed", "itch_vas_mm", "patient_global_vas_mm",
-        "physician_global_vas_mm", "papule_count"}
+        "date",
+        "mrss_total",
+        "mrss_areas_assessed",
+        "itch_vas_mm",
+        "patient_global_vas_mm",
+        "physician_global_vas_mm",
+        "papule_count",
+    }
     assert s["latest_assessment"]["mrss_total"] == 32
     assert s["response"] is False
     assert [f["flag"] for f in s["flags"]] == [
-        "worsening_disease_activity", "worsening_extracutaneous", "worsening_quality_of_life"]
+        "worsening_disease_activity",
+        "worsening_extracutaneous",
+        "worsening_quality_of_life",
+    ]
     activity = s["flags"][0]["numbers"]
     # physician global 45 -> 60 is +15 mm: under the 20 mm threshold, so not among them
     assert {n["measure"]: (n["before"], n["after"]) for n in activity} == {
-        "mrss": (25, 32), "itch_vas_mm": (40, 65), "papules": (20, 30)}
+        "mrss": (25, 32),
+        "itch_vas_mm": (40, 65),
+        "papules": (20, 30),
+    }
     assert s["dose_plan"]["course_total_g"] > 0 and s["baseline_date"]
     assert s["overdue"] is False and s["next_review_due"]
 
@@ -108,7 +120,7 @@ def test_check_passes_a_sound_file_and_names_a_damaged_one(demo_db, capsys):
     assert main(["check", "--db", str(demo_db)]) == 0
     assert "integrity check passed (5 patients)" in capsys.readouterr().out
     data = bytearray(demo_db.read_bytes())
-    data[4 * 4096: 5 * 4096] = b"\xa5" * 4096  # a page overwritten, as a failing disk might
+    data[4 * 4096 : 5 * 4096] = b"\xa5" * 4096  # a page overwritten, as a failing disk might
     demo_db.write_bytes(bytes(data))
     assert main(["check", "--db", str(demo_db)]) == 1
     err = capsys.readouterr().err

@@ -59,8 +59,10 @@ def test_another_programs_sqlite_file_is_refused_and_untouched(tmp_path):
 def test_a_database_from_a_newer_mdtapp_is_refused(db_path):
     open_database(db_path).conn.close()
     conn = sqlite3.connect(db_path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('mdtapp', 'm999_from_the_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('mdtapp', 'm999_from_the_future', '2030-01-01')"
+    )
     conn.execute(f"PRAGMA user_version = {len(MIGRATION_NAMES) + 1}")
     conn.commit()
     conn.close()
@@ -79,8 +81,10 @@ def test_db_path_precedence(monkeypatch, tmp_path):
 
 def _fingerprint(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
-    out = {t: sorted(conn.execute(f"SELECT uid, version, data FROM {t}").fetchall())
-           for t in RECORD_TABLES}
+    out = {
+        t: sorted(conn.execute(f"SELECT uid, version, data FROM {t}").fetchall())
+        for t in RECORD_TABLES
+    }
     out["audit"] = conn.execute("SELECT id, action, entity_uid FROM audit ORDER BY id").fetchall()
     conn.close()
     return out

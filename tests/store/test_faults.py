@@ -39,8 +39,7 @@ def test_a_daily_backup_comes_before_the_first_write_of_each_day(tmp_path):
     for _ in range(5):
         clock[0] += timedelta(days=1)
         store.save("assessments", uid, assessment(clock[0].date() - timedelta(days=1)))
-        store.save("admissions", uid, Admission(clock[0].date() - timedelta(days=3), None,
-                                                False))
+        store.save("admissions", uid, Admission(clock[0].date() - timedelta(days=3), None, False))
     daily = sorted(p.name for p in backups_of(path) if "-daily-" in p.name)
     assert daily == ["d-daily-2026-11-23.db", "d-daily-2026-11-24.db", "d-daily-2026-11-25.db"]
     # each backup is one self-contained file: nothing else is left in the folder
@@ -54,13 +53,18 @@ def test_a_daily_backup_comes_before_the_first_write_of_each_day(tmp_path):
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plaintext", "encrypted"])
 def test_a_truncated_file_is_detected_on_open_and_restored_from_the_newest_backup(
-        tmp_path, encrypted):
+    tmp_path, encrypted
+):
     path = tmp_path / "t.db"
     key = keyring = None
     if encrypted:
-        created = access.create_database(path, username="ann", display_name="Ann",
-                                         password="ann-passphrase",
-                                         clock=lambda: DAY1 - timedelta(days=1))
+        created = access.create_database(
+            path,
+            username="ann",
+            display_name="Ann",
+            password="ann-passphrase",
+            clock=lambda: DAY1 - timedelta(days=1),
+        )
         created.store.close()
         key = created.store.key
         keyring = created.store.keyring
@@ -86,7 +90,7 @@ def test_garbage_in_the_middle_is_detected(tmp_path):
     _two_days(path)
     data = bytearray(path.read_bytes())
     page = 4096
-    data[3 * page: 4 * page] = bytes(range(256)) * (page // 256)  # scribble over a page
+    data[3 * page : 4 * page] = bytes(range(256)) * (page // 256)  # scribble over a page
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptDatabase, match="is damaged"):
         open_database(path)

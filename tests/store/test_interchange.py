@@ -30,8 +30,10 @@ def filled(store):
     import dataclasses
 
     from mdtapp.domain.model import PhotoRef
-    with_photo = dataclasses.replace(first.value, photos=(PhotoRef("left forearm", digest,
-                                                                   "image/png"),))
+
+    with_photo = dataclasses.replace(
+        first.value, photos=(PhotoRef("left forearm", digest, "image/png"),)
+    )
     store.save("assessments", uid, with_photo, uid=first.uid, base_version=first.version)
     return store
 
@@ -51,15 +53,32 @@ def test_the_export_has_the_agreed_shape_and_is_audited(filled, tmp_path):
     doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert doc["format"] == "mdtapp/1"
     p = doc["patients"][0]
-    for key in ("nhs_number", "hospital_number", "family_name", "given_names", "date_of_birth",
-                "sex", "height_cm", "gp", "eligibility", "decisions", "regimens", "infusions",
-                "assessments", "admissions"):
+    for key in (
+        "nhs_number",
+        "hospital_number",
+        "family_name",
+        "given_names",
+        "date_of_birth",
+        "sex",
+        "height_cm",
+        "gp",
+        "eligibility",
+        "decisions",
+        "regimens",
+        "infusions",
+        "assessments",
+        "admissions",
+    ):
         assert key in p
     a = p["assessments"][0]
     assert set(a["mrss"]) == set(filled.forms.mrss.area_keys)
     assert set(a["systemic"]["renal"]) == {"involved", "progressed"}
-    assert set(a["nutrition"]) == {"weight_kg", "weight_3_6_months_ago_kg",
-                                   "acutely_ill_no_intake_5_days", "dysphagia"}
+    assert set(a["nutrition"]) == {
+        "weight_kg",
+        "weight_3_6_months_ago_kg",
+        "acutely_ill_no_intake_5_days",
+        "dysphagia",
+    }
     assert p["assessments"][0]["photos"][0]["data_base64"]
     assert filled.audit_entries(limit=1)[0].action == "export"
 
@@ -69,23 +88,38 @@ def _doc(store):
 
 
 BAD = {
-    "bad NHS number": (lambda d: d["patients"][0].update(nhs_number="9434765918"),
-                       "patients[0] (NHS 943 476 5918): nhs_number: 943 476 5918 fails the "
-                       "Modulus 11 check"),
-    "VAS 140": (lambda d: d["patients"][0]["assessments"][0].update(itch_vas_mm=140),
-                "assessments[0].itch_vas_mm: must be 0-100; got 140"),
-    "mRSS 4": (lambda d: d["patients"][0]["assessments"][0]["mrss"].update(face=4),
-               "assessments[0].mrss.face: must be 0-3; got 4"),
-    "unknown area": (lambda d: d["patients"][0]["assessments"][0]["mrss"].update(left_ear=1),
-                     "assessments[0].mrss: unknown field 'left_ear'"),
-    "future assessment": (lambda d: d["patients"][0]["assessments"][0].update(date="2099-01-01"),
-                          "assessments[0].date: must not be in the future; got 2099-01-01"),
-    "future infusion": (lambda d: d["patients"][1]["infusions"][0].update(date="2099-01-01"),
-                        "infusions[0].date: must not be in the future; got 2099-01-01"),
-    "bad date": (lambda d: d["patients"][0].update(date_of_birth="12/04/1968"),
-                 "date_of_birth: must be a date as YYYY-MM-DD; got '12/04/1968'"),
-    "missing field": (lambda d: d["patients"][0]["assessments"][0].pop("examiner"),
-                      "assessments[0]: examiner is required"),
+    "bad NHS number": (
+        lambda d: d["patients"][0].update(nhs_number="9434765918"),
+        "patients[0] (NHS 943 476 5918): nhs_number: 943 476 5918 fails the Modulus 11 check",
+    ),
+    "VAS 140": (
+        lambda d: d["patients"][0]["assessments"][0].update(itch_vas_mm=140),
+        "assessments[0].itch_vas_mm: must be 0-100; got 140",
+    ),
+    "mRSS 4": (
+        lambda d: d["patients"][0]["assessments"][0]["mrss"].update(face=4),
+        "assessments[0].mrss.face: must be 0-3; got 4",
+    ),
+    "unknown area": (
+        lambda d: d["patients"][0]["assessments"][0]["mrss"].update(left_ear=1),
+        "assessments[0].mrss: unknown field 'left_ear'",
+    ),
+    "future assessment": (
+        lambda d: d["patients"][0]["assessments"][0].update(date="2099-01-01"),
+        "assessments[0].date: must not be in the future; got 2099-01-01",
+    ),
+    "future infusion": (
+        lambda d: d["patients"][1]["infusions"][0].update(date="2099-01-01"),
+        "infusions[0].date: must not be in the future; got 2099-01-01",
+    ),
+    "bad date": (
+        lambda d: d["patients"][0].update(date_of_birth="12/04/1968"),
+        "date_of_birth: must be a date as YYYY-MM-DD; got '12/04/1968'",
+    ),
+    "missing field": (
+        lambda d: d["patients"][0]["assessments"][0].pop("examiner"),
+        "assessments[0]: examiner is required",
+    ),
     "wrong format": (lambda d: d.update(format="mdtapp/2"), "format"),
 }
 
@@ -146,8 +180,7 @@ def test_malformed_json_is_one_clear_line(tmp_path, store):
     path.write_text('{"format": "mdtapp/1", "patients": [}')
     with pytest.raises(ImportRejected) as raised:
         import_file(store, path)
-    assert raised.value.problems == [f"{path}: not valid JSON (line 1, column 37: "
-                                     "Expecting value)"]
+    assert raised.value.problems == [f"{path}: not valid JSON (line 1, column 37: Expecting value)"]
 
 
 def test_the_schema_file_matches_the_forms_definitions(store):

@@ -50,8 +50,9 @@ for i in range(1000):
 
 
 def _kill_after(script: str, args: list[str], lines: int) -> None:
-    child = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
-                             text=True, cwd=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     assert child.stdout is not None
     for _ in range(lines):
         if not child.stdout.readline():
@@ -88,8 +89,10 @@ def test_a_killed_migration_leaves_the_old_schema_or_the_new(tmp_path):
     reference = tmp_path / "reference.db"
     shutil.copy(FIXTURE, reference)
     ref = Store.open(reference, user="checker")
-    expected = {t: ref.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("patients", "assessments", "infusions", "audit")}
+    expected = {
+        t: ref.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("patients", "assessments", "infusions", "audit")
+    }
     ref.close()
     rng = random.Random(1)
     for round_ in range(10):
@@ -99,8 +102,9 @@ def test_a_killed_migration_leaves_the_old_schema_or_the_new(tmp_path):
         for path in folder.glob("*.db"):
             store = Store.open(path, user="checker")  # migrates now if the kill came first
             assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            counts = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                      for t in expected}
+            counts = {
+                t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in expected
+            }
             assert counts["patients"] == expected["patients"]
             assert counts["assessments"] == expected["assessments"]
             assert counts["infusions"] == expected["infusions"]

@@ -72,8 +72,12 @@ def test_a_process_killed_while_saving_leaves_old_or_new_never_a_mix(tmp_path):
     rng = random.Random(2271)
     root = Path(__file__).resolve().parents[2]
     for _ in range(15):
-        child = subprocess.Popen([sys.executable, "-c", SAVER, str(path), uid, patient],
-                                 stdout=subprocess.PIPE, text=True, cwd=root)
+        child = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(path), uid, patient],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=root,
+        )
         assert child.stdout is not None
         for _ in range(rng.randint(1, 40)):  # let it commit a few saves, then kill mid-loop
             child.stdout.readline()
@@ -82,8 +86,9 @@ def test_a_process_killed_while_saving_leaves_old_or_new_never_a_mix(tmp_path):
         child.stdout.close()
         store = Store.open(path, user="checker")
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        versions = store.db.query("SELECT version, data FROM assessments WHERE uid = ? "
-                                  "ORDER BY version", [uid])
+        versions = store.db.query(
+            "SELECT version, data FROM assessments WHERE uid = ? ORDER BY version", [uid]
+        )
         numbers = [v["version"] for v in versions]
         assert numbers == list(range(1, len(numbers) + 1))
         for row in store.db.query("SELECT data FROM assessments WHERE uid = ?", [uid]):
@@ -92,8 +97,9 @@ def test_a_process_killed_while_saving_leaves_old_or_new_never_a_mix(tmp_path):
             assert value.patient_global_vas_mm == value.physician_global_vas_mm == n
             assert value.notes in ("", f"version {n}")
         latest = store.get("assessments", uid)
-        audit_versions = [e.version for e in store.audit_entries(patient_uid=patient)
-                          if e.entity_uid == uid]
+        audit_versions = [
+            e.version for e in store.audit_entries(patient_uid=patient) if e.entity_uid == uid
+        ]
         assert max(audit_versions) == latest.version  # the audit entry committed with it
         store.close()
 
@@ -103,9 +109,15 @@ def test_two_processes_writing_the_same_record_lose_no_update(tmp_path):
     path = tmp_path / "race.db"
     uid, patient = _setup(path)
     root = Path(__file__).resolve().parents[2]
-    writers = [subprocess.Popen([sys.executable, "-c", COUNTER, str(path), uid, patient, name,
-                                 "40"], stdout=subprocess.PIPE, text=True, cwd=root)
-               for name in ("window-a", "window-b")]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNTER, str(path), uid, patient, name, "40"],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=root,
+        )
+        for name in ("window-a", "window-b")
+    ]
     for w in writers:
         out, _ = w.communicate(timeout=120)
         assert w.returncode == 0 and out.strip() == "done"

@@ -31,17 +31,28 @@ from mdtapp.store.interchange import ImportRejected, dumps, export_document, imp
 from mdtapp.store.repository import Store
 from tests.store.conftest import fixed_clock, jane, table_counts
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 F = forms()
 TODAY = date(2026, 11, 21)
 
-json_leaf = (st.none() | st.booleans() | st.integers(-10**12, 10**12)
-             | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30))
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-                          max_leaves=25)
+json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,14 +125,18 @@ def any_assessment(draw: st.DrawFn) -> Assessment:
         date=draw(st.dates(date(2020, 1, 1), TODAY + timedelta(days=30))),
         examiner=draw(st.text(max_size=30)),
         mrss={key: draw(scores) for key in F.mrss.area_keys},
-        itch_vas_mm=draw(vas), patient_global_vas_mm=draw(vas),
+        itch_vas_mm=draw(vas),
+        patient_global_vas_mm=draw(vas),
         physician_global_vas_mm=draw(vas),
-        papules=draw(st.one_of(st.none(), st.builds(Papules, st.integers(-10, 10**6),
-                                                    st.text(max_size=20)))),
-        systemic={o: OrganStatus(draw(maybe_bool), draw(maybe_bool))
-                  for o in F.systemic.organ_keys},
+        papules=draw(
+            st.one_of(st.none(), st.builds(Papules, st.integers(-10, 10**6), st.text(max_size=20)))
+        ),
+        systemic={
+            o: OrganStatus(draw(maybe_bool), draw(maybe_bool)) for o in F.systemic.organ_keys
+        },
         systemic_other=draw(st.text(max_size=20)),
-        dermatoneuro_syndrome=draw(maybe_bool), hrqol_worse=draw(maybe_bool),
+        dermatoneuro_syndrome=draw(maybe_bool),
+        hrqol_worse=draw(maybe_bool),
         nutrition=Nutrition(draw(weights), draw(weights), draw(maybe_bool), draw(maybe_bool)),
         notes=draw(st.text(max_size=60)),
     )
@@ -129,10 +144,10 @@ def any_assessment(draw: st.DrawFn) -> Assessment:
 
 @SETTINGS
 @given(assessment=any_assessment())
-def test_every_form_field_out_of_range_is_refused_by_name_or_stored_exactly(tmp_path,
-                                                                              assessment):
-    store = Store.open(Path(tempfile.mkdtemp(dir=tmp_path)) / "f.db", user="tester",
-                       clock=fixed_clock)
+def test_every_form_field_out_of_range_is_refused_by_name_or_stored_exactly(tmp_path, assessment):
+    store = Store.open(
+        Path(tempfile.mkdtemp(dir=tmp_path)) / "f.db", user="tester", clock=fixed_clock
+    )
     uid = store.add_patient(jane()).uid
     before = table_counts(store)
     try:
@@ -155,27 +170,36 @@ def nhs_numbers(draw: st.DrawFn) -> str:
             return first + str(check)
 
 
-names = st.text(st.characters(codec="utf-8", categories=("L", "M", "Zs")), min_size=1,
-                max_size=20).filter(lambda s: s.strip())
+names = st.text(
+    st.characters(codec="utf-8", categories=("L", "M", "Zs")), min_size=1, max_size=20
+).filter(lambda s: s.strip())
 valid_weight = st.integers(250, 3500).map(lambda x: x / 10)
 
 
 @st.composite
 def valid_assessment(draw: st.DrawFn, on: date) -> Assessment:
     return Assessment(
-        date=on, examiner=draw(names),
+        date=on,
+        examiner=draw(names),
         mrss={k: draw(st.one_of(st.none(), st.integers(0, 3))) for k in F.mrss.area_keys},
         itch_vas_mm=draw(st.one_of(st.none(), st.integers(0, 100))),
         patient_global_vas_mm=draw(st.one_of(st.none(), st.integers(0, 100))),
         physician_global_vas_mm=draw(st.one_of(st.none(), st.integers(0, 100))),
         papules=draw(st.one_of(st.none(), st.builds(Papules, st.integers(0, 500), names))),
-        systemic={o: OrganStatus(True, draw(maybe_bool)) if draw(st.booleans())
-                  else OrganStatus(draw(st.sampled_from([False, None])), None)
-                  for o in F.systemic.organ_keys},
-        dermatoneuro_syndrome=draw(maybe_bool), hrqol_worse=draw(maybe_bool),
-        nutrition=Nutrition(draw(st.one_of(st.none(), valid_weight)),
-                            draw(st.one_of(st.none(), valid_weight)), draw(maybe_bool),
-                            draw(maybe_bool)),
+        systemic={
+            o: OrganStatus(True, draw(maybe_bool))
+            if draw(st.booleans())
+            else OrganStatus(draw(st.sampled_from([False, None])), None)
+            for o in F.systemic.organ_keys
+        },
+        dermatoneuro_syndrome=draw(maybe_bool),
+        hrqol_worse=draw(maybe_bool),
+        nutrition=Nutrition(
+            draw(st.one_of(st.none(), valid_weight)),
+            draw(st.one_of(st.none(), valid_weight)),
+            draw(maybe_bool),
+            draw(maybe_bool),
+        ),
         notes=draw(st.text(max_size=40)),
     )
 
@@ -183,20 +207,24 @@ def valid_assessment(draw: st.DrawFn, on: date) -> Assessment:
 @st.composite
 def valid_patient(draw: st.DrawFn) -> tuple[Patient, list[Assessment]]:
     patient = Patient(
-        nhs_number=draw(nhs_numbers()), family_name=draw(names), given_names=draw(names),
+        nhs_number=draw(nhs_numbers()),
+        family_name=draw(names),
+        given_names=draw(names),
         date_of_birth=draw(st.dates(date(1920, 1, 1), date(2008, 1, 1))),
         sex=draw(st.sampled_from(["female", "male", "other", "unknown"])),
         hospital_number=draw(st.text("ABCXYZ0123456789", max_size=8)),
         height_cm=draw(st.one_of(st.none(), st.integers(1200, 2300).map(lambda x: x / 10))),
-        gp=GP(draw(names), draw(names), ""), local_centre=LocalCentre(draw(names), ""))
+        gp=GP(draw(names), draw(names), ""),
+        local_centre=LocalCentre(draw(names), ""),
+    )
     days = draw(st.lists(st.integers(0, 2000), min_size=0, max_size=3, unique=True))
-    return patient, [draw(valid_assessment(date(2020, 1, 1) + timedelta(days=d)))
-                     for d in days]
+    return patient, [draw(valid_assessment(date(2020, 1, 1) + timedelta(days=d))) for d in days]
 
 
 @SETTINGS
-@given(patients=st.lists(valid_patient(), min_size=1, max_size=3,
-                         unique_by=lambda p: p[0].nhs_number))
+@given(
+    patients=st.lists(valid_patient(), min_size=1, max_size=3, unique_by=lambda p: p[0].nhs_number)
+)
 def test_valid_data_always_round_trips_exactly(tmp_path, patients):
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
     first = Store.open(folder / "a.db", user="tester", clock=fixed_clock)

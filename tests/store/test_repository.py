@@ -39,8 +39,11 @@ def test_invalid_input_names_the_field_and_writes_nothing(store):
         store.save("assessments", saved.uid, assessment(date(2026, 11, 1), itch=140))
     assert str(raised.value) == "itch_vas_mm: must be 0-100 mm; got 140"
     with pytest.raises(ValidationError, match=r"mrss.face: must be 0-3; got 4"):
-        store.save("assessments", saved.uid,
-                   assessment(date(2026, 11, 1), mrss={**assessment(date.today()).mrss, "face": 4}))
+        store.save(
+            "assessments",
+            saved.uid,
+            assessment(date(2026, 11, 1), mrss={**assessment(date.today()).mrss, "face": 4}),
+        )
     with pytest.raises(ValidationError, match="must not be in the future"):
         store.save("infusions", saved.uid, Infusion(date(2026, 11, 22), 25, "Privigen", "B1", "iv"))
     with pytest.raises(ValidationError, match="batch: is required"):
@@ -51,8 +54,14 @@ def test_invalid_input_names_the_field_and_writes_nothing(store):
 def test_an_edit_is_a_new_version_and_the_old_one_is_kept(store):
     p = store.add_patient(jane())
     v1 = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=60))
-    v2 = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=40), uid=v1.uid,
-                    base_version=1, reason="itch re-marked by the patient")
+    v2 = store.save(
+        "assessments",
+        p.uid,
+        assessment(date(2026, 11, 1), itch=40),
+        uid=v1.uid,
+        base_version=1,
+        reason="itch re-marked by the patient",
+    )
     assert v2.version == 2
     history = store.history("assessments", v1.uid)
     assert [h.value.itch_vas_mm for h in history] == [60, 40]
@@ -66,8 +75,9 @@ def test_an_edit_is_a_new_version_and_the_old_one_is_kept(store):
 def test_saving_an_unchanged_record_adds_no_version(store):
     p = store.add_patient(jane())
     v1 = store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
-    again = store.save("assessments", p.uid, assessment(date(2026, 11, 1)), uid=v1.uid,
-                       base_version=1)
+    again = store.save(
+        "assessments", p.uid, assessment(date(2026, 11, 1)), uid=v1.uid, base_version=1
+    )
     assert again.version == 1
     assert len(store.history("assessments", v1.uid)) == 1
 
@@ -77,13 +87,19 @@ def test_a_stale_save_is_refused_and_nothing_is_written(store, db_path):
     first = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=60))
     # a second window (its own connection) saves first
     other = Store.open(db_path, user="colleague", clock=fixed_clock)
-    other.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=50), uid=first.uid,
-               base_version=1)
+    other.save(
+        "assessments", p.uid, assessment(date(2026, 11, 1), itch=50), uid=first.uid, base_version=1
+    )
     other.close()
     before = table_counts(store)
     with pytest.raises(ConcurrentEditError) as raised:
-        store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=70), uid=first.uid,
-                   base_version=1)
+        store.save(
+            "assessments",
+            p.uid,
+            assessment(date(2026, 11, 1), itch=70),
+            uid=first.uid,
+            base_version=1,
+        )
     assert "changed by colleague" in str(raised.value)
     assert "Your changes were not saved" in str(raised.value)
     assert table_counts(store) == before
@@ -129,8 +145,11 @@ def test_the_summary_follows_every_write(store):
     [row] = store.summaries()
     assert row.next_review == date(2026, 8, 1)  # 3 months after the first infusion
     assert row.overdue(date(2026, 11, 21)) and not row.flags
-    store.save("assessments", p.uid, assessment(date(2026, 8, 3), mrss=36,
-                                                systemic={"renal": OrganStatus(True, True)}))
+    store.save(
+        "assessments",
+        p.uid,
+        assessment(date(2026, 8, 3), mrss=36, systemic={"renal": OrganStatus(True, True)}),
+    )
     [row] = store.summaries()
     assert row.flags == ("worsening_disease_activity", "worsening_extracutaneous")
     assert row.next_review == date(2026, 11, 1)
@@ -138,8 +157,11 @@ def test_the_summary_follows_every_write(store):
 
 def test_search_by_name_nhs_number_or_hospital_number(store):
     store.add_patient(jane())
-    store.add_patient(jane(nhs_number="4010232137", family_name="Jones", given_names="Bob",
-                           hospital_number="RX99"))
+    store.add_patient(
+        jane(
+            nhs_number="4010232137", family_name="Jones", given_names="Bob", hospital_number="RX99"
+        )
+    )
     names = lambda text: [r.family_name for r in store.summaries(text)]  # noqa: E731
     assert names("") == ["Jones", "Smith"]
     assert names("smi") == ["Smith"]
@@ -154,8 +176,11 @@ def test_reviews_list_overdue_first(store):
     late = store.add_patient(jane())
     store.save("infusions", late.uid, Infusion(date(2026, 6, 1), 25, "P", "B1", "iv"))
     soon = store.add_patient(jane(nhs_number="4010232137", family_name="Jones"))
-    store.save("decisions", soon.uid, Decision(date(2026, 11, 20), "other", "Screening",
-                                               next_review=date(2026, 12, 1)))
+    store.save(
+        "decisions",
+        soon.uid,
+        Decision(date(2026, 11, 20), "other", "Screening", next_review=date(2026, 12, 1)),
+    )
     store.add_patient(jane(nhs_number="9876543210", family_name="Zed"))
     rows = store.reviews()
     assert [r.family_name for r in rows] == ["Smith", "Jones", "Zed"]

@@ -30,8 +30,9 @@ NHS = "9434765919"
 
 @pytest.fixture
 def encrypted(tmp_path):
-    created = access.create_database(tmp_path / "enc.db", username="alice",
-                                     display_name="Dr Alice", password=ADMIN_PW)
+    created = access.create_database(
+        tmp_path / "enc.db", username="alice", display_name="Dr Alice", password=ADMIN_PW
+    )
     yield created
     created.store.close()
 
@@ -108,8 +109,10 @@ def test_a_viewer_cannot_save_an_assessment(encrypted):
     store.add_account("vera", "Vera View", ["viewer"], "vera-passphrase")
     viewer = access.sign_in(store.path, "vera", "vera-passphrase")
     before = table_counts(viewer)
-    with pytest.raises(PermissionDenied, match="Vera View is signed in as viewer: saving "
-                                                "assessment needs the clinician role"):
+    with pytest.raises(
+        PermissionDenied,
+        match="Vera View is signed in as viewer: saving assessment needs the clinician role",
+    ):
         viewer.save("assessments", uid, assessment(date(2026, 11, 2)))
     with pytest.raises(PermissionDenied):
         viewer.save_draft(uid, "assessments", {"x": 1})
@@ -151,21 +154,30 @@ def test_a_signed_assessment_cannot_be_altered_and_an_amendment_keeps_both(encry
     assert (signature.name, signature.version) == ("Dr Alice", 1)
     changed = assessment(date(2026, 11, 1), itch=10)
     before = table_counts(store)
-    with pytest.raises(SignedRecordError, match="signed by Dr Alice on .*: a change is an "
-                                                "amendment and needs a reason"):
+    with pytest.raises(
+        SignedRecordError,
+        match="signed by Dr Alice on .*: a change is an amendment and needs a reason",
+    ):
         store.save("assessments", uid, changed, uid=saved.uid, base_version=1)
     assert table_counts(store) == before
     with pytest.raises(IntegrityError):
         store.db.execute("UPDATE assessments SET data = '{}' WHERE uid = ?", [saved.uid])
     with pytest.raises(IntegrityError):
         store.db.execute("DELETE FROM signatures")
-    amended = store.save("assessments", uid, changed, uid=saved.uid, base_version=1,
-                         reason="itch VAS re-measured: 1 cm, not 6 cm")
+    amended = store.save(
+        "assessments",
+        uid,
+        changed,
+        uid=saved.uid,
+        base_version=1,
+        reason="itch VAS re-measured: 1 cm, not 6 cm",
+    )
     history = store.history("assessments", saved.uid)
     assert [(h.version, h.value.itch_vas_mm) for h in history] == [(1, 60), (2, 10)]
     assert history[1].change_reason == "itch VAS re-measured: 1 cm, not 6 cm"
     assert store.signatures("assessments", saved.uid, 1) and not store.signatures(
-        "assessments", saved.uid, 2)
+        "assessments", saved.uid, 2
+    )
     assert store.audit_entries(patient_uid=uid, limit=1)[0].action == "amend"
     assert amended.version == 2
 
@@ -237,10 +249,13 @@ def test_the_recovery_key_resets_an_administrators_password(encrypted):
 
 
 def _dump(store: Store) -> dict[str, list[tuple]]:
-    tables = [r["name"] for r in store.db.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    return {t: sorted(tuple(r) for r in store.db.execute(f"SELECT * FROM [{t}]"))
-            for t in tables}
+    tables = [
+        r["name"]
+        for r in store.db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {t: sorted(tuple(r) for r in store.db.execute(f"SELECT * FROM [{t}]")) for t in tables}
 
 
 def test_encrypt_keeps_every_row_of_a_plaintext_copy(tmp_path):

@@ -37,8 +37,13 @@ def treated(store: Store) -> str:
     """Jane: baseline 03-Aug-2026, first infusion 05-Aug-2026, 2 g/kg IV 4-weekly."""
     p = store.add_patient(jane())
     store.save("regimens", p.uid, Regimen(date(2026, 8, 5), 2.0, 5, 4, "iv", 70.0))
-    store.save("assessments", p.uid, assessment(date(2026, 8, 3), mrss=20, itch=40, ptga=40,
-                                                phga=40, papules=20, site="left forearm"))
+    store.save(
+        "assessments",
+        p.uid,
+        assessment(
+            date(2026, 8, 3), mrss=20, itch=40, ptga=40, phga=40, papules=20, site="left forearm"
+        ),
+    )
     store.save("infusions", p.uid, Infusion(date(2026, 8, 5), 25.0, "Privigen", "B1", "iv"))
     return p.uid
 

@@ -15,8 +15,9 @@ def test_the_audit_return_is_shown_then_saved_and_audited(qtbot, store, treated,
     qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
     assert dialog.model.rowCount() == 1
     assert dialog.rows == audit_rows(store, 2026)
-    assert dialog.summary.text() == ("2026: 1 patient(s), 1 course(s), 25 g of immunoglobulin, "
-                                     "0 related hospital admission(s)")
+    assert dialog.summary.text() == (
+        "2026: 1 patient(s), 1 course(s), 25 g of immunoglobulin, 0 related hospital admission(s)"
+    )
     out = tmp_path / "a.csv"
     dialog.save_to(out)
     assert out.read_text().startswith("nhs_number,hospital_number,year,route,")

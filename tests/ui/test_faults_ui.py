@@ -24,8 +24,9 @@ def _type_assessment(qtbot, editor) -> None:
     qtbot.keyClicks(editor.grid, "11111111111111111111")
 
 
-def test_a_full_disk_at_save_keeps_what_was_typed_and_the_app_running(qtbot, window, treated,
-                                                                       store):
+def test_a_full_disk_at_save_keeps_what_was_typed_and_the_app_running(
+    qtbot, window, treated, store
+):
     editor = open_assessment(window, treated)
     _type_assessment(qtbot, editor)
     editor.notes.setPlainText("Seen with her daughter. " * 150)  # a long note, pasted in
@@ -50,8 +51,9 @@ def test_a_full_disk_at_save_keeps_what_was_typed_and_the_app_running(qtbot, win
 def test_a_damaged_file_at_sign_in_offers_the_newest_backup(qtbot, tmp_path):
     path = tmp_path / "clinic.db"
     day0 = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
-    created = access.create_database(path, username="ann", display_name="Ann Admin",
-                                     password=PW, clock=lambda: day0)
+    created = access.create_database(
+        path, username="ann", display_name="Ann Admin", password=PW, clock=lambda: day0
+    )
     store = created.store
     key, keyring = store.key, store.keyring
     store.close()

@@ -14,13 +14,31 @@ from mdtapp.ui.views.patient_list import PatientTable
 
 
 def test_painting_thousands_of_overdue_rows_does_not_leak_references_to_none(qtbot):
-    model = PatientTableModel([], {"worsening_disease_activity": "Worsening"},
-                              lambda: date(2026, 11, 21))
+    model = PatientTableModel(
+        [], {"worsening_disease_activity": "Worsening"}, lambda: date(2026, 11, 21)
+    )
     model.columns = list_columns(model.flags_text)
-    model.set_rows([PatientSummary(f"{i:032x}", "9434765919", f"H{i}", f"Name{i}", "Ann",
-                                   date(1970, 1, 1), "female", None, None, date(2026, 1, 1),
-                                   "3-month review", False, None,
-                                   ("worsening_disease_activity",)) for i in range(2000)])
+    model.set_rows(
+        [
+            PatientSummary(
+                f"{i:032x}",
+                "9434765919",
+                f"H{i}",
+                f"Name{i}",
+                "Ann",
+                date(1970, 1, 1),
+                "female",
+                None,
+                None,
+                date(2026, 1, 1),
+                "3-month review",
+                False,
+                None,
+                ("worsening_disease_activity",),
+            )
+            for i in range(2000)
+        ]
+    )
     table = PatientTable(model, "t")
     qtbot.addWidget(table)
     table.resize(1366, 700)
@@ -48,14 +66,35 @@ def test_every_column_but_the_last_shows_its_whole_text(qtbot):
     from mdtapp.ui.app import application
 
     application()  # the style sheet's font, as in the app
-    model = PatientTableModel([], {"worsening_disease_activity": "Worsening disease activity",
-                                   "no_response": "No response after at least 6 months"},
-                              lambda: date(2026, 11, 21))
+    model = PatientTableModel(
+        [],
+        {
+            "worsening_disease_activity": "Worsening disease activity",
+            "no_response": "No response after at least 6 months",
+        },
+        lambda: date(2026, 11, 21),
+    )
     model.columns = list_columns(model.flags_text)
-    model.set_rows([PatientSummary(
-        "f" * 32, "9434765919", "RXW12345678", "MONTGOMERY-SMITH", "Mary", date(1958, 9, 30),
-        "female", None, None, date(2024, 9, 30), "6-month review", False, None,
-        ("worsening_disease_activity", "no_response"))])
+    model.set_rows(
+        [
+            PatientSummary(
+                "f" * 32,
+                "9434765919",
+                "RXW12345678",
+                "MONTGOMERY-SMITH",
+                "Mary",
+                date(1958, 9, 30),
+                "female",
+                None,
+                None,
+                date(2024, 9, 30),
+                "6-month review",
+                False,
+                None,
+                ("worsening_disease_activity", "no_response"),
+            )
+        ]
+    )
     table = PatientTable(model, "t")
     qtbot.addWidget(table)
     table.resize(1366, 700)

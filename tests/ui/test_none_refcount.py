@@ -38,7 +38,8 @@ class NoneWatch:
         lost = self.before - sys.getrefcount(None)
         assert lost < ALLOWANCE, (
             f"None lost {lost} references while {self.what}: this Qt binding "
-            "(PySide6 6.12.0 on Python 3.11?) will abort the app mid-meeting")
+            "(PySide6 6.12.0 on Python 3.11?) will abort the app mid-meeting"
+        )
 
 
 @contextmanager

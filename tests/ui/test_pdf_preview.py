@@ -29,8 +29,9 @@ def test_letter_preview_save_and_print(qtbot, window, store, treated, tmp_path, 
     assert actions[2][0] == "letter"
 
 
-def test_the_form_for_the_assessment_on_screen(qtbot, window, store, treated, monkeypatch,
-                                               tmp_path):
+def test_the_form_for_the_assessment_on_screen(
+    qtbot, window, store, treated, monkeypatch, tmp_path
+):
     monkeypatch.setenv("MDTAPP_HOME", str(tmp_path / "home"))
     window.open_patient(treated, "assessment")
     editor = window.workspace.assessment

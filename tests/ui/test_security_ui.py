@@ -24,14 +24,18 @@ PW = "nurse-long-passphrase"
 @pytest.fixture
 def accounts(tmp_path):
     """An encrypted database: nina (clinician + admin), vera (viewer); Jane treated."""
-    created = access.create_database(tmp_path / "sec.db", username="nina",
-                                     display_name="Nina Nurse", password=PW)
+    created = access.create_database(
+        tmp_path / "sec.db", username="nina", display_name="Nina Nurse", password=PW
+    )
     store = created.store
     store.add_account("vera", "Vera View", ["viewer"], "vera-passphrase")
     store.add_account("paul", "Paul Pharm", ["pharmacist"], "paul-passphrase")
     uid = store.add_patient(jane()).uid
-    store.save("assessments", uid, assessment(date(2026, 8, 3), mrss=20, itch=40, ptga=40,
-                                              phga=40, papules=20))
+    store.save(
+        "assessments",
+        uid,
+        assessment(date(2026, 8, 3), mrss=20, itch=40, ptga=40, phga=40, papules=20),
+    )
     pharmacist = access.sign_in(store.path, "paul", "paul-passphrase")
     pharmacist.save("regimens", uid, Regimen(date(2026, 8, 5), 2.0, 5, 4, "iv", 70.0))
     pharmacist.save("infusions", uid, Infusion(date(2026, 8, 5), 25.0, "Privigen", "B1", "iv"))
@@ -187,13 +191,17 @@ def test_the_login_dialog_counts_down_after_failures(qtbot, accounts):
     assert dialog.password.text() == ""
 
 
-def test_first_run_creates_the_administrator_and_shows_the_recovery_key_once(qtbot, tmp_path,
-                                                                             monkeypatch):
+def test_first_run_creates_the_administrator_and_shows_the_recovery_key_once(
+    qtbot, tmp_path, monkeypatch
+):
     from mdtapp.ui import login
 
     shown = []
-    monkeypatch.setattr(login.RecoveryKeyDialog, "exec", lambda self: shown.append(
-        self.findChild(object, "recoveryCode").text()))
+    monkeypatch.setattr(
+        login.RecoveryKeyDialog,
+        "exec",
+        lambda self: shown.append(self.findChild(object, "recoveryCode").text()),
+    )
     dialog = FirstRunDialog(tmp_path / "new.db")
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.username, "amy")

@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "mdtapp", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mdtapp", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +75,9 @@ def test_screenshot_renders_each_view_at_laptop_size(demo, tmp_path, view):
 
 def test_patient_views_need_a_patient(demo, tmp_path):
     path, _ = demo
-    result = run("screenshot", "--db", str(path), "--view", "overview", "--out",
-                 str(tmp_path / "x.png"))
+    result = run(
+        "screenshot", "--db", str(path), "--view", "overview", "--out", str(tmp_path / "x.png")
+    )
     assert result.returncode == 2 and "needs --open" in result.stderr
 
 
@@ -87,6 +94,13 @@ heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'reportlab'
 print(','.join(heavy))
 """
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == ""

@@ -41,8 +41,9 @@ def test_eligibility_with_a_half_filled_agreement_is_refused(qtbot, window, stor
     assert store.load(treated).eligibility is None
 
 
-def test_dose_calculator_shows_the_worked_example_and_saves_a_regimen(qtbot, window, store,
-                                                                      treated):
+def test_dose_calculator_shows_the_worked_example_and_saves_a_regimen(
+    qtbot, window, store, treated
+):
     window.open_patient(treated, "treatment")
     view = window.workspace.treatment
     view.weight.clear()
@@ -57,7 +58,10 @@ def test_dose_calculator_shows_the_worked_example_and_saves_a_regimen(qtbot, win
     qtbot.mouseClick(view.save_regimen_button, Qt.MouseButton.LeftButton)
     regimen = store.load(treated).regimens[-1].value
     assert (regimen.from_date, regimen.weight_kg, regimen.interval_weeks) == (
-        date(2026, 11, 20), 70.0, 6)
+        date(2026, 11, 20),
+        70.0,
+        6,
+    )
 
 
 def test_an_override_without_a_reason_is_refused(qtbot, window, store, treated):
@@ -86,8 +90,11 @@ def test_a_decision_saves_the_flags_shown_at_the_time(qtbot, window, store, trea
     from tests.factories import assessment
 
     # only the mRSS changes against the baseline (20 -> 27, +7)
-    store.save("assessments", treated, assessment(date(2026, 11, 5), mrss=27, itch=40, ptga=40,
-                                                  phga=40, papules=20))
+    store.save(
+        "assessments",
+        treated,
+        assessment(date(2026, 11, 5), mrss=27, itch=40, ptga=40, phga=40, papules=20),
+    )
     window.open_patient(treated, "decisions")
     view = window.workspace.decisions
     assert "Worsening disease activity" in view.flags_now.text()
@@ -112,8 +119,7 @@ def test_a_decision_needs_a_reason(qtbot, window, store, treated):
     assert store.load(treated).decisions == ()
 
 
-def test_photos_are_attached_and_compared_side_by_side(qtbot, window, store, treated,
-                                                        tmp_path):
+def test_photos_are_attached_and_compared_side_by_side(qtbot, window, store, treated, tmp_path):
     from tests.factories import assessment
 
     store.save("assessments", treated, assessment(date(2026, 11, 5)))
@@ -133,11 +139,11 @@ def test_photos_are_attached_and_compared_side_by_side(qtbot, window, store, tre
     assert [len(s.value.photos) for s in file.assessments] == [1, 1]
     assert file.assessments[0].value.photos[0].view == "left forearm"
     assert store.get("assessments", file.assessments[0].uid).change_reason == (
-        "photo added: left forearm")
+        "photo added: left forearm"
+    )
     assert view.compare_view.currentText() == "left forearm"
     # earliest on the left, latest on the right, without having to choose
-    assert (view.left.currentText(), view.right.currentText()) == ("03-Aug-2026",
-                                                                  "05-Nov-2026")
+    assert (view.left.currentText(), view.right.currentText()) == ("03-Aug-2026", "05-Nov-2026")
     assert not view.left_image.pixmap().isNull() and not view.right_image.pixmap().isNull()
 
 
@@ -178,8 +184,9 @@ def test_help_about_shows_the_version_build_and_rules(qtbot, window, monkeypatch
     from mdtapp.ui import main_window
 
     shown = []
-    monkeypatch.setattr(main_window.QMessageBox, "about",
-                        lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(
+        main_window.QMessageBox, "about", lambda parent, title, text: shown.append(text)
+    )
     [help_menu] = [m for m in window.menuBar().findChildren(object, "helpMenu")]
     about = next(a for a in help_menu.actions() if a.objectName() == "about")
     about.trigger()

@@ -39,9 +39,15 @@ def test_create_a_patient_by_typing(qtbot, store):
     assert dialog.saved_uid is not None
     stored = store.patient(dialog.saved_uid).value
     assert (stored.nhs_number, stored.family_name, stored.given_names) == (
-        "9434765919", "Ng", "Mei Ling")
-    assert (stored.date_of_birth, stored.sex, stored.height_cm) == (date(1971, 3, 7), "female",
-                                                                    158.0)
+        "9434765919",
+        "Ng",
+        "Mei Ling",
+    )
+    assert (stored.date_of_birth, stored.sex, stored.height_cm) == (
+        date(1971, 3, 7),
+        "female",
+        158.0,
+    )
 
 
 def test_bad_patient_input_marks_the_fields_and_saves_nothing(qtbot, store):
@@ -121,8 +127,7 @@ def test_fill_and_save_stores_exactly_what_was_entered(qtbot, window, treated, s
     cardio_yes = editor.findChild(object, "cardiovascularInvolvedYes")
     qtbot.mouseClick(cardio_yes, Qt.MouseButton.LeftButton)
     for organ in ("neurological", "renal", "gastrointestinal"):
-        qtbot.mouseClick(editor.findChild(object, f"{organ}InvolvedNo"),
-                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(editor.findChild(object, f"{organ}InvolvedNo"), Qt.MouseButton.LeftButton)
     editor.dermatoneuro.setFocus()
     qtbot.keyClick(editor.dermatoneuro, Qt.Key.Key_N)
     qtbot.keyClicks(editor.weight, "68.5")
@@ -133,7 +138,10 @@ def test_fill_and_save_stores_exactly_what_was_entered(qtbot, window, treated, s
     assert saved.examiner == "Dr B Derm"
     assert set(saved.mrss.values()) == {1}
     assert (saved.itch_vas_mm, saved.patient_global_vas_mm, saved.physician_global_vas_mm) == (
-        30, 35, 25)
+        30,
+        35,
+        25,
+    )
     assert (saved.papules.count, saved.papules.site) == (12, "left forearm")
     assert saved.systemic["cardiovascular"].involved is True
     assert saved.systemic["cardiovascular"].progressed is None
@@ -167,8 +175,7 @@ def test_a_stop_flag_appears_as_the_worsening_scores_are_typed(qtbot, window, tr
     assert "worsening_disease_activity" in editor.flags.raised()
 
 
-def test_the_draft_is_offered_back_after_closing_mid_entry(qtbot, window, treated, store,
-                                                           db_path):
+def test_the_draft_is_offered_back_after_closing_mid_entry(qtbot, window, treated, store, db_path):
     editor = open_assessment(window, treated)
     qtbot.keyClicks(editor.examiner, "Dr B Derm")
     editor.grid.setFocus()
@@ -181,8 +188,10 @@ def test_the_draft_is_offered_back_after_closing_mid_entry(qtbot, window, treate
     again.show()
     editor = open_assessment(again, treated)
     assert editor.draft_banner.isVisibleTo(again)
-    assert editor.draft_text.text() == ("⚠ An unsaved new assessment (dated 21-Nov-2026) was "
-                                        "kept at 21-Nov-2026 10:00. Restore it to carry on?")
+    assert editor.draft_text.text() == (
+        "⚠ An unsaved new assessment (dated 21-Nov-2026) was "
+        "kept at 21-Nov-2026 10:00. Restore it to carry on?"
+    )
     assert editor.grid.values()["right_fingers"] is None  # not applied until asked
     qtbot.mouseClick(editor.restore_button, Qt.MouseButton.LeftButton)
     assert [editor.grid.values()[k] for k in editor.grid.order[:4]] == [3, 2, 1, 0]
@@ -192,8 +201,9 @@ def test_the_draft_is_offered_back_after_closing_mid_entry(qtbot, window, treate
     reopened_store.close()
 
 
-def test_a_concurrent_edit_elsewhere_is_reported_not_overwritten(qtbot, window, treated, store,
-                                                                db_path):
+def test_a_concurrent_edit_elsewhere_is_reported_not_overwritten(
+    qtbot, window, treated, store, db_path
+):
     window.open_patient(treated, "assessment")
     editor = window.workspace.assessment
     baseline = store.load(treated).assessments[0]
@@ -202,8 +212,14 @@ def test_a_concurrent_edit_elsewhere_is_reported_not_overwritten(qtbot, window, 
     # meanwhile, a colleague's window saves a change to the same assessment
     other = Store.open(db_path, user="colleague", clock=clock)
     import dataclasses
-    other.save("assessments", treated, dataclasses.replace(baseline.value, itch_vas_mm=44),
-               uid=baseline.uid, base_version=baseline.version)
+
+    other.save(
+        "assessments",
+        treated,
+        dataclasses.replace(baseline.value, itch_vas_mm=44),
+        uid=baseline.uid,
+        base_version=baseline.version,
+    )
     other.close()
     assert not editor.save()
     assert editor.error_banner.isVisibleTo(window)
@@ -242,13 +258,19 @@ def test_every_input_in_the_editor_has_an_accessible_name(window, treated):
     editor = open_assessment(window, treated)
     missing = []
     for widget in editor.findChildren(QWidget):
-        if isinstance(widget, QLineEdit) and isinstance(widget.parent(),
-                                                        (QComboBox, QAbstractSpinBox)):
+        if isinstance(widget, QLineEdit) and isinstance(
+            widget.parent(), (QComboBox, QAbstractSpinBox)
+        ):
             continue  # the combo's or spin box's own editor: named through its owner
         focusable = widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.isVisibleTo(editor)
         # buttons are named by their text; scroll machinery is not an input
-        exempt = type(widget).__name__ in ("QScrollArea", "QScrollBar", "QPushButton",
-                                           "QToolButton", "QTabBar")
+        exempt = type(widget).__name__ in (
+            "QScrollArea",
+            "QScrollBar",
+            "QPushButton",
+            "QToolButton",
+            "QTabBar",
+        )
         if focusable and not exempt and not widget.accessibleName():
             missing.append(f"{type(widget).__name__} {widget.objectName()}")
     assert missing == []

@@ -52,8 +52,9 @@ def review_state(s: PatientSummary, today: date) -> str:
 
 
 class PatientTableModel(QAbstractTableModel):
-    def __init__(self, columns: list[Column], flag_labels: dict[str, str],
-                 today: Callable[[], date]):
+    def __init__(
+        self, columns: list[Column], flag_labels: dict[str, str], today: Callable[[], date]
+    ):
         super().__init__()
         self.columns = columns
         self.flag_labels = flag_labels
@@ -73,8 +74,12 @@ class PatientTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802 - Qt API
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
         return None
@@ -113,22 +118,40 @@ def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
         Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), widest="000 000 0000"),
         Column("Born", lambda s, t: format_date(s.date_of_birth), widest="30-Sep-2000"),
         Column("Hosp No.", lambda s, t: s.hospital_number, widest="RXW00000000"),
-        Column("Next review", lambda s, t: (f"{format_date(s.next_review)} ({review_state(s, t)})"
-                                            if s.next_review else review_state(s, t)),
-               lambda s, t: s.overdue(t) or s.unscheduled, widest="30-Sep-2026 (OVERDUE 999 days)"),
+        Column(
+            "Next review",
+            lambda s, t: (
+                f"{format_date(s.next_review)} ({review_state(s, t)})"
+                if s.next_review
+                else review_state(s, t)
+            ),
+            lambda s, t: s.overdue(t) or s.unscheduled,
+            widest="30-Sep-2026 (OVERDUE 999 days)",
+        ),
         Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
     ]
 
 
 def review_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     return [
-        Column("Due", lambda s, t: format_date(s.next_review) if s.next_review else "—",
-               lambda s, t: s.overdue(t) or s.unscheduled, widest="30-Sep-2026"),
-        Column("Status", review_state, lambda s, t: s.overdue(t) or s.unscheduled,
-               widest="OVERDUE 999 days"),
+        Column(
+            "Due",
+            lambda s, t: format_date(s.next_review) if s.next_review else "—",
+            lambda s, t: s.overdue(t) or s.unscheduled,
+            widest="30-Sep-2026",
+        ),
+        Column(
+            "Status",
+            review_state,
+            lambda s, t: s.overdue(t) or s.unscheduled,
+            widest="OVERDUE 999 days",
+        ),
         Column("Name", lambda s, t: s.display_name, widest="MONTGOMERY-SMITH, Mary Elizabeth"),
         Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), widest="000 000 0000"),
-        Column("For", lambda s, t: s.review_reason,
-               widest="6-month review (from first infusion 30-Sep-2026)"),
+        Column(
+            "For",
+            lambda s, t: s.review_reason,
+            widest="6-month review (from first infusion 30-Sep-2026)",
+        ),
         Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
     ]

@@ -37,11 +37,20 @@ class AccountsDialog(QDialog):
         self.setObjectName("accountsDialog")
         self.setWindowTitle("Users")
         layout = QVBoxLayout(self)
-        self.model = RecordTableModel([
-            ("User", lambda a: a.username), ("Name", lambda a: a.display_name),
-            ("Roles", lambda a: ", ".join(a.roles)),
-            ("State", lambda a: ("active" if a.active else "disabled")
-             + (", must change password" if a.must_change_password else ""))])
+        self.model = RecordTableModel(
+            [
+                ("User", lambda a: a.username),
+                ("Name", lambda a: a.display_name),
+                ("Roles", lambda a: ", ".join(a.roles)),
+                (
+                    "State",
+                    lambda a: (
+                        ("active" if a.active else "disabled")
+                        + (", must change password" if a.must_change_password else "")
+                    ),
+                ),
+            ]
+        )
         self.table = record_table(self.model, "accountsTable", "User accounts")
         layout.addWidget(self.table, 1)
         form = QFormLayout()
@@ -109,19 +118,28 @@ class AccountsDialog(QDialog):
 
     def add(self) -> bool:
         user, password = self.username.text().strip(), self.password.text()
-        return self._run(lambda: self.session.store.add_account(
-            user, self.name.text().strip() or user, self._roles(), password),
-            f"Added {user}")
+        return self._run(
+            lambda: self.session.store.add_account(
+                user, self.name.text().strip() or user, self._roles(), password
+            ),
+            f"Added {user}",
+        )
 
     def set_roles(self) -> bool:
         user = self.username.text().strip()
-        return self._run(lambda: self.session.store.set_roles(
-            user, self._roles(), active=self.active.isChecked()), f"Changed {user}'s roles")
+        return self._run(
+            lambda: self.session.store.set_roles(
+                user, self._roles(), active=self.active.isChecked()
+            ),
+            f"Changed {user}'s roles",
+        )
 
     def set_password(self) -> bool:
         user, password = self.username.text().strip(), self.password.text()
-        return self._run(lambda: self.session.store.set_password(user, password),
-                         f"Set {user}'s password: they must change it when they next sign in")
+        return self._run(
+            lambda: self.session.store.set_password(user, password),
+            f"Set {user}'s password: they must change it when they next sign in",
+        )
 
 
 class PasswordDialog(QDialog):
@@ -144,8 +162,9 @@ class PasswordDialog(QDialog):
         self.message.setProperty("role", "error")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.change)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

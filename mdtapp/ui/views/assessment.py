@@ -131,8 +131,14 @@ class AssessmentEditor(QWidget):
         self.form_button = QPushButton("Print form…")
         self.form_button.setObjectName("assessmentForm")
         self.form_button.setToolTip("The Appendix 1 form as entered (Ctrl+P)")
-        for widget in (QLabel("Assessment:"), self.picker, QLabel("Date"), self.date,
-                       QLabel("Examiner"), self.examiner):
+        for widget in (
+            QLabel("Assessment:"),
+            self.picker,
+            QLabel("Date"),
+            self.date,
+            QLabel("Examiner"),
+            self.examiner,
+        ):
             header.addWidget(widget)
         header.addWidget(self.status, 1)
         header.addWidget(self.letter_button)
@@ -196,8 +202,9 @@ class AssessmentEditor(QWidget):
         # mRSS: grid, running total, body map
         mrss_card, mrss_layout = card(self.forms.mrss.title, "mrssCard")
         self.grid = MrssGrid(self.forms.mrss)
-        self.body = BodyMapView(body_map(self.forms.mrss),
-                                {a.key: a.label for a in self.forms.mrss.areas})
+        self.body = BodyMapView(
+            body_map(self.forms.mrss), {a.key: a.label for a in self.forms.mrss.areas}
+        )
         self.body.setFixedWidth(205)
         row = QHBoxLayout()
         row.addWidget(self.grid)
@@ -216,8 +223,10 @@ class AssessmentEditor(QWidget):
         self.mrss_history.setProperty("role", "muted")
         self.mrss_history.setWordWrap(True)
         mrss_layout.addWidget(self.mrss_history)
-        legend = QLabel("Type 0–3 for the highlighted area · N not assessed · ⌫ back · "
-                        "▸ marks last time's score · * added for scleromyxedema")
+        legend = QLabel(
+            "Type 0–3 for the highlighted area · N not assessed · ⌫ back · "
+            "▸ marks last time's score · * added for scleromyxedema"
+        )
         legend.setProperty("role", "muted")
         legend.setWordWrap(True)
         mrss_layout.addWidget(legend)
@@ -225,8 +234,11 @@ class AssessmentEditor(QWidget):
 
         # the three VAS
         vas_card, vas_layout = card("Visual analogue scales (10 cm)", "vasCard")
-        names = {"itch_vas_mm": "itchVas", "patient_global_vas_mm": "patientGlobalVas",
-                 "physician_global_vas_mm": "physicianGlobalVas"}
+        names = {
+            "itch_vas_mm": "itchVas",
+            "patient_global_vas_mm": "patientGlobalVas",
+            "physician_global_vas_mm": "physicianGlobalVas",
+        }
         self.vas: dict[str, VasInput] = {}
         for scale in self.forms.vas.scales:
             widget = VasInput(scale, self.forms.vas, names.get(scale.key, scale.key))
@@ -291,10 +303,8 @@ class AssessmentEditor(QWidget):
         table.addWidget(QLabel("<b>Progressed</b>"), 0, 2)
         self.systemic: dict[str, tuple[YesNo, YesNo]] = {}
         for r, organ in enumerate(self.forms.systemic.organs, start=1):
-            involved = YesNo(f"{organ.label}: evidence of involvement",
-                             f"{organ.key}Involved")
-            progressed = YesNo(f"{organ.label}: evidence of progression",
-                               f"{organ.key}Progressed")
+            involved = YesNo(f"{organ.label}: evidence of involvement", f"{organ.key}Involved")
+            progressed = YesNo(f"{organ.label}: evidence of progression", f"{organ.key}Progressed")
             table.addWidget(QLabel(organ.label), r, 0)
             table.addWidget(involved, r, 1)
             table.addWidget(progressed, r, 2)
@@ -361,8 +371,15 @@ class AssessmentEditor(QWidget):
         order += [self.papules, self.papule_site, self.dermatoneuro, self.hrqol]
         for involved, progressed in self.systemic.values():
             order += [involved, progressed]
-        order += [self.systemic_other, self.weight, self.weight_before, self.acute,
-                  self.dysphagia, self.notes, self.save_button]
+        order += [
+            self.systemic_other,
+            self.weight,
+            self.weight_before,
+            self.acute,
+            self.dysphagia,
+            self.notes,
+            self.save_button,
+        ]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
@@ -375,8 +392,13 @@ class AssessmentEditor(QWidget):
             widget.changed.connect(self._on_changed)
         self.papules.valueChanged.connect(self._on_changed)
         self.papule_site.currentTextChanged.connect(self._on_changed)
-        for yes_no in (self.dermatoneuro, self.hrqol, self.acute, self.dysphagia,
-                       *(w for pair in self.systemic.values() for w in pair)):
+        for yes_no in (
+            self.dermatoneuro,
+            self.hrqol,
+            self.acute,
+            self.dysphagia,
+            *(w for pair in self.systemic.values() for w in pair),
+        ):
             yes_no.changed.connect(self._on_changed)
         for line in (self.examiner, self.systemic_other, self.weight, self.weight_before):
             line.textChanged.connect(self._on_changed)
@@ -395,7 +417,8 @@ class AssessmentEditor(QWidget):
         self.flush_draft()
         with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
             QApplication.instance().focusChanged.disconnect(  # type: ignore[union-attr]
-                self._on_focus_changed)
+                self._on_focus_changed
+            )
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         # keyboard users never type into a field they cannot see
@@ -412,8 +435,9 @@ class AssessmentEditor(QWidget):
         self.picker.clear()
         self.picker.addItem("New assessment", None)
         for saved in reversed(file.assessments):
-            self.picker.addItem(f"{format_date(saved.value.date)} — {saved.value.examiner}",
-                                saved.uid)
+            self.picker.addItem(
+                f"{format_date(saved.value.date)} — {saved.value.examiner}", saved.uid
+            )
         self.picker.blockSignals(False)
         examiners = sorted({s.value.examiner for s in file.assessments})
         self.examiner.setCompleter(QCompleter(examiners, self.examiner))
@@ -423,8 +447,11 @@ class AssessmentEditor(QWidget):
         self.papule_site.addItems(sites)
         self.papule_site.blockSignals(False)
         # a new assessment is what a meeting usually needs; the picker shows the earlier ones
-        target = next((s for s in file.assessments if s.uid == assessment_uid), None) if (
-            assessment_uid) else None
+        target = (
+            next((s for s in file.assessments if s.uid == assessment_uid), None)
+            if (assessment_uid)
+            else None
+        )
         self._show(target)
         self._offer_draft()
 
@@ -436,8 +463,11 @@ class AssessmentEditor(QWidget):
     def _on_picker_activated(self, index: int) -> None:
         uid = self.picker.itemData(index)
         self.flush_draft()
-        saved = next((s for s in self.file.assessments if s.uid == uid), None) if (
-            self.file and uid) else None
+        saved = (
+            next((s for s in self.file.assessments if s.uid == uid), None)
+            if (self.file and uid)
+            else None
+        )
         self._show(saved)
         self._offer_draft()
 
@@ -452,8 +482,10 @@ class AssessmentEditor(QWidget):
             self.picker.setCurrentIndex(0)
         else:
             self._fill(saved.value)
-            self.status.setText(f"Version {saved.version}, saved "
-                                f"{format_timestamp(saved.saved_at)} by {saved.saved_by}")
+            self.status.setText(
+                f"Version {saved.version}, saved "
+                f"{format_timestamp(saved.saved_at)} by {saved.saved_by}"
+            )
             self.picker.setCurrentIndex(max(0, self.picker.findData(saved.uid)))
         self._loading = False
         self._dirty = False
@@ -477,8 +509,10 @@ class AssessmentEditor(QWidget):
         editable = may_write and (not signed or bool(self.amend_reason))
         self._set_editable(editable)
         if not may_write:
-            why = (f"Signed in as {store.principal.roles_text}: saving assessments needs the "
-                   "clinician role")
+            why = (
+                f"Signed in as {store.principal.roles_text}: saving assessments needs the "
+                "clinician role"
+            )
         elif signed and not self.amend_reason:
             why = "Signed: press Amend… and give a reason to change it"
         else:
@@ -486,35 +520,53 @@ class AssessmentEditor(QWidget):
         self.save_button.setToolTip(why)
         if signed:
             who = "; ".join(f"{x.name} ({x.role}) on {x.signed_at_text}" for x in signed)
-            state = (f"✔ Version {self.base_version} signed by {who}."
-                     + (f" Amending — reason: {self.amend_reason}" if self.amend_reason
-                        else " Read-only."))
+            state = f"✔ Version {self.base_version} signed by {who}." + (
+                f" Amending — reason: {self.amend_reason}" if self.amend_reason else " Read-only."
+            )
         elif self.record_uid is not None:
-            earlier = [x for x in self.session.store.signatures(KIND, self.record_uid)
-                       if self.base_version is None or x.version < self.base_version]
+            earlier = [
+                x
+                for x in self.session.store.signatures(KIND, self.record_uid)
+                if self.base_version is None or x.version < self.base_version
+            ]
             state = f"Version {self.base_version}: not signed."
             if earlier:
                 saved = self.session.store.get(KIND, self.record_uid)
-                state += (f" It amends version {earlier[-1].version}, signed by "
-                          f"{earlier[-1].name} on {earlier[-1].signed_at_text}"
-                          + (f" (reason: {saved.change_reason})" if saved.change_reason else "")
-                          + ".")
+                state += (
+                    f" It amends version {earlier[-1].version}, signed by "
+                    f"{earlier[-1].name} on {earlier[-1].signed_at_text}"
+                    + (f" (reason: {saved.change_reason})" if saved.change_reason else "")
+                    + "."
+                )
         else:
             state = ""
         self.signature.setText(state)
-        self.sign_button.setVisible(store.can("clinician") and self.record_uid is not None
-                                    and not any(x.username == store.user for x in signed))
+        self.sign_button.setVisible(
+            store.can("clinician")
+            and self.record_uid is not None
+            and not any(x.username == store.user for x in signed)
+        )
         self.amend_button.setVisible(may_write and bool(signed) and not self.amend_reason)
 
     def _set_editable(self, editable: bool) -> None:
         self.grid.set_read_only(not editable)
         for widget in self.vas.values():
             widget.set_read_only(not editable)
-        for yes_no in (self.dermatoneuro, self.hrqol, self.acute, self.dysphagia,
-                       *(w for pair in self.systemic.values() for w in pair)):
+        for yes_no in (
+            self.dermatoneuro,
+            self.hrqol,
+            self.acute,
+            self.dysphagia,
+            *(w for pair in self.systemic.values() for w in pair),
+        ):
             yes_no.set_read_only(not editable)
-        for line in (self.examiner, self.systemic_other, self.weight, self.weight_before,
-                     self.date):
+        for line in (
+            self.examiner,
+            self.systemic_other,
+            self.weight,
+            self.weight_before,
+            self.date,
+        ):
             line.setReadOnly(not editable)
         self.papules.setReadOnly(not editable)
         self.papule_site.setEnabled(editable)
@@ -525,8 +577,7 @@ class AssessmentEditor(QWidget):
         if self.file is None or self.record_uid is None or self.base_version is None:
             return False
         if self._dirty:
-            self._show_error("Save the changes before signing: a signature covers a saved "
-                             "version")
+            self._show_error("Save the changes before signing: a signature covers a saved version")
             return False
         try:
             self.session.store.sign(KIND, self.record_uid, self.base_version, password)
@@ -543,15 +594,19 @@ class AssessmentEditor(QWidget):
         self.apply_roles()
 
     def _on_sign_clicked(self) -> None:
-        password, ok = QInputDialog.getText(self, "Sign the assessment",
-                                            "Your password, to sign this version:",
-                                            QLineEdit.EchoMode.Password)
+        password, ok = QInputDialog.getText(
+            self,
+            "Sign the assessment",
+            "Your password, to sign this version:",
+            QLineEdit.EchoMode.Password,
+        )
         if ok:
             self.sign(password)
 
     def _on_amend_clicked(self) -> None:
-        reason, ok = QInputDialog.getText(self, "Amend a signed assessment",
-                                          "Why does it need changing? (kept with the record)")
+        reason, ok = QInputDialog.getText(
+            self, "Amend a signed assessment", "Why does it need changing? (kept with the record)"
+        )
         if ok and reason.strip():
             self.amend(reason)
 
@@ -582,8 +637,12 @@ class AssessmentEditor(QWidget):
         self.date.set_value(a.date)
         self.examiner.setText(a.examiner)
         any_scored = any(v is not None for v in a.mrss.values())
-        self.grid.set_values({k: (v if v is not None else (NOT_ASSESSED if any_scored else None))
-                              for k, v in a.mrss.items()})
+        self.grid.set_values(
+            {
+                k: (v if v is not None else (NOT_ASSESSED if any_scored else None))
+                for k, v in a.mrss.items()
+            }
+        )
         for key, widget in self.vas.items():
             widget.set_value(getattr(a, key))
         self.papules.setValue(a.papules.count if a.papules else NOT_COUNTED)
@@ -596,8 +655,11 @@ class AssessmentEditor(QWidget):
             progressed.set_value(status.progressed)
         self.systemic_other.setText(a.systemic_other)
         self.weight.setText("" if a.nutrition.weight_kg is None else f"{a.nutrition.weight_kg:g}")
-        self.weight_before.setText("" if a.nutrition.weight_3_6_months_ago_kg is None
-                                   else f"{a.nutrition.weight_3_6_months_ago_kg:g}")
+        self.weight_before.setText(
+            ""
+            if a.nutrition.weight_3_6_months_ago_kg is None
+            else f"{a.nutrition.weight_3_6_months_ago_kg:g}"
+        )
         self.acute.set_value(a.nutrition.acutely_ill_no_intake_5_days)
         self.dysphagia.set_value(a.nutrition.dysphagia)
         self.notes.setPlainText(a.notes)
@@ -626,12 +688,18 @@ class AssessmentEditor(QWidget):
         if blanks and len(blanks) < len(self.grid.order):
             names = ", ".join(self.forms.mrss.area(k).label for k in blanks[:4])
             more = f" and {len(blanks) - 4} more" if len(blanks) > 4 else ""
-            errors.append(FieldError(
-                "mrss", f"{len(blanks)} area{'s have' if len(blanks) > 1 else ' has'} no score "
-                        f"({names}{more}): type 0-3, or N for not assessed"))
+            errors.append(
+                FieldError(
+                    "mrss",
+                    f"{len(blanks)} area{'s have' if len(blanks) > 1 else ' has'} no score "
+                    f"({names}{more}): type 0-3, or N for not assessed",
+                )
+            )
         weights: dict[str, float | None] = {}
-        for name, field in (("nutrition.weight_kg", self.weight),
-                            ("nutrition.weight_3_6_months_ago_kg", self.weight_before)):
+        for name, field in (
+            ("nutrition.weight_kg", self.weight),
+            ("nutrition.weight_3_6_months_ago_kg", self.weight_before),
+        ):
             try:
                 weights[name] = _parse_kg(field.text())
             except ValueError:
@@ -649,21 +717,28 @@ class AssessmentEditor(QWidget):
             patient_global_vas_mm=self.vas["patient_global_vas_mm"].value(),
             physician_global_vas_mm=self.vas["physician_global_vas_mm"].value(),
             papules=None if count == NOT_COUNTED else Papules(count, site),
-            systemic={key: OrganStatus(i.value(), p.value())
-                      for key, (i, p) in self.systemic.items()},
+            systemic={
+                key: OrganStatus(i.value(), p.value()) for key, (i, p) in self.systemic.items()
+            },
             systemic_other=self.systemic_other.text().strip(),
             dermatoneuro_syndrome=self.dermatoneuro.value(),
             hrqol_worse=self.hrqol.value(),
-            nutrition=Nutrition(weights["nutrition.weight_kg"],
-                                weights["nutrition.weight_3_6_months_ago_kg"],
-                                self.acute.value(), self.dysphagia.value()),
+            nutrition=Nutrition(
+                weights["nutrition.weight_kg"],
+                weights["nutrition.weight_3_6_months_ago_kg"],
+                self.acute.value(),
+                self.dysphagia.value(),
+            ),
             notes=self.notes.toPlainText().strip(),
             photos=self.photos,
         )
         seen = {e.field.split(".")[0] for e in errors}
-        errors += [e for e in validate_assessment(assessment, self.forms, self.session.today())
-                   if e.field.split(".")[0] not in seen and not (
-                       e.field == "papules.site" and "papules.site" in seen)]
+        errors += [
+            e
+            for e in validate_assessment(assessment, self.forms, self.session.today())
+            if e.field.split(".")[0] not in seen
+            and not (e.field == "papules.site" and "papules.site" in seen)
+        ]
         return assessment, errors
 
     # ------------------------------------------------------------ live feedback
@@ -684,8 +759,12 @@ class AssessmentEditor(QWidget):
             return None
         candidate, _ = self.candidate()
         history = [a for a in self._history() if a.date != candidate.date] + [candidate]
-        return evaluate(history, first_infusion=self.file.record.first_infusion,
-                        forms=self.forms, at=candidate.date)
+        return evaluate(
+            history,
+            first_infusion=self.file.record.first_infusion,
+            forms=self.forms,
+            at=candidate.date,
+        )
 
     def _refresh(self) -> None:
         if self.file is None:
@@ -698,8 +777,10 @@ class AssessmentEditor(QWidget):
         total = mrss_total(scored, self.forms.mrss)
         blanks = self.grid.blanks()
         if blanks and len(blanks) < len(self.grid.order):
-            self.mrss_total.setText(f"mRSS {total.total} so far — {len(blanks)} of "
-                                    f"{len(self.grid.order)} areas still to score")
+            self.mrss_total.setText(
+                f"mRSS {total.total} so far — {len(blanks)} of "
+                f"{len(self.grid.order)} areas still to score"
+            )
         elif not blanks:
             self.mrss_total.setText(f"mRSS {total.text}")
         else:
@@ -710,43 +791,62 @@ class AssessmentEditor(QWidget):
         if first is not None:
             before = [a for a in self._history() + [candidate] if a.date <= first]
             baseline = max(before, key=lambda a: a.date) if before else None
-        self.grid.set_previous({k: (v if v is not None else NOT_ASSESSED)
-                                for k, v in previous.mrss.items()} if previous else None)
+        self.grid.set_previous(
+            {k: (v if v is not None else NOT_ASSESSED) for k, v in previous.mrss.items()}
+            if previous
+            else None
+        )
         for key, widget in self.vas.items():
             widget.set_previous(getattr(previous, key) if previous else None)
-        vs_prev = {c.measure: c for c in compare(previous, candidate, self.forms)} if (
-            previous) else {}
-        vs_base = {c.measure: c for c in compare(baseline, candidate, self.forms)} if (
-            baseline and baseline is not candidate) else {}
-        self.mrss_history.setText(self._history_text("mrss", vs_prev, vs_base, previous,
-                                                     baseline))
+        vs_prev = (
+            {c.measure: c for c in compare(previous, candidate, self.forms)} if (previous) else {}
+        )
+        vs_base = (
+            {c.measure: c for c in compare(baseline, candidate, self.forms)}
+            if (baseline and baseline is not candidate)
+            else {}
+        )
+        self.mrss_history.setText(self._history_text("mrss", vs_prev, vs_base, previous, baseline))
         for key, widget in self.vas.items():
             widget.history.setText(self._history_text(key, vs_prev, vs_base, previous, baseline))
-        self.papule_history.setText(self._history_text("papules", vs_prev, vs_base, previous,
-                                                       baseline))
+        self.papule_history.setText(
+            self._history_text("papules", vs_prev, vs_base, previous, baseline)
+        )
         site = self.papule_site.currentText().strip()
         if previous and previous.papules and site and not same_site(site, previous.papules.site):
             self.papule_warning.setText(
                 f"⚠ Site differs from last time ({previous.papules.site}): the counts will not "
-                "be compared")
+                "be compared"
+            )
             self.papule_warning.show()
         else:
             self.papule_warning.hide()
         height = self.file.patient.value.height_cm
-        must = must_score(height_cm=height, weight_kg=candidate.nutrition.weight_kg,
-                          weight_3_6_months_ago_kg=candidate.nutrition.weight_3_6_months_ago_kg,
-                          acutely_ill_no_intake_5_days=candidate.nutrition.
-                          acutely_ill_no_intake_5_days, rules=self.forms.must)
-        self.must.setText(f"<b>{escape(must.text)}</b><br>" + "<br>".join(
-            escape(s) for s in must.steps))
+        must = must_score(
+            height_cm=height,
+            weight_kg=candidate.nutrition.weight_kg,
+            weight_3_6_months_ago_kg=candidate.nutrition.weight_3_6_months_ago_kg,
+            acutely_ill_no_intake_5_days=candidate.nutrition.acutely_ill_no_intake_5_days,
+            rules=self.forms.must,
+        )
+        self.must.setText(
+            f"<b>{escape(must.text)}</b><br>" + "<br>".join(escape(s) for s in must.steps)
+        )
         self.flags.show_evaluation(self.evaluation())
 
-    def _history_text(self, measure: str, vs_prev: dict[str, Comparison],
-                      vs_base: dict[str, Comparison], previous: Assessment | None,
-                      baseline: Assessment | None) -> str:
+    def _history_text(
+        self,
+        measure: str,
+        vs_prev: dict[str, Comparison],
+        vs_base: dict[str, Comparison],
+        previous: Assessment | None,
+        baseline: Assessment | None,
+    ) -> str:
         parts = []
-        for label, comparison, other in (("Last", vs_prev.get(measure), previous),
-                                         ("Baseline", vs_base.get(measure), baseline)):
+        for label, comparison, other in (
+            ("Last", vs_prev.get(measure), previous),
+            ("Baseline", vs_base.get(measure), baseline),
+        ):
             if other is None or comparison is None:
                 continue
             when = format_date(other.date)
@@ -821,9 +921,13 @@ class AssessmentEditor(QWidget):
         if self.file is None or not self._dirty or not self.session.store.can_write(KIND):
             return
         try:
-            self.session.store.save_draft(self.file.uid, KIND, self._draft_data(),
-                                          record_uid=self.record_uid,
-                                          base_version=self.base_version)
+            self.session.store.save_draft(
+                self.file.uid,
+                KIND,
+                self._draft_data(),
+                record_uid=self.record_uid,
+                base_version=self.base_version,
+            )
         except StoreError as e:
             self._show_error(f"The draft could not be kept: {e}")
             return
@@ -833,19 +937,26 @@ class AssessmentEditor(QWidget):
         self.draft_banner.hide()
         if self.file is None:
             return
-        drafts = [d for d in self.session.store.drafts(self.file.uid, KIND)
-                  if d.record_uid == self.record_uid]
+        drafts = [
+            d
+            for d in self.session.store.drafts(self.file.uid, KIND)
+            if d.record_uid == self.record_uid
+        ]
         if not drafts:
             return
         draft = drafts[0]
         when = format_timestamp(draft.updated_at)
         dated = escape(str(draft.data.get("date", "?")))
         if draft.record_uid is None:
-            text = (f"⚠ An unsaved new assessment (dated {dated}) was kept at {when}. "
-                    "Restore it to carry on?")
+            text = (
+                f"⚠ An unsaved new assessment (dated {dated}) was kept at {when}. "
+                "Restore it to carry on?"
+            )
         else:
-            text = (f"⚠ Unsaved changes to this assessment (dated {dated}) were kept at {when}. "
-                    "Restore them to carry on?")
+            text = (
+                f"⚠ Unsaved changes to this assessment (dated {dated}) were kept at {when}. "
+                "Restore them to carry on?"
+            )
         self.draft_text.setText(text)
         self._pending_draft = draft
         self.draft_banner.show()
@@ -879,11 +990,14 @@ class AssessmentEditor(QWidget):
 
     def _mark_errors(self, errors: list[FieldError]) -> None:
         fields = {
-            "date": self.date, "examiner": self.examiner, "mrss": self.grid,
+            "date": self.date,
+            "examiner": self.examiner,
+            "mrss": self.grid,
             "itch_vas_mm": self.vas["itch_vas_mm"],
             "patient_global_vas_mm": self.vas["patient_global_vas_mm"],
             "physician_global_vas_mm": self.vas["physician_global_vas_mm"],
-            "papules": self.papules, "papules.site": self.papule_site,
+            "papules": self.papules,
+            "papules.site": self.papule_site,
             "nutrition.weight_kg": self.weight,
             "nutrition.weight_3_6_months_ago_kg": self.weight_before,
         }
@@ -899,13 +1013,21 @@ class AssessmentEditor(QWidget):
         assessment, errors = self.candidate()
         self._mark_errors(errors)
         if errors:
-            self._show_error("Not saved: " + "; ".join(
-                f"{e.field.replace('_', ' ')}: {e.message}" for e in errors))
+            self._show_error(
+                "Not saved: "
+                + "; ".join(f"{e.field.replace('_', ' ')}: {e.message}" for e in errors)
+            )
             return False
         store = self.session.store
         try:
-            saved = store.save(KIND, self.file.uid, assessment, uid=self.record_uid,
-                               base_version=self.base_version, reason=self.amend_reason)
+            saved = store.save(
+                KIND,
+                self.file.uid,
+                assessment,
+                uid=self.record_uid,
+                base_version=self.base_version,
+                reason=self.amend_reason,
+            )
         except ValidationError as e:
             self._mark_errors(list(e.errors))
             self._show_error("Not saved: " + str(e))

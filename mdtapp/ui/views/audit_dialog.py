@@ -84,14 +84,16 @@ class AuditDialog(QDialog):
         write_atomically(path, csv_bytes(self.rows))
         year = self.year.value()
         self.session.store.record_event(
-            "audit-return", detail=f"year {year}: {len(self.rows)} patient(s) to {path}; "
-                                   f"{summarise(self.rows, year).text}")
+            "audit-return",
+            detail=f"year {year}: {len(self.rows)} patient(s) to {path}; "
+            f"{summarise(self.rows, year).text}",
+        )
         self.summary.setText(f"Saved to {path}. {summarise(self.rows, year).text}")
 
     def _on_save_clicked(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the audit return",
-                                              f"mdtapp-audit-{self.year.value()}.csv",
-                                              "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the audit return", f"mdtapp-audit-{self.year.value()}.csv", "CSV (*.csv)"
+        )
         if name:
             try:
                 self.save_to(Path(name))

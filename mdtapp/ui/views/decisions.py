@@ -72,8 +72,9 @@ class DecisionsView(QWidget):
             review_row.addWidget(button)
         review_row.addStretch(1)
         self.actions_gp = _text_box("actionsGp", "Requested actions for the GP")
-        self.actions_centre = _text_box("actionsLocalCentre",
-                                        "Requested actions for the local treating centre")
+        self.actions_centre = _text_box(
+            "actionsLocalCentre", "Requested actions for the local treating centre"
+        )
         self.actions_patient = _text_box("actionsPatient", "Information for the patient")
         form.addRow("Date", self.date)
         form.addRow("Decision", self.kind)
@@ -103,16 +104,23 @@ class DecisionsView(QWidget):
         list_card, list_layout = card("Decisions so far")
         labels = {c.key: c.label for c in self.forms.decisions}
         flag_labels = {f.key: f.label for f in self.forms.response.flags}
-        self.model = RecordTableModel([
-            ("Date", lambda s: format_date(s.value.date)),
-            ("Decision", lambda s: labels.get(s.value.decision, s.value.decision)),
-            ("Reason", lambda s: s.value.reason),
-            ("Next review", lambda s: format_date(s.value.next_review)),
-            ("Flags at the time", lambda s: "; ".join(flag_labels.get(f, f) for f in
-                                                       s.value.flags_at_decision) or "none"),
-            ("Signed", self._signed_text),
-            ("Clinicians", lambda s: "; ".join(s.value.clinicians)),
-        ])
+        self.model = RecordTableModel(
+            [
+                ("Date", lambda s: format_date(s.value.date)),
+                ("Decision", lambda s: labels.get(s.value.decision, s.value.decision)),
+                ("Reason", lambda s: s.value.reason),
+                ("Next review", lambda s: format_date(s.value.next_review)),
+                (
+                    "Flags at the time",
+                    lambda s: (
+                        "; ".join(flag_labels.get(f, f) for f in s.value.flags_at_decision)
+                        or "none"
+                    ),
+                ),
+                ("Signed", self._signed_text),
+                ("Clinicians", lambda s: "; ".join(s.value.clinicians)),
+            ]
+        )
         self.table = record_table(self.model, "decisionHistory", "Decisions so far")
         list_layout.addWidget(self.table)
         self.sign_button = QPushButton("Sign the selected decision…")
@@ -126,8 +134,11 @@ class DecisionsView(QWidget):
         outer.addWidget(list_card, 4)
 
     def _signed_text(self, saved: object) -> str:
-        signed = self.session.store.signatures("decisions", saved.uid,  # type: ignore
-                                               saved.version)  # type: ignore[attr-defined]
+        signed = self.session.store.signatures(
+            "decisions",
+            saved.uid,  # type: ignore
+            saved.version,
+        )  # type: ignore[attr-defined]
         return "; ".join(f"{x.name}, {x.signed_at_text}" for x in signed) or "not signed"
 
     def sign_selected(self, password: str) -> bool:
@@ -146,8 +157,9 @@ class DecisionsView(QWidget):
         return True
 
     def _on_sign_clicked(self) -> None:
-        password, ok = QInputDialog.getText(self, "Sign the decision", "Your password:",
-                                            QLineEdit.EchoMode.Password)
+        password, ok = QInputDialog.getText(
+            self, "Sign the decision", "Your password:", QLineEdit.EchoMode.Password
+        )
         if ok:
             self.sign_selected(password)
 
@@ -162,12 +174,17 @@ class DecisionsView(QWidget):
         raised = state.evaluation.raised if state.evaluation else ()
         self.current_flags = tuple(f.key for f in raised)
         if raised:
-            lines = "".join(f"<li><b>{escape(f.label)}</b>: "
-                            + "; ".join(escape(x.text) for x in f.evidence) + "</li>"
-                            for f in raised)
-            self.flags_now.setText("<b style='color:#d5281b'>⚠ Stopping criteria met at the "
-                                   f"latest assessment</b> (saved with this decision):<ul>"
-                                   f"{lines}</ul>")
+            lines = "".join(
+                f"<li><b>{escape(f.label)}</b>: "
+                + "; ".join(escape(x.text) for x in f.evidence)
+                + "</li>"
+                for f in raised
+            )
+            self.flags_now.setText(
+                "<b style='color:#d5281b'>⚠ Stopping criteria met at the "
+                f"latest assessment</b> (saved with this decision):<ul>"
+                f"{lines}</ul>"
+            )
         else:
             self.flags_now.setText("No stopping criteria met at the latest assessment.")
         self.date.set_value(self.session.today())
@@ -189,24 +206,34 @@ class DecisionsView(QWidget):
         if self.kind.currentData() is None:
             errors.append(FieldError("decision", "choose the decision"))
         value = Decision(
-            date=on or self.session.today(), decision=self.kind.currentData() or "",
+            date=on or self.session.today(),
+            decision=self.kind.currentData() or "",
             reason=self.reason.toPlainText().strip(),
             clinicians=tuple(c.strip() for c in self.clinicians.text().split(";") if c.strip()),
-            next_review=self.next_review.value(), flags_at_decision=self.current_flags,
+            next_review=self.next_review.value(),
+            flags_at_decision=self.current_flags,
             actions_gp=self.actions_gp.toPlainText().strip(),
             actions_local_centre=self.actions_centre.toPlainText().strip(),
-            actions_patient=self.actions_patient.toPlainText().strip())
+            actions_patient=self.actions_patient.toPlainText().strip(),
+        )
         seen = {e.field for e in errors}
-        errors += [e for e in validate_decision(value, self.forms, self.session.today())
-                   if e.field not in seen]
+        errors += [
+            e
+            for e in validate_decision(value, self.forms, self.session.today())
+            if e.field not in seen
+        ]
         return value, errors
 
     def save(self) -> bool:
         if self.file is None:
             return False
         value, errors = self.decision()
-        widgets = {"date": self.date, "decision": self.kind, "reason": self.reason,
-                   "next_review": self.next_review}
+        widgets = {
+            "date": self.date,
+            "decision": self.kind,
+            "reason": self.reason,
+            "next_review": self.next_review,
+        }
         mark_errors(widgets, errors)
         if errors:
             self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))

@@ -46,14 +46,19 @@ class EligibilityView(QWidget):
                 combo.addItem(text, key)
             combo.currentIndexChanged.connect(self._refresh)
             # a form layout clips wrapped labels: break long ones before their bracket
-            label = QLabel(criterion.label.replace(" (", "\n(") if len(criterion.label) > 40
-                           else criterion.label)
+            label = QLabel(
+                criterion.label.replace(" (", "\n(")
+                if len(criterion.label) > 40
+                else criterion.label
+            )
             label.setBuddy(combo)
             form.addRow(label, combo)
             self.criteria[criterion.key] = combo
         self.agreements: dict[str, tuple[QLineEdit, DateField]] = {}
-        for key, specialty in (("rheumatology_agreed", "Rheumatology"),
-                               ("dermatology_agreed", "Dermatology")):
+        for key, specialty in (
+            ("rheumatology_agreed", "Rheumatology"),
+            ("dermatology_agreed", "Dermatology"),
+        ):
             who = QLineEdit()
             who.setObjectName(f"{key}_clinician")
             who.setAccessibleName(f"{specialty} clinician agreeing the diagnosis")
@@ -125,8 +130,9 @@ class EligibilityView(QWidget):
         self.file = file
         e = file.eligibility.value if file.eligibility else None
         for key, combo in self.criteria.items():
-            combo.setCurrentIndex(combo.findData(e.criteria.get(key, "unknown") if e
-                                                 else "unknown"))
+            combo.setCurrentIndex(
+                combo.findData(e.criteria.get(key, "unknown") if e else "unknown")
+            )
         for key, (who, when) in self.agreements.items():
             agreement = getattr(e, key) if e else None
             who.setText(agreement.clinician if agreement else "")
@@ -136,8 +142,9 @@ class EligibilityView(QWidget):
         listed = list(e.contraindications) if e else []
         for box in self.choices:
             box.setChecked(box.text() in listed)
-        self.other.setText("; ".join(c for c in listed
-                                     if c not in [b.text() for b in self.choices]))
+        self.other.setText(
+            "; ".join(c for c in listed if c not in [b.text() for b in self.choices])
+        )
         self.referral.setChecked(bool(e and e.referral_form_completed))
         self.reference.setText(e.ig_database_reference if e else "")
         self.panel.setCurrentIndex(max(0, self.panel.findData(e.panel_approval if e else None)))
@@ -180,28 +187,37 @@ class EligibilityView(QWidget):
         value, _ = self.eligibility()
         record = self.file.record
         start = record.start_decision
-        result = assess_eligibility(value, date_of_birth=record.patient.date_of_birth,
-                                    on=start.date if start else self.session.today(),
-                                    rules=self.forms.eligibility,
-                                    start_decision=start.date if start else None)
+        result = assess_eligibility(
+            value,
+            date_of_birth=record.patient.date_of_birth,
+            on=start.date if start else self.session.today(),
+            rules=self.forms.eligibility,
+            start_decision=start.date if start else None,
+        )
         self.checklist.show_result(result)
 
     def save(self) -> bool:
         if self.file is None:
             return False
         value, errors = self.eligibility()
-        widgets = {"rheumatology_agreed": self.agreements["rheumatology_agreed"][0],
-                   "dermatology_agreed": self.agreements["dermatology_agreed"][0],
-                   "biopsy_date": self.biopsy}
+        widgets = {
+            "rheumatology_agreed": self.agreements["rheumatology_agreed"][0],
+            "dermatology_agreed": self.agreements["dermatology_agreed"][0],
+            "biopsy_date": self.biopsy,
+        }
         mark_errors(widgets, errors)
         if errors:
             self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
             return False
         current = self.file.eligibility
         try:
-            self.session.store.save("eligibility", self.file.uid, value,
-                                    uid=current.uid if current else None,
-                                    base_version=current.version if current else None)
+            self.session.store.save(
+                "eligibility",
+                self.file.uid,
+                value,
+                uid=current.uid if current else None,
+                base_version=current.version if current else None,
+            )
         except (ValidationError, StoreError) as e:
             self.errors.setText(f"Not saved: {e}")
             return False

@@ -27,22 +27,25 @@ class HistoryView(QWidget):
         self.session = session
         self.setObjectName("history")
         layout = QVBoxLayout(self)
-        note = QLabel("Every change to this patient's record, newest first. Earlier versions "
-                      "are kept; nothing here can be edited.")
+        note = QLabel(
+            "Every change to this patient's record, newest first. Earlier versions "
+            "are kept; nothing here can be edited."
+        )
         note.setProperty("role", "muted")
         layout.addWidget(note)
-        self.model = RecordTableModel([
-            ("When", lambda e: format_timestamp(e.at)),
-            ("Who", lambda e: e.user),
-            ("Action", lambda e: e.action),
-            ("What", lambda e: e.entity),
-            ("Version", lambda e: "" if e.version is None else str(e.version)),
-            ("Changed", _change),
-            ("Reason / detail", lambda e: e.detail),
-        ])
+        self.model = RecordTableModel(
+            [
+                ("When", lambda e: format_timestamp(e.at)),
+                ("Who", lambda e: e.user),
+                ("Action", lambda e: e.action),
+                ("What", lambda e: e.entity),
+                ("Version", lambda e: "" if e.version is None else str(e.version)),
+                ("Changed", _change),
+                ("Reason / detail", lambda e: e.detail),
+            ]
+        )
         self.table = record_table(self.model, "auditTrail", "Audit trail")
         layout.addWidget(self.table)
 
     def show_file(self, file: PatientFile) -> None:
         self.model.set_rows(self.session.store.audit_entries(patient_uid=file.uid))
-

@@ -24,15 +24,25 @@ from mdtapp.store.errors import StoreError
 from mdtapp.ui.session import Session
 from mdtapp.ui.widgets.fields import DateField, mark, mark_errors
 
-SEXES = (("", "— choose —"), ("female", "Female"), ("male", "Male"), ("other", "Other"),
-         ("unknown", "Not known"))
+SEXES = (
+    ("", "— choose —"),
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("unknown", "Not known"),
+)
 
 
 class PatientDialog(QDialog):
     """Add a patient, or correct an existing patient's details (a new version)."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None, *,
-                 existing: tuple[str, int, Patient] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        parent: QWidget | None = None,
+        *,
+        existing: tuple[str, int, Patient] | None = None,
+    ):
         super().__init__(parent)
         self.session = session
         self.existing = existing
@@ -79,18 +89,27 @@ class PatientDialog(QDialog):
         self.errors.setProperty("role", "error")
         self.errors.setWordWrap(True)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName("savePatient")
         buttons.accepted.connect(self._on_save_clicked)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.field_widgets = {
-            "nhs_number": self.nhs, "family_name": self.family, "given_names": self.given,
-            "date_of_birth": self.born, "sex": self.sex, "hospital_number": self.hospital,
-            "height_cm": self.height, "address": self.address, "gp.name": self.gp_name,
-            "gp.practice": self.gp_practice, "gp.address": self.gp_address,
-            "local_centre.name": self.centre_name, "local_centre.address": self.centre_address,
+            "nhs_number": self.nhs,
+            "family_name": self.family,
+            "given_names": self.given,
+            "date_of_birth": self.born,
+            "sex": self.sex,
+            "hospital_number": self.hospital,
+            "height_cm": self.height,
+            "address": self.address,
+            "gp.name": self.gp_name,
+            "gp.practice": self.gp_practice,
+            "gp.address": self.gp_address,
+            "local_centre.name": self.centre_name,
+            "local_centre.address": self.centre_address,
         }
         self.nhs.textChanged.connect(self._on_nhs_text_changed)
         if existing:
@@ -118,24 +137,30 @@ class PatientDialog(QDialog):
             mark(self.nhs, False)
             return
         problem = nhs_number_problem(text)
-        self.nhs_state.setText(f"✗ {problem}" if problem else
-                               f"✓ valid: {format_nhs_number(digits)}")
+        self.nhs_state.setText(
+            f"✗ {problem}" if problem else f"✓ valid: {format_nhs_number(digits)}"
+        )
         mark(self.nhs, bool(problem), problem or "")
 
     def patient(self) -> tuple[Patient | None, list[FieldError]]:
         errors: list[FieldError] = []
         born = self.born.value()
         if born is None:
-            errors.append(FieldError("date_of_birth", self.born.problem(
-                required=True, label="Date of birth") or "is not a date"))
+            errors.append(
+                FieldError(
+                    "date_of_birth",
+                    self.born.problem(required=True, label="Date of birth") or "is not a date",
+                )
+            )
         height_text = self.height.text().strip()
         height: float | None = None
         if height_text:
             try:
                 height = float(height_text)
             except ValueError:
-                errors.append(FieldError("height_cm", f"must be a number in cm; got "
-                                                      f"{height_text!r}"))
+                errors.append(
+                    FieldError("height_cm", f"must be a number in cm; got {height_text!r}")
+                )
         if not self.sex.currentData():
             errors.append(FieldError("sex", "choose one (female, male, other or not known)"))
         if errors and born is None:
@@ -149,20 +174,26 @@ class PatientDialog(QDialog):
             hospital_number=self.hospital.text().strip(),
             height_cm=height,
             address=self.address.text().strip(),
-            gp=GP(self.gp_name.text().strip(), self.gp_practice.text().strip(),
-                  self.gp_address.text().strip()),
-            local_centre=LocalCentre(self.centre_name.text().strip(),
-                                     self.centre_address.text().strip()),
+            gp=GP(
+                self.gp_name.text().strip(),
+                self.gp_practice.text().strip(),
+                self.gp_address.text().strip(),
+            ),
+            local_centre=LocalCentre(
+                self.centre_name.text().strip(), self.centre_address.text().strip()
+            ),
         )
         seen = {e.field for e in errors}
-        errors += [e for e in validate_patient(patient, self.session.forms, self.session.today())
-                   if e.field not in seen]
+        errors += [
+            e
+            for e in validate_patient(patient, self.session.forms, self.session.today())
+            if e.field not in seen
+        ]
         return patient, errors
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         mark_errors(self.field_widgets, errors)
-        self.errors.setText("\n".join(f"{e.field.replace('_', ' ')}: {e.message}"
-                                      for e in errors))
+        self.errors.setText("\n".join(f"{e.field.replace('_', ' ')}: {e.message}" for e in errors))
 
     def _on_save_clicked(self) -> None:
         patient, errors = self.patient()
@@ -173,8 +204,14 @@ class PatientDialog(QDialog):
         try:
             if self.existing:
                 uid, version, _ = self.existing
-                store.save("patients", uid, patient, uid=uid, base_version=version,
-                           reason="details corrected")
+                store.save(
+                    "patients",
+                    uid,
+                    patient,
+                    uid=uid,
+                    base_version=version,
+                    reason="details corrected",
+                )
                 self.saved_uid = uid
             else:
                 self.saved_uid = store.add_patient(patient).uid
@@ -182,8 +219,7 @@ class PatientDialog(QDialog):
             self._show_errors(list(e.errors))
             return
         except StoreError as e:
-            self._show_errors([FieldError("nhs_number" if "NHS" in str(e) else "record",
-                                          str(e))])
+            self._show_errors([FieldError("nhs_number" if "NHS" in str(e) else "record", str(e))])
             return
         self.session.notify_saved(self.saved_uid)
         self.accept()

@@ -27,18 +27,28 @@ def dose_plan_html(plan: DosePlan | None, problem: str = "") -> str:
         ("Adjusted weight", f"{show(plan.adjusted_weight_kg)} kg"),
         ("Actual weight", f"{show(plan.actual_weight_kg)} kg"),
         ("BMI", f"{show(plan.bmi)} kg/m²"),
-        ("Weight basis", f"<b>{plan.weight_basis}</b>"
-         + (" — <b>overridden by the MDT</b>: " + escape(plan.override_reason)
-            if plan.overridden else "")),
+        (
+            "Weight basis",
+            f"<b>{plan.weight_basis}</b>"
+            + (
+                " — <b>overridden by the MDT</b>: " + escape(plan.override_reason)
+                if plan.overridden
+                else ""
+            ),
+        ),
         ("Dosing weight", f"{show(plan.dosing_weight_kg)} kg"),
         ("Dose", f"{plain(plan.g_per_kg)} g/kg"),
         ("Course total", f"<b>{plain(plan.course_total_g)} g</b>"),
         ("Split" if plan.route == "iv" else "SC doses", plan.split_text),
-        ("Route and interval", f"{plan.route.upper()}, every {plan.interval_weeks} week"
-                               f"{'s' if plan.interval_weeks != 1 else ''}"),
+        (
+            "Route and interval",
+            f"{plan.route.upper()}, every {plan.interval_weeks} week"
+            f"{'s' if plan.interval_weeks != 1 else ''}",
+        ),
     ]
-    table = "".join(f"<tr><td style='color:{theme.GREY_1}'>{k}</td><td>{v}</td></tr>"
-                    for k, v in rows)
+    table = "".join(
+        f"<tr><td style='color:{theme.GREY_1}'>{k}</td><td>{v}</td></tr>" for k, v in rows
+    )
     rule = f"<p style='color:{theme.GREY_1}'>{escape(plan.rule)}</p>"
     notes = "".join(f"<p style='color:#8a5a00'>⚠ {escape(n)}</p>" for n in plan.notes)
     return f"<table cellpadding='1'>{table}</table>{rule}{notes}"
@@ -96,9 +106,12 @@ class OverviewView(QWidget):
         colour = theme.RED if r.overdue or r.unscheduled else theme.DARK_BLUE
         milestones = "".join(
             f"<br>{'✓' if m.met_by else '○'} {m.label}: due {format_date(m.due)}"
-            + (f", met {format_date(m.met_by)}" if m.met_by else "") for m in r.milestones)
-        self.review.setText(f"<b style='color:{colour};font-size:12pt'>{escape(r.text)}</b>"
-                            f"{milestones}")
+            + (f", met {format_date(m.met_by)}" if m.met_by else "")
+            for m in r.milestones
+        )
+        self.review.setText(
+            f"<b style='color:{colour};font-size:12pt'>{escape(r.text)}</b>{milestones}"
+        )
         self.dose.setText(dose_plan_html(state.dose_plan, state.dose_problem))
         self.flags.show_evaluation(state.evaluation)
         self.trends.show_record(record)

@@ -160,4 +160,5 @@ class ReviewsView(QWidget):
         flagged = sum(bool(r.flags) for r in rows)
         self.summary.setText(
             f"<b style='color:#d5281b'>{overdue} overdue</b> · <b>{due} due today</b> · "
-            f"{unscheduled} without a review date · {flagged} with stopping criteria met")
+            f"{unscheduled} without a review date · {flagged} with stopping criteria met"
+        )

@@ -20,9 +20,16 @@ from mdtapp.store.interchange import write_atomically
 
 
 class PdfPreview(QDialog):
-    def __init__(self, pdf: bytes, title: str, suggested_name: str, *,
-                 on_saved: object = None, on_printed: object = None,
-                 parent: QWidget | None = None):
+    def __init__(
+        self,
+        pdf: bytes,
+        title: str,
+        suggested_name: str,
+        *,
+        on_saved: object = None,
+        on_printed: object = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         from PySide6.QtPdf import QPdfDocument
         from PySide6.QtPdfWidgets import QPdfView
@@ -72,8 +79,9 @@ class PdfPreview(QDialog):
             self.on_saved(str(path))
 
     def _on_save_clicked(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", self.suggested_name,
-                                              "PDF (*.pdf)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save as PDF", self.suggested_name, "PDF (*.pdf)"
+        )
         if name:
             try:
                 self.save_to(Path(name))
@@ -94,8 +102,9 @@ class PdfPreview(QDialog):
                 points = self.document.pagePointSize(i)
                 # 300 dpi is sharp on paper; the printer's full 1200 dpi would be ~140 MB a page
                 dots = min(printer.resolution(), 300) / 72
-                image = self.document.render(i, QSize(int(points.width() * dots),
-                                                      int(points.height() * dots)))
+                image = self.document.render(
+                    i, QSize(int(points.width() * dots), int(points.height() * dots))
+                )
                 scale = min(rect.width() / points.width(), rect.height() / points.height())
                 target = QRectF(0, 0, points.width() * scale, points.height() * scale)
                 painter.drawImage(target, image)

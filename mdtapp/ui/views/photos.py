@@ -25,8 +25,16 @@ from mdtapp.store.repository import PatientFile
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 
-VIEWS = ("face", "anterior chest", "back", "left forearm", "right forearm", "hands (dorsal)",
-         "left thigh", "right thigh")
+VIEWS = (
+    "face",
+    "anterior chest",
+    "back",
+    "left forearm",
+    "right forearm",
+    "hands (dorsal)",
+    "left thigh",
+    "right thigh",
+)
 MAX_SIDE = 2400  # photos are stored at up to this size, as JPEG
 
 
@@ -36,8 +44,12 @@ def encode_photo(path: Path) -> tuple[bytes, str]:
     if image.isNull():
         raise ValueError(f"{path.name} is not an image mdtapp can read")
     if max(image.width(), image.height()) > MAX_SIDE:
-        image = image.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(
+            MAX_SIDE,
+            MAX_SIDE,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -81,8 +93,11 @@ class PhotosView(QWidget):
         self.left.setObjectName("compareLeft")
         self.right = QComboBox()
         self.right.setObjectName("compareRight")
-        for label, widget in (("View", self.compare_view), ("Earlier", self.left),
-                              ("Later", self.right)):
+        for label, widget in (
+            ("View", self.compare_view),
+            ("Earlier", self.left),
+            ("Later", self.right),
+        ):
             pick.addWidget(QLabel(label))
             pick.addWidget(widget)
         pick.addStretch(1)
@@ -124,9 +139,16 @@ class PhotosView(QWidget):
             content, media_type = encode_photo(path)
             digest = self.session.store.add_photo(self.file.uid, content, media_type)
             updated = dataclasses.replace(
-                saved.value, photos=(*saved.value.photos, PhotoRef(view, digest, media_type)))
-            self.session.store.save("assessments", self.file.uid, updated, uid=saved.uid,
-                                    base_version=saved.version, reason=f"photo added: {view}")
+                saved.value, photos=(*saved.value.photos, PhotoRef(view, digest, media_type))
+            )
+            self.session.store.save(
+                "assessments",
+                self.file.uid,
+                updated,
+                uid=saved.uid,
+                base_version=saved.version,
+                reason=f"photo added: {view}",
+            )
         except (ValueError, StoreError) as e:
             self.message.setText(f"Not added: {e}")
             return False
@@ -135,8 +157,9 @@ class PhotosView(QWidget):
         return True
 
     def _on_add_clicked(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Choose a photo", "",
-                                              "Images (*.jpg *.jpeg *.png)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Choose a photo", "", "Images (*.jpg *.jpeg *.png)"
+        )
         if name:
             self.add_photo(Path(name), self.view.currentText().strip() or "unlabelled")
 
@@ -166,6 +189,11 @@ class PhotosView(QWidget):
             content, _ = self.session.store.photo(self.file.uid, digest)
             pixmap = QPixmap()
             pixmap.loadFromData(content)
-            label.setPixmap(pixmap.scaled(label.width(), label.height(),
-                                          Qt.AspectRatioMode.KeepAspectRatio,
-                                          Qt.TransformationMode.SmoothTransformation))
+            label.setPixmap(
+                pixmap.scaled(
+                    label.width(),
+                    label.height(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )

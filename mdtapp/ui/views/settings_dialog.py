@@ -43,12 +43,16 @@ class SettingsDialog(QDialog):
         self.idle.setRange(1, 240)
         self.idle.setSuffix(" minutes")
         self.idle.setValue(self.settings.idle_lock_minutes)
-        for name, widget in (("settingsCentre", self.centre), ("settingsDepartment",
-                                                               self.department),
-                             ("settingsAddress", self.address), ("settingsTelephone",
-                                                                 self.telephone),
-                             ("settingsEmail", self.email), ("settingsAuthor", self.author_name),
-                             ("settingsRole", self.author_role), ("settingsIdle", self.idle)):
+        for name, widget in (
+            ("settingsCentre", self.centre),
+            ("settingsDepartment", self.department),
+            ("settingsAddress", self.address),
+            ("settingsTelephone", self.telephone),
+            ("settingsEmail", self.email),
+            ("settingsAuthor", self.author_name),
+            ("settingsRole", self.author_role),
+            ("settingsIdle", self.idle),
+        ):
             widget.setObjectName(name)
         form.addRow("Centre", self.centre)
         form.addRow("Department", self.department)
@@ -63,8 +67,9 @@ class SettingsDialog(QDialog):
         self.message = QLabel(problem)
         self.message.setProperty("role", "error")
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

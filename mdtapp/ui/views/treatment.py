@@ -70,8 +70,9 @@ class TreatmentView(QWidget):
         self.sc_doses = QComboBox()
         self.sc_doses.setObjectName("doseScDoses")
         for n in rules.sc_doses_per_period_choices:
-            self.sc_doses.addItem(f"{n} dose{'s' if n > 1 else ''} per {rules.sc_period_weeks} "
-                                  "weeks", n)
+            self.sc_doses.addItem(
+                f"{n} dose{'s' if n > 1 else ''} per {rules.sc_period_weeks} weeks", n
+            )
         self.interval = QSpinBox()
         self.interval.setObjectName("doseInterval")
         self.interval.setRange(rules.interval_min_weeks, rules.interval_max_weeks)
@@ -93,12 +94,19 @@ class TreatmentView(QWidget):
         self.override_reason = QLineEdit()
         self.override_reason.setObjectName("doseOverrideReason")
         self.override_reason.setPlaceholderText("required with an override")
-        for label, widget in (("Starts", self.from_date), ("Actual weight (kg)", self.weight),
-                              ("g/kg", self.g_per_kg), ("Route", self.route),
-                              ("Days (IV)", self.days), ("SC doses", self.sc_doses),
-                              ("Interval", self.interval), ("Vial step", self.step),
-                              ("IBW formula", self.basis), ("Override weight (kg)", self.override),
-                              ("Override reason", self.override_reason)):
+        for label, widget in (
+            ("Starts", self.from_date),
+            ("Actual weight (kg)", self.weight),
+            ("g/kg", self.g_per_kg),
+            ("Route", self.route),
+            ("Days (IV)", self.days),
+            ("SC doses", self.sc_doses),
+            ("Interval", self.interval),
+            ("Vial step", self.step),
+            ("IBW formula", self.basis),
+            ("Override weight (kg)", self.override),
+            ("Override reason", self.override_reason),
+        ):
             form.addRow(label, widget)
         calc.addLayout(form)
         self.plan = QLabel()
@@ -123,27 +131,39 @@ class TreatmentView(QWidget):
 
         right = QVBoxLayout()
         reg_card, reg = card("Regimens")
-        self.regimens = RecordTableModel([
-            ("From", lambda s: format_date(s.value.from_date)),
-            ("g/kg", lambda s: f"{s.value.g_per_kg:g}"),
-            ("Route", lambda s: s.value.route.upper()),
-            ("Days / SC doses", lambda s: str(s.value.days or s.value.sc_doses_per_period)),
-            ("Every", lambda s: f"{s.value.interval_weeks} wk"),
-            ("Weight", lambda s: f"{s.value.weight_kg:g} kg"
-             + (f" (override {s.value.dosing_weight_override_kg:g} kg)"
-                if s.value.dosing_weight_override_kg else "")),
-        ])
+        self.regimens = RecordTableModel(
+            [
+                ("From", lambda s: format_date(s.value.from_date)),
+                ("g/kg", lambda s: f"{s.value.g_per_kg:g}"),
+                ("Route", lambda s: s.value.route.upper()),
+                ("Days / SC doses", lambda s: str(s.value.days or s.value.sc_doses_per_period)),
+                ("Every", lambda s: f"{s.value.interval_weeks} wk"),
+                (
+                    "Weight",
+                    lambda s: (
+                        f"{s.value.weight_kg:g} kg"
+                        + (
+                            f" (override {s.value.dosing_weight_override_kg:g} kg)"
+                            if s.value.dosing_weight_override_kg
+                            else ""
+                        )
+                    ),
+                ),
+            ]
+        )
         reg.addWidget(record_table(self.regimens, "regimenHistory", "Regimen history"))
         right.addWidget(reg_card, 1)
         inf_card, inf = card("Infusions given (with batch numbers)")
-        self.infusions = RecordTableModel([
-            ("Date", lambda s: format_date(s.value.date)),
-            ("Grams", lambda s: f"{s.value.grams:g}"),
-            ("Product", lambda s: s.value.product),
-            ("Batch", lambda s: s.value.batch),
-            ("Route", lambda s: s.value.route.upper()),
-            ("Reaction", lambda s: s.value.reaction or "none"),
-        ])
+        self.infusions = RecordTableModel(
+            [
+                ("Date", lambda s: format_date(s.value.date)),
+                ("Grams", lambda s: f"{s.value.grams:g}"),
+                ("Product", lambda s: s.value.product),
+                ("Batch", lambda s: s.value.batch),
+                ("Route", lambda s: s.value.route.upper()),
+                ("Reaction", lambda s: s.value.reaction or "none"),
+            ]
+        )
         add = QHBoxLayout()
         self.inf_date = DateField("infusionDate", "Infusion date")
         self.inf_grams = QLineEdit()
@@ -165,8 +185,15 @@ class TreatmentView(QWidget):
         self.inf_reaction.setPlaceholderText("reaction (blank if none)")
         self.save_infusion_button = QPushButton("Record infusion")
         self.save_infusion_button.setObjectName("saveInfusion")
-        for w in (self.inf_date, self.inf_grams, self.inf_product, self.inf_batch,
-                  self.inf_route, self.inf_reaction, self.save_infusion_button):
+        for w in (
+            self.inf_date,
+            self.inf_grams,
+            self.inf_product,
+            self.inf_batch,
+            self.inf_route,
+            self.inf_reaction,
+            self.save_infusion_button,
+        ):
             add.addWidget(w)
         inf.addLayout(add)
         self.infusion_errors = QLabel()
@@ -205,8 +232,11 @@ class TreatmentView(QWidget):
             if current.sc_doses_per_period:
                 self.sc_doses.setCurrentIndex(self.sc_doses.findData(current.sc_doses_per_period))
             self.basis.setCurrentIndex(max(0, self.basis.findData(current.ibw_basis)))
-            self.override.setText(f"{current.dosing_weight_override_kg:g}"
-                                  if current.dosing_weight_override_kg else "")
+            self.override.setText(
+                f"{current.dosing_weight_override_kg:g}"
+                if current.dosing_weight_override_kg
+                else ""
+            )
             self.override_reason.setText(current.override_reason)
         last = file.infusions[-1].value if file.infusions else None
         self.inf_date.set_value(today)
@@ -221,8 +251,11 @@ class TreatmentView(QWidget):
     def regimen(self) -> tuple[Regimen | None, list[FieldError]]:
         errors: list[FieldError] = []
         values: dict[str, float | None] = {}
-        for name, widget in (("weight_kg", self.weight), ("g_per_kg", self.g_per_kg),
-                             ("dosing_weight_override_kg", self.override)):
+        for name, widget in (
+            ("weight_kg", self.weight),
+            ("g_per_kg", self.g_per_kg),
+            ("dosing_weight_override_kg", self.override),
+        ):
             try:
                 values[name] = _number(widget.text())
             except ValueError:
@@ -230,8 +263,9 @@ class TreatmentView(QWidget):
                 errors.append(FieldError(name, f"must be a number; got {widget.text()!r}"))
         start = self.from_date.value()
         if start is None:
-            errors.append(FieldError("from", self.from_date.problem(required=True,
-                                                                    label="Start date")))
+            errors.append(
+                FieldError("from", self.from_date.problem(required=True, label="Start date"))
+            )
         if values["weight_kg"] is None and not any(e.field == "weight_kg" for e in errors):
             errors.append(FieldError("weight_kg", "is required (kg)"))
         if values["g_per_kg"] is None and not any(e.field == "g_per_kg" for e in errors):
@@ -240,14 +274,18 @@ class TreatmentView(QWidget):
             return None, errors
         route = self.route.currentData()
         regimen = Regimen(
-            from_date=start, g_per_kg=values["g_per_kg"] or 0.0,
+            from_date=start,
+            g_per_kg=values["g_per_kg"] or 0.0,
             days=self.days.value() if route == "iv" else None,
-            interval_weeks=self.interval.value(), route=route,
+            interval_weeks=self.interval.value(),
+            route=route,
             weight_kg=values["weight_kg"] or 0.0,
             dosing_weight_override_kg=values["dosing_weight_override_kg"],
             override_reason=self.override_reason.text().strip(),
-            vial_step_g=self.step.currentData(), ibw_basis=self.basis.currentData(),
-            sc_doses_per_period=self.sc_doses.currentData() if route == "sc" else None)
+            vial_step_g=self.step.currentData(),
+            ibw_basis=self.basis.currentData(),
+            sc_doses_per_period=self.sc_doses.currentData() if route == "sc" else None,
+        )
         return regimen, validate_regimen(regimen, self.forms)
 
     def _refresh(self, *_: object) -> None:
@@ -259,8 +297,10 @@ class TreatmentView(QWidget):
         patient = self.file.patient.value
         regimen, errors = self.regimen()
         if patient.height_cm is None:
-            self.plan.setText("<b style='color:#d5281b'>No height recorded for this patient: "
-                              "add it in the patient's details to plan a dose.</b>")
+            self.plan.setText(
+                "<b style='color:#d5281b'>No height recorded for this patient: "
+                "add it in the patient's details to plan a dose.</b>"
+            )
             self.steps.setText("")
             return
         if regimen is None:
@@ -270,21 +310,29 @@ class TreatmentView(QWidget):
         try:
             plan = plan_dose(dose_request(patient, regimen), self.forms.dosing)
         except ValidationError as e:
-            self.plan.setText("<b style='color:#d5281b'>Cannot plan this dose:</b><br>"
-                              + "<br>".join(escape(str(x)) for x in e.errors))
+            self.plan.setText(
+                "<b style='color:#d5281b'>Cannot plan this dose:</b><br>"
+                + "<br>".join(escape(str(x)) for x in e.errors)
+            )
             self.steps.setText("")
             return
         self.plan.setText(dose_plan_html(plan))
-        self.steps.setText("<b>How it was reached</b><br>" + "<br>".join(
-            f"{i}. {escape(s)}" for i, s in enumerate(plan.steps, 1)))
+        self.steps.setText(
+            "<b>How it was reached</b><br>"
+            + "<br>".join(f"{i}. {escape(s)}" for i, s in enumerate(plan.steps, 1))
+        )
 
     def save_regimen(self) -> bool:
         if self.file is None:
             return False
         regimen, errors = self.regimen()
-        widgets = {"weight_kg": self.weight, "g_per_kg": self.g_per_kg,
-                   "dosing_weight_override_kg": self.override,
-                   "override_reason": self.override_reason, "from": self.from_date}
+        widgets = {
+            "weight_kg": self.weight,
+            "g_per_kg": self.g_per_kg,
+            "dosing_weight_override_kg": self.override,
+            "override_reason": self.override_reason,
+            "from": self.from_date,
+        }
         mark_errors(widgets, errors)
         if errors or regimen is None:
             self.regimen_errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
@@ -310,16 +358,26 @@ class TreatmentView(QWidget):
         on = self.inf_date.value()
         if on is None:
             errors.append(FieldError("date", self.inf_date.problem(required=True, label="Date")))
-        infusion = Infusion(on or self.session.today(), grams or 0.0,
-                            self.inf_product.text().strip(), self.inf_batch.text().strip(),
-                            self.inf_route.currentData(), self.inf_reaction.text().strip())
+        infusion = Infusion(
+            on or self.session.today(),
+            grams or 0.0,
+            self.inf_product.text().strip(),
+            self.inf_batch.text().strip(),
+            self.inf_route.currentData(),
+            self.inf_reaction.text().strip(),
+        )
         if grams is None and not errors:
             errors.append(FieldError("grams", "is required"))
         seen = {e.field for e in errors}
-        errors += [e for e in validate_infusion(infusion, self.session.today())
-                   if e.field not in seen]
-        widgets = {"date": self.inf_date, "grams": self.inf_grams, "product": self.inf_product,
-                   "batch": self.inf_batch}
+        errors += [
+            e for e in validate_infusion(infusion, self.session.today()) if e.field not in seen
+        ]
+        widgets = {
+            "date": self.inf_date,
+            "grams": self.inf_grams,
+            "product": self.inf_product,
+            "batch": self.inf_batch,
+        }
         mark_errors(widgets, errors)
         if errors:
             self.infusion_errors.setText("Not recorded: " + "; ".join(str(e) for e in errors))

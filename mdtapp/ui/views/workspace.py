@@ -48,16 +48,27 @@ class PatientWorkspace(QWidget):
         self.decisions = DecisionsView(session)
         self.photos = PhotosView(session)
         self.history = HistoryView(session)
-        for i, (widget, title) in enumerate((
-                (self.overview, "&Overview"), (self.eligibility, "&Eligibility"),
-                (self.assessment, "&Assessment"), (self.treatment, "&Treatment"),
-                (self.decisions, "&Decisions"), (self.photos, "P&hotos"),
-                (self.history, "Histor&y"))):
+        for i, (widget, title) in enumerate(
+            (
+                (self.overview, "&Overview"),
+                (self.eligibility, "&Eligibility"),
+                (self.assessment, "&Assessment"),
+                (self.treatment, "&Treatment"),
+                (self.decisions, "&Decisions"),
+                (self.photos, "P&hotos"),
+                (self.history, "Histor&y"),
+            )
+        ):
             # each tab scrolls on its own, so no tab forces the window past a laptop screen
-            self.tabs.addTab(widget if widget in (self.overview, self.assessment,
-                                                  self.history) else scrolled(widget), title)
-            QShortcut(QKeySequence(f"Alt+{i + 1}"), self,
-                      lambda index=i: self.tabs.setCurrentIndex(index))
+            self.tabs.addTab(
+                widget
+                if widget in (self.overview, self.assessment, self.history)
+                else scrolled(widget),
+                title,
+            )
+            QShortcut(
+                QKeySequence(f"Alt+{i + 1}"), self, lambda index=i: self.tabs.setCurrentIndex(index)
+            )
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         session.patient_saved.connect(self._on_patient_saved)
@@ -76,19 +87,38 @@ class PatientWorkspace(QWidget):
 
         def permit(button: QWidget, allowed: bool, what: str, role: str) -> None:
             button.setEnabled(allowed)
-            button.setToolTip("" if allowed else f"Signed in as {store.principal.roles_text}: "
-                                                 f"{what} needs the {role} role")
+            button.setToolTip(
+                ""
+                if allowed
+                else f"Signed in as {store.principal.roles_text}: {what} needs the {role} role"
+            )
 
         self.assessment.apply_roles()
-        permit(self.eligibility.save_button, store.can_write("eligibility"),
-               "saving eligibility", "clinician")
-        permit(self.decisions.save_button, store.can_write("decisions"), "recording decisions",
-               "clinician")
+        permit(
+            self.eligibility.save_button,
+            store.can_write("eligibility"),
+            "saving eligibility",
+            "clinician",
+        )
+        permit(
+            self.decisions.save_button,
+            store.can_write("decisions"),
+            "recording decisions",
+            "clinician",
+        )
         permit(self.decisions.sign_button, store.can("clinician"), "signing", "clinician")
-        permit(self.treatment.save_regimen_button, store.can_write("regimens"),
-               "saving a regimen", "pharmacist")
-        permit(self.treatment.save_infusion_button, store.can_write("infusions"),
-               "recording an infusion", "pharmacist")
+        permit(
+            self.treatment.save_regimen_button,
+            store.can_write("regimens"),
+            "saving a regimen",
+            "pharmacist",
+        )
+        permit(
+            self.treatment.save_infusion_button,
+            store.can_write("infusions"),
+            "recording an infusion",
+            "pharmacist",
+        )
         permit(self.photos.add_button, store.can("clinician"), "adding photos", "clinician")
 
     def show_tab(self, name: str) -> None:
@@ -97,8 +127,14 @@ class PatientWorkspace(QWidget):
     def _show_all(self) -> None:
         if self.file is None:
             return
-        for view in (self.overview, self.eligibility, self.treatment, self.decisions,
-                     self.photos, self.history):
+        for view in (
+            self.overview,
+            self.eligibility,
+            self.treatment,
+            self.decisions,
+            self.photos,
+            self.history,
+        ):
             view.show_file(self.file)
 
     def _on_tab_changed(self, index: int) -> None:

@@ -42,5 +42,6 @@ class PatientBanner(QFrame):
             SEX_LABELS.get(patient.sex, patient.sex),
         ]
         self.details.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts))
-        self.setAccessibleDescription(f"{patient.full_name}, NHS number "
-                                      f"{format_nhs_number(patient.nhs_number)}")
+        self.setAccessibleDescription(
+            f"{patient.full_name}, NHS number {format_nhs_number(patient.nhs_number)}"
+        )

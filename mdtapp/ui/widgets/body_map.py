@@ -91,8 +91,7 @@ class BodyMapView(QWidget):
                     self._draw(p, shape, r)
                 p.setBrush(brush)
                 self._draw(p, shape, r)
-            text = str(value) if isinstance(value, int) else ("–" if value == NOT_ASSESSED
-                                                               else "")
+            text = str(value) if isinstance(value, int) else ("–" if value == NOT_ASSESSED else "")
             if text:
                 p.setPen(ink)
                 for shape in shapes:
@@ -101,8 +100,7 @@ class BodyMapView(QWidget):
         small.setPointSizeF(max(6.0, 8 * s / 0.75))
         p.setFont(small)
         p.setPen(QColor(theme.GREY_1))
-        names = {"front": "Front", "back": "Back", "patient_right": "R",
-                 "patient_left": "L"}
+        names = {"front": "Front", "back": "Back", "patient_right": "R", "patient_left": "L"}
         for key, (x, y) in self.body.labels.items():
             p.drawText(QPointF(ox + x * s - 10 * s, oy + y * s), names.get(key, key))
         p.end()

@@ -13,27 +13,34 @@ from mdtapp.ui import theme
 def checklist_html(result: EligibilityResult | None) -> str:
     if result is None:
         return "<i>Eligibility not recorded yet.</i>"
-    colour = {"eligible": theme.GREEN, "incomplete": theme.GREY_1,
-              "not_eligible": theme.RED}[result.status]
+    colour = {"eligible": theme.GREEN, "incomplete": theme.GREY_1, "not_eligible": theme.RED}[
+        result.status
+    ]
     rows = []
     for item in result.items:
         symbol = theme.STATE_SYMBOLS[item.state]
-        rows.append(f"<tr><td style='color:{theme.STATE_COLOURS[item.state]};"
-                    f"font-weight:bold'>{symbol}</td><td>{escape(item.label)}</td>"
-                    f"<td style='color:{theme.GREY_1}'>{escape(item.detail)}</td></tr>")
+        rows.append(
+            f"<tr><td style='color:{theme.STATE_COLOURS[item.state]};"
+            f"font-weight:bold'>{symbol}</td><td>{escape(item.label)}</td>"
+            f"<td style='color:{theme.GREY_1}'>{escape(item.detail)}</td></tr>"
+        )
     start = []
     for item in result.starting:
         symbol = theme.STATE_SYMBOLS[item.state]
-        start.append(f"<tr><td style='color:{theme.STATE_COLOURS[item.state]};"
-                     f"font-weight:bold'>{symbol}</td><td>{escape(item.label)}</td>"
-                     f"<td style='color:{theme.GREY_1}'>{escape(item.detail)}</td></tr>")
+        start.append(
+            f"<tr><td style='color:{theme.STATE_COLOURS[item.state]};"
+            f"font-weight:bold'>{symbol}</td><td>{escape(item.label)}</td>"
+            f"<td style='color:{theme.GREY_1}'>{escape(item.detail)}</td></tr>"
+        )
     reasons = "".join(f"<li>{escape(r)}</li>" for r in result.reasons)
-    return (f"<p style='font-size:12pt'><b style='color:{colour}'>{escape(result.verdict)}"
-            f"</b></p><ul style='margin-top:0'>{reasons}</ul>"
-            f"<table cellspacing='2' cellpadding='2'>{''.join(rows)}</table>"
-            f"<p><b>Starting requirements</b> "
-            f"({'all met' if result.ready_to_start else 'not all met yet'})</p>"
-            f"<table cellspacing='2' cellpadding='2'>{''.join(start)}</table>")
+    return (
+        f"<p style='font-size:12pt'><b style='color:{colour}'>{escape(result.verdict)}"
+        f"</b></p><ul style='margin-top:0'>{reasons}</ul>"
+        f"<table cellspacing='2' cellpadding='2'>{''.join(rows)}</table>"
+        f"<p><b>Starting requirements</b> "
+        f"({'all met' if result.ready_to_start else 'not all met yet'})</p>"
+        f"<table cellspacing='2' cellpadding='2'>{''.join(start)}</table>"
+    )
 
 
 class Checklist(QWidget):

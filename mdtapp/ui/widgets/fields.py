@@ -12,8 +12,12 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.errors import FieldError
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def parse_uk_date(text: str) -> date | None:

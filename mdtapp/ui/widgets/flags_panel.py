@@ -51,15 +51,19 @@ class FlagsPanel(QFrame):
         if ev is None:
             self.response.setText("No assessment yet.")
         elif not ev.on_treatment:
-            self.response.setText("Before treatment: this is a baseline; stopping criteria "
-                                  "apply once immunoglobulin has started.")
+            self.response.setText(
+                "Before treatment: this is a baseline; stopping criteria "
+                "apply once immunoglobulin has started."
+            )
         else:
-            colour = theme.GREEN if ev.response else theme.RED if ev.response is False else \
-                theme.GREY_1
+            colour = (
+                theme.GREEN if ev.response else theme.RED if ev.response is False else theme.GREY_1
+            )
             lines = "".join(f"<br>&nbsp;&nbsp;• {escape(x.text)}" for x in ev.response_evidence)
             self.response.setText(
                 f"<b style='color:{colour}'>{escape(ev.response_text)}</b> vs baseline "
-                f"{format_date(ev.baseline_date)}{lines}")
+                f"{format_date(ev.baseline_date)}{lines}"
+            )
         flags = {f.key: f for f in ev.flags} if ev else {}
         for key, label in self.rows.items():
             definition = self.rules.flag(key)
@@ -69,12 +73,16 @@ class FlagsPanel(QFrame):
             if raised and flag:
                 evidence = "".join(f"<br>&nbsp;&nbsp;• {escape(x.text)}" for x in flag.evidence)
                 notes = "".join(f"<br>&nbsp;&nbsp;<i>{escape(n)}</i>" for n in flag.notes)
-                label.setText(f"<span style='color:{theme.RED}'><b>⚠ MET: "
-                              f"{escape(definition.label)}</b></span>{evidence}{notes}")
+                label.setText(
+                    f"<span style='color:{theme.RED}'><b>⚠ MET: "
+                    f"{escape(definition.label)}</b></span>{evidence}{notes}"
+                )
                 label.setAccessibleName(f"Stopping criterion met: {definition.label}")
             else:
-                label.setText(f"<span style='color:{theme.GREY_1}'>○ Not met: "
-                              f"{escape(definition.label)}</span>")
+                label.setText(
+                    f"<span style='color:{theme.GREY_1}'>○ Not met: "
+                    f"{escape(definition.label)}</span>"
+                )
                 label.setAccessibleName(f"Stopping criterion not met: {definition.label}")
         self.notes.setText("<br>".join(escape(n) for n in ev.notes) if ev and ev.notes else "")
         self.notes.setVisible(bool(ev and ev.notes))

@@ -115,8 +115,15 @@ class AreaScore(QWidget):
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(QColor(theme.DARK_BLUE))
                 corner = box.topRight()
-                p.drawPolygon(QPolygonF([corner, QPointF(corner.x() - 9, corner.y()),
-                                         QPointF(corner.x(), corner.y() + 9)]))
+                p.drawPolygon(
+                    QPolygonF(
+                        [
+                            corner,
+                            QPointF(corner.x() - 9, corner.y()),
+                            QPointF(corner.x(), corner.y() + 9),
+                        ]
+                    )
+                )
         p.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -142,7 +149,8 @@ class MrssGrid(QWidget):
         self.setAccessibleName("Modified Rodnan skin score grid")
         self.setAccessibleDescription(
             "Type 0 to 3 to score the highlighted area and move on; N for not assessed; "
-            "Backspace to go back; arrow keys to move")
+            "Backspace to go back; arrow keys to move"
+        )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.order = list(definition.area_keys)
@@ -161,8 +169,7 @@ class MrssGrid(QWidget):
         for r, row in enumerate(definition.rows, start=1):
             label = QLabel(row.label + (" *" if row.added else ""))
             if row.added:
-                label.setToolTip("One of the three areas added for scleromyxedema "
-                                 "(Mecoli 2020)")
+                label.setToolTip("One of the three areas added for scleromyxedema (Mecoli 2020)")
             layout.addWidget(label, r, 0)
             for key in row.keys:
                 cell = AreaScore(key, definition.area(key).label)
@@ -170,8 +177,7 @@ class MrssGrid(QWidget):
                 self.cells[key] = cell
                 self.row_labels[key] = label
             if row.single:
-                layout.addWidget(self.cells[row.single], r, 1, 1, 2,
-                                 Qt.AlignmentFlag.AlignHCenter)
+                layout.addWidget(self.cells[row.single], r, 1, 1, 2, Qt.AlignmentFlag.AlignHCenter)
             else:
                 layout.addWidget(self.cells[row.right or ""], r, 1)
                 layout.addWidget(self.cells[row.left or ""], r, 2)
@@ -223,8 +229,9 @@ class MrssGrid(QWidget):
             font.setBold(key == self.current)
             label.setFont(font)
         area = self.definition.area(self.current).label
-        self.setAccessibleDescription(f"Current area: {area}, "
-                                      f"{value_text(self.cells[self.current].value)}")
+        self.setAccessibleDescription(
+            f"Current area: {area}, {value_text(self.cells[self.current].value)}"
+        )
 
     def _move(self, step: int) -> bool:
         index = self.order.index(self.current) + step

@@ -62,8 +62,12 @@ class TrendCharts(QWidget):
                 courses.append(infusion.date)
         baseline = record.baseline
 
-        def chart(title: str, series_data: list[tuple[str, str, list[tuple[date, float]]]],
-                  top: float, object_name: str) -> Any:
+        def chart(
+            title: str,
+            series_data: list[tuple[str, str, list[tuple[date, float]]]],
+            top: float,
+            object_name: str,
+        ) -> Any:
             c = QChart()
             c.setTitle(title)
             c.legend().setVisible(len(series_data) > 1)
@@ -73,8 +77,10 @@ class TrendCharts(QWidget):
             x = QDateTimeAxis()
             x.setFormat("MMM yy")
             x.setTickCount(4)
-            x.setRange(QDateTime(QDate(lo.year, lo.month, lo.day), QTime(0, 0)),
-                       QDateTime(QDate(hi.year, hi.month, hi.day), QTime(0, 0)))
+            x.setRange(
+                QDateTime(QDate(lo.year, lo.month, lo.day), QTime(0, 0)),
+                QDateTime(QDate(hi.year, hi.month, hi.day), QTime(0, 0)),
+            )
             y = QValueAxis()
             y.setRange(0, top)
             y.setLabelFormat("%d")
@@ -128,17 +134,31 @@ class TrendCharts(QWidget):
             total = mrss_total(a.mrss, self.forms.mrss)
             if total.complete:
                 mrss.append((a.date, float(total.total)))
-        vas = [(s.label.replace(" assessment VAS", "").replace(" VAS", ""), colour,
-                [(a.date, float(getattr(a, s.key))) for a in assessments
-                 if getattr(a, s.key) is not None])
-               for s, colour in zip(self.forms.vas.scales, (theme.RED, "#7c2855", theme.GREEN),
-                                    strict=False)]
+        vas = [
+            (
+                s.label.replace(" assessment VAS", "").replace(" VAS", ""),
+                colour,
+                [
+                    (a.date, float(getattr(a, s.key)))
+                    for a in assessments
+                    if getattr(a, s.key) is not None
+                ],
+            )
+            for s, colour in zip(
+                self.forms.vas.scales, (theme.RED, "#7c2855", theme.GREEN), strict=False
+            )
+        ]
         papules = [(a.date, float(a.papules.count)) for a in assessments if a.papules]
         top_papules = max([p for _, p in papules] + [10]) * 1.15
-        for view in (chart("mRSS total (complete scores)", [("mRSS", theme.DARK_BLUE, mrss)],
-                           float(self.forms.mrss.max_total), "mrssTrend"),
-                     chart("VAS (mm)", vas, float(self.forms.vas.max_mm), "vasTrend"),
-                     chart("Papule count", [("Papules", "#8a5a00", papules)], top_papules,
-                           "papuleTrend")):
+        for view in (
+            chart(
+                "mRSS total (complete scores)",
+                [("mRSS", theme.DARK_BLUE, mrss)],
+                float(self.forms.mrss.max_total),
+                "mrssTrend",
+            ),
+            chart("VAS (mm)", vas, float(self.forms.vas.max_mm), "vasTrend"),
+            chart("Papule count", [("Papules", "#8a5a00", papules)], top_papules, "papuleTrend"),
+        ):
             self.layout_.addWidget(view)
             self.views.append(view)

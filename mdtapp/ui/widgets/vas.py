@@ -74,10 +74,16 @@ class VasLine(QWidget):
         small.setPointSizeF(8)
         p.setFont(small)
         p.setPen(QColor(theme.GREY_1))
-        p.drawText(QRectF(0, y + 9, self.width() / 2, 16), Qt.AlignmentFlag.AlignLeft,
-                   self.scale.anchor_low)
-        p.drawText(QRectF(self.width() / 2, y + 9, self.width() / 2, 16),
-                   Qt.AlignmentFlag.AlignRight, self.scale.anchor_high)
+        p.drawText(
+            QRectF(0, y + 9, self.width() / 2, 16),
+            Qt.AlignmentFlag.AlignLeft,
+            self.scale.anchor_low,
+        )
+        p.drawText(
+            QRectF(self.width() / 2, y + 9, self.width() / 2, 16),
+            Qt.AlignmentFlag.AlignRight,
+            self.scale.anchor_high,
+        )
         if self.previous is not None:
             x = self._x(self.previous)
             p.setPen(QPen(QColor(theme.GREY_3), 2, Qt.PenStyle.DotLine))
@@ -105,8 +111,14 @@ class VasLine(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         current = self.value if self.value is not None else self.low
-        steps = {Qt.Key.Key_Right: 1, Qt.Key.Key_Up: 1, Qt.Key.Key_Left: -1,
-                 Qt.Key.Key_Down: -1, Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
+        steps = {
+            Qt.Key.Key_Right: 1,
+            Qt.Key.Key_Up: 1,
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Down: -1,
+            Qt.Key.Key_PageUp: 10,
+            Qt.Key.Key_PageDown: -10,
+        }
         key = event.key()
         if key in steps:
             self.value_picked.emit(min(self.high, max(self.low, current + steps[key])))
@@ -125,8 +137,13 @@ class VasInput(QWidget):
 
     changed = Signal()
 
-    def __init__(self, scale: VasScale, definition: VasDefinition, object_name: str,
-                 parent: QWidget | None = None):
+    def __init__(
+        self,
+        scale: VasScale,
+        definition: VasDefinition,
+        object_name: str,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.scale = scale
         self.definition = definition
@@ -148,8 +165,9 @@ class VasInput(QWidget):
         self.spin.setSpecialValueText("—")
         self.spin.setSuffix(" mm")
         self.spin.setValue(NOT_RECORDED)
-        self.spin.setToolTip(f"0-{definition.max_mm} mm; clear to 'not recorded' with the "
-                             "down arrow below 0")
+        self.spin.setToolTip(
+            f"0-{definition.max_mm} mm; clear to 'not recorded' with the down arrow below 0"
+        )
         self.spin.setFixedWidth(86)
         self.reading = QLabel()
         self.reading.setObjectName(f"{object_name}Reading")

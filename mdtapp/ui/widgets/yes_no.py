@@ -53,10 +53,12 @@ class YesNo(QWidget):
         self.changed.emit()
 
     def _style(self) -> None:
-        self.yes.setStyleSheet("QToolButton:checked { background: #c63d2f; color: white; "
-                               "font-weight: bold; }")
-        self.no.setStyleSheet("QToolButton:checked { background: #425563; color: white; "
-                              "font-weight: bold; }")
+        self.yes.setStyleSheet(
+            "QToolButton:checked { background: #c63d2f; color: white; font-weight: bold; }"
+        )
+        self.no.setStyleSheet(
+            "QToolButton:checked { background: #425563; color: white; font-weight: bold; }"
+        )
         value = self.value()
         state = "not recorded" if value is None else ("yes" if value else "no")
         self.setAccessibleDescription(state)
