@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -20,7 +24,7 @@ from PySide6.QtWidgets import (
 from mdtapp.store import access
 from mdtapp.store.errors import CorruptDatabase, StoreError
 from mdtapp.store.repository import Store
-from mdtapp.store.security import password_problem
+from mdtapp.store.security import MIN_PASSWORD_LENGTH, password_problem
 
 
 def _password_field(name: str, accessible: str) -> QLineEdit:
@@ -184,11 +188,19 @@ class FirstRunDialog(QDialog):
         form.addRow("Password", self.password)
         form.addRow("Password again", self.again)
         layout.addLayout(form)
+        # the rules are shown before anything is typed, and checked as it is typed
+        self.rules = QLabel()
+        self.rules.setObjectName("passwordRules")
+        self.rules.setWordWrap(True)
+        layout.addWidget(self.rules)
         self.message = QLabel()
         self.message.setProperty("role", "error")
         self.message.setWordWrap(True)
         self.message.setObjectName("firstRunMessage")
         layout.addWidget(self.message)
+        for field in (self.username, self.password, self.again):
+            field.textChanged.connect(self._show_rules)
+        self._show_rules()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -203,13 +215,15 @@ class FirstRunDialog(QDialog):
             self.password.text(),
             self.again.text(),
         )
-        self.password.clear()  # whatever happens next, passwords do not stay in the fields
-        self.again.clear()
         problem = password_problem(password, user) if user else "a user name is needed first"
-        if password != again:
-            problem = "the two passwords differ"
+        wrong = self.password if user else self.username
+        if not problem and password != again:
+            problem, wrong = "the two passwords differ", self.again
         if problem:
+            # what was typed stays, selected, so the person corrects it rather than starts over
             self.message.setText(f"Password: {problem}" if user else problem)
+            wrong.setFocus()
+            wrong.selectAll()
             return False
         try:
             store = access.open_as(
@@ -218,6 +232,9 @@ class FirstRunDialog(QDialog):
         except StoreError as e:
             self.message.setText(str(e))
             return False
+        finally:
+            self.password.clear()  # once used, a password does not stay in the fields
+            self.again.clear()
         name = self.display.text().strip()
         if name:
             with store.transaction():
@@ -229,17 +246,40 @@ class FirstRunDialog(QDialog):
             store.principal = account.principal
         self.store = store
         if self.recovery_code:
-            RecoveryKeyDialog(self.recovery_code, self).exec()
+            RecoveryKeyDialog(self.recovery_code, self, database=self.path).exec()
         self.accept()
         return True
 
     def _on_created(self, code: str | None) -> None:
         self.recovery_code = code
 
+    def _show_rules(self) -> None:
+        user, password, again = (
+            self.username.text().strip(),
+            self.password.text(),
+            self.again.text(),
+        )
+        rules = [
+            (
+                len(password) >= MIN_PASSWORD_LENGTH,
+                f"at least {MIN_PASSWORD_LENGTH} characters (a passphrase is easiest)",
+            ),
+            (
+                bool(password) and password.strip().casefold() != user.casefold(),
+                "not the same as the user name",
+            ),
+            (bool(again) and password == again, "typed the same twice"),
+        ]
+        self.rules.setText(
+            "Password:<br>" + "<br>".join(f"{'✓' if ok else '○'} {text}" for ok, text in rules)
+        )
+
 
 class RecoveryKeyDialog(QDialog):
-    def __init__(self, code: str, parent: QWidget | None = None):
+    def __init__(self, code: str, parent: QWidget | None = None, *, database: Path | None = None):
         super().__init__(parent)
+        self.code = code
+        self.database = database
         self.setObjectName("recoveryKeyDialog")
         self.setWindowTitle("Recovery key")
         layout = QVBoxLayout(self)
@@ -256,6 +296,22 @@ class RecoveryKeyDialog(QDialog):
             key.textInteractionFlags() | key.textInteractionFlags().TextSelectableByMouse
         )
         layout.addWidget(key)
+        actions = QHBoxLayout()
+        copy = QPushButton("&Copy")
+        copy.setObjectName("copyRecoveryKey")
+        copy.setToolTip("Copy the recovery key to the clipboard (paste it into your password safe)")
+        copy.clicked.connect(self._copy)
+        printing = QPushButton("&Print…")
+        printing.setObjectName("printRecoveryKey")
+        printing.clicked.connect(self._print)
+        actions.addWidget(copy)
+        actions.addWidget(printing)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.copied = QLabel()
+        self.copied.setObjectName("recoveryKeyCopied")
+        self.copied.setProperty("role", "muted")
+        layout.addWidget(self.copied)
         self.stored = QCheckBox("I have stored the recovery key safely")
         self.stored.setObjectName("recoveryStored")
         layout.addWidget(self.stored)
@@ -264,3 +320,28 @@ class RecoveryKeyDialog(QDialog):
         self.stored.toggled.connect(self.ok.setEnabled)
         self.ok.clicked.connect(self.accept)
         layout.addWidget(self.ok)
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.code)
+        self.copied.setText("Copied. Paste it into the password safe, then clear the clipboard.")
+
+    def _print(self) -> None:
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the recovery key")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        where = f"<p>Database: {html.escape(str(self.database))}</p>" if self.database else ""
+        page = QTextDocument()
+        page.setHtml(
+            "<h2>mdtapp recovery key</h2>"
+            f"{where}<p>Printed {html.escape(datetime.now().strftime('%d-%b-%Y %H:%M'))}</p>"
+            f"<pre style='font-size:14pt'>{html.escape(self.code)}</pre>"
+            "<p>Keep this page in a safe. It opens the database if every administrator's "
+            "password or the keyring file is lost.</p>"
+        )
+        page.print_(printer)
+        self.copied.setText("Sent to the printer.")

@@ -210,11 +210,43 @@ def test_first_run_creates_the_administrator_and_shows_the_recovery_key_once(
     qtbot.keyClicks(dialog.again, "amys-passphrase!")
     assert not dialog.create()
     assert dialog.message.text() == "Password: the two passwords differ"
-    qtbot.keyClicks(dialog.password, "amys-passphrase")
+    # what was typed is kept; the box to correct is selected, so typing replaces it
+    assert dialog.password.text() == "amys-passphrase"
+    assert dialog.again.selectedText() == "amys-passphrase!"
     qtbot.keyClicks(dialog.again, "amys-passphrase")
     assert dialog.create()
+    assert dialog.password.text() == dialog.again.text() == ""  # once used, not kept
     assert dialog.store.principal.display_name == "Dr Amy Admin"
     assert access.is_encrypted(tmp_path / "new.db")
     assert len(shown) == 1
     assert re.search(r"(?:[0-9A-F]{8}-){7}[0-9A-F]{8}", shown[0])  # 64 hex digits, grouped
     dialog.store.close()
+
+
+def test_first_run_shows_the_password_rules_before_anything_is_typed(qtbot, tmp_path):
+    dialog = FirstRunDialog(tmp_path / "new.db")
+    qtbot.addWidget(dialog)
+    rules = dialog.rules.text()
+    assert "○ at least 10 characters" in rules and "○ typed the same twice" in rules
+    qtbot.keyClicks(dialog.username, "amy")
+    qtbot.keyClicks(dialog.password, "short")
+    assert "○ at least 10 characters" in dialog.rules.text()
+    assert not dialog.create()
+    assert dialog.password.selectedText() == "short"  # kept, selected to be retyped
+    qtbot.keyClicks(dialog.password, "a long passphrase")
+    qtbot.keyClicks(dialog.again, "a long passphrase")
+    rules = dialog.rules.text()
+    assert "✓ at least 10 characters" in rules and "✓ typed the same twice" in rules
+    assert "✓ not the same as the user name" in rules
+
+
+def test_the_recovery_key_can_be_copied(qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    from mdtapp.ui.login import RecoveryKeyDialog
+
+    dialog = RecoveryKeyDialog("ABCD1234-" * 7 + "ABCD1234")
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.findChild(object, "copyRecoveryKey"), Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "ABCD1234-" * 7 + "ABCD1234"
+    assert dialog.findChild(object, "printRecoveryKey") is not None
