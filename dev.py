@@ -57,6 +57,86 @@ def ensure_environment(extras: str) -> Path:
     return python
 
 
+# The X11 libraries Qt's xcb platform plugin needs that a fresh desktop may lack, by the
+# shared-library name `ldd` reports and the Debian/Ubuntu package that provides it.
+QT_XCB_PACKAGES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libOpenGL.so.0": "libopengl0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libglib-2.0.so.0": "libglib2.0-0",
+}
+
+
+def missing_libraries(ldd_output: str) -> list[str]:
+    """The shared libraries `ldd` could not find, in order, each once."""
+    found = []
+    for line in ldd_output.splitlines():
+        name, _, where = line.strip().partition(" => ")
+        if where.strip() == "not found" and name not in found:
+            found.append(name)
+    return found
+
+
+def install_hint(missing: list[str]) -> str:
+    packages = [QT_XCB_PACKAGES[m] for m in missing if m in QT_XCB_PACKAGES]
+    unknown = [m for m in missing if m not in QT_XCB_PACKAGES]
+    lines = [f"Qt cannot open a window: this computer lacks {', '.join(missing)}."]
+    if packages:
+        lines.append("On Debian or Ubuntu, install them with:")
+        lines.append(f"    sudo apt-get install {' '.join(packages)}")
+    if unknown:
+        lines.append(f"Install the packages that provide: {', '.join(unknown)}")
+    return "\n".join(lines)
+
+
+def qt_platform_problem() -> str | None:
+    """Why the app could not open a window here, with the command that fixes it; else None.
+    (Without this, Qt aborts with a message about xcb-cursor that names no package.)"""
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return None  # offscreen, wayland...: Qt's own message is clear enough
+    if not os.environ.get("DISPLAY"):
+        if os.environ.get("WAYLAND_DISPLAY") and not platform:
+            return None
+        return (
+            "No display: mdtapp is a desktop app and needs one (DISPLAY is not set). "
+            "Run it from a desktop session, or set QT_QPA_PLATFORM=offscreen for a "
+            "headless check."
+        )
+    plugins = sorted(VENV.glob("lib/python3*/site-packages/PySide6/Qt/plugins/platforms"))
+    if not plugins:
+        return None
+    try:
+        out = subprocess.run(
+            ["ldd", str(plugins[0] / "libqxcb.so")], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None  # no ldd: let Qt speak for itself
+    missing = missing_libraries(out)
+    return install_hint(missing) if missing else None
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"app", "test", "bench", "package", "lint"}:
         print(__doc__)
@@ -66,6 +146,13 @@ def main(argv: list[str]) -> int:
         return subprocess.call([sys.executable, str(ROOT / "packaging" / "build.py"), *rest])
     if command == "app":
         python = ensure_environment("")
+        opens_window = (
+            not rest or rest[0].startswith("-") and not {"--help", "-h", "--version"} & set(rest)
+        )
+        problem = qt_platform_problem() if opens_window else None
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
         return subprocess.call([str(python), "-m", "mdtapp", *rest], cwd=ROOT)
     python = ensure_environment("test")
     if command == "lint":
