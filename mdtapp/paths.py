@@ -39,6 +39,11 @@ def resources_dir() -> Path:
     return _shipped("resources")
 
 
+def docs_dir() -> Path:
+    """The user guide and the documents it links to (hazard log, security, formats)."""
+    return _shipped("docs")
+
+
 def user_data_dir() -> Path:
     """The user's data folder: database, settings, backups. Never the install folder."""
     override = os.environ.get("MDTAPP_HOME")

@@ -51,6 +51,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
         "mdtapp/resources/fonts/DejaVuSans.ttf",
         "mdtapp/resources/bodymap.toml",
         "mdtapp/resources/icons/mdtapp-256.png",
+        "mdtapp/docs/user-guide.md",  # Help -> User guide, offline
+        "mdtapp/docs/screenshots/list.png",
         "mdtapp/store/mdtapp-1.schema.json",
         "mdtapp/BUILD",
     ):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from mdtapp.ui.theme import STYLE
+from mdtapp.ui.theme import BASE_POINT_SIZE, style
 
 
 def app_icon() -> QIcon:
@@ -34,9 +34,22 @@ def application() -> QApplication:
     app.setDesktopFileName("mdtapp")  # matches packaging/linux/mdtapp.desktop
     if app.windowIcon().isNull():
         app.setWindowIcon(app_icon())
-    if app.styleSheet() != STYLE:  # setting it again re-polishes every widget alive
-        app.setStyleSheet(STYLE)
+    from mdtapp.preferences import load_preferences
+
+    apply_zoom(app, load_preferences().zoom_percent)
     return app
+
+
+def apply_zoom(app: QApplication, zoom_percent: int) -> None:
+    """Every view at `zoom_percent` of its normal size (View -> Zoom; remembered per machine)."""
+    sheet = style(zoom_percent)
+    if app.styleSheet() != sheet:  # setting it again re-polishes every widget alive
+        app.setStyleSheet(sheet)
+    font = app.font()
+    size = BASE_POINT_SIZE * zoom_percent / 100
+    if font.pointSizeF() != size:  # custom-painted widgets scale their text from this font
+        font.setPointSizeF(size)
+        app.setFont(font)
 
 
 class _QuitWhenPainted(QObject):

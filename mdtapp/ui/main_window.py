@@ -132,7 +132,34 @@ class MainWindow(QMainWindow):
         self.quit_action = action(
             "&Quit", QKeySequence.StandardKey.Quit, self.close, "quit", self.menuBar()
         )
-        self.about_action = action("&About mdtapp", "F1", self.about, "about", self.menuBar())
+        self.guide_action = action(
+            "&User guide",
+            QKeySequence.StandardKey.HelpContents,
+            self.user_guide,
+            "userGuide",
+            self.menuBar(),
+        )
+        self.about_action = action("&About mdtapp", "", self.about, "about", self.menuBar())
+        # View -> Zoom: every view larger or smaller (a projector, a small or sharp screen)
+        self.zoom_in_action = action(
+            "Zoom &in",
+            QKeySequence.StandardKey.ZoomIn,
+            lambda: self.zoom(+1),
+            "zoomIn",
+            self.menuBar(),
+        )
+        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        self.zoom_out_action = action(
+            "Zoom &out",
+            QKeySequence.StandardKey.ZoomOut,
+            lambda: self.zoom(-1),
+            "zoomOut",
+            self.menuBar(),
+        )
+        self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-")])
+        self.zoom_reset_action = action(
+            "&Actual size", "Ctrl+0", lambda: self.zoom(0), "zoomReset", self.menuBar()
+        )
         self._menus()
         self._patient_actions = [
             self.edit_patient_action,
@@ -166,14 +193,23 @@ class MainWindow(QMainWindow):
             (
                 "&View",
                 "viewMenu",
-                [self.show_patients_action, self.show_reviews_action, self.find_action],
+                [
+                    self.show_patients_action,
+                    self.show_reviews_action,
+                    self.find_action,
+                    None,
+                    self.zoom_in_action,
+                    self.zoom_out_action,
+                    self.zoom_reset_action,
+                ],
             ),
             (
-                "&Tools",
+                # not "&Tools": Alt+T is the patient's Treatment tab
+                "Too&ls",
                 "toolsMenu",
                 [self.settings_action, self.users_action, self.password_action],
             ),
-            ("&Help", "helpMenu", [self.about_action]),
+            ("&Help", "helpMenu", [self.guide_action, None, self.about_action]),
         ):
             menu = bar.addMenu(title)
             menu.setObjectName(name)
@@ -327,6 +363,34 @@ class MainWindow(QMainWindow):
         from mdtapp.ui.views.settings_dialog import SettingsDialog
 
         SettingsDialog(self).exec()
+
+    def user_guide(self) -> None:
+        from mdtapp.ui.views.help import show_user_guide
+
+        show_user_guide(self)
+
+    def zoom(self, step: int) -> None:
+        """One zoom step larger (+1), smaller (-1), or back to normal (0); remembered."""
+        from mdtapp.preferences import (
+            ZOOM_DEFAULT,
+            load_preferences,
+            next_zoom,
+            save_preferences,
+            with_zoom,
+        )
+        from mdtapp.ui.app import apply_zoom
+
+        prefs = load_preferences()
+        zoom = ZOOM_DEFAULT if step == 0 else next_zoom(prefs.zoom_percent, step)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_zoom(app, zoom)
+        try:
+            save_preferences(with_zoom(prefs, zoom))
+        except OSError as e:  # a read-only profile: the zoom still applies, for now
+            self.statusBar().showMessage(f"Zoom {zoom} % (not remembered: {e.strerror})", 5000)
+            return
+        self.statusBar().showMessage(f"Zoom {zoom} %", 3000)
 
     def about(self) -> None:
         from mdtapp.buildinfo import build_text

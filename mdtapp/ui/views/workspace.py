@@ -55,7 +55,7 @@ class PatientWorkspace(QWidget):
                 (self.assessment, "&Assessment"),
                 (self.treatment, "&Treatment"),
                 (self.decisions, "&Decisions"),
-                (self.photos, "P&hotos"),
+                (self.photos, "&Photos"),  # not P&hotos: Alt+H is Help
                 (self.history, "Histor&y"),
             )
         ):

@@ -22,10 +22,7 @@ class PatientBanner(QFrame):
         layout.setContentsMargins(12, 6, 12, 6)
         self.name = QLabel()
         self.name.setObjectName("bannerName")
-        font = self.name.font()
-        font.setPointSizeF(14)
-        font.setBold(True)
-        self.name.setFont(font)
+        # size and weight: the style sheet (theme.style), so they follow the zoom
         self.details = QLabel()
         self.details.setObjectName("bannerDetails")
         layout.addWidget(self.name)

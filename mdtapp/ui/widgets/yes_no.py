@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 
@@ -25,6 +25,7 @@ class YesNo(QWidget):
             button.setAccessibleName(f"{name}: {suffix.lower()}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setMinimumWidth(40)
+            button.setToolTip("Keys: Y yes, N no, Delete not recorded")
             button.clicked.connect(lambda checked, b=button: self._on_button_clicked(b, checked))
             layout.addWidget(button)
         self._style()
@@ -53,15 +54,29 @@ class YesNo(QWidget):
         self.changed.emit()
 
     def _style(self) -> None:
+        # the pair has the keyboard focus, not its buttons: show that focus on both buttons
+        ring = (
+            "QToolButton { border: 2px solid #003087; background: #fff9c4; }"
+            if self.hasFocus()
+            else ""
+        )
         self.yes.setStyleSheet(
-            "QToolButton:checked { background: #c63d2f; color: white; font-weight: bold; }"
+            ring + "QToolButton:checked { background: #c63d2f; color: white; font-weight: bold; }"
         )
         self.no.setStyleSheet(
-            "QToolButton:checked { background: #425563; color: white; font-weight: bold; }"
+            ring + "QToolButton:checked { background: #425563; color: white; font-weight: bold; }"
         )
         value = self.value()
         state = "not recorded" if value is None else ("yes" if value else "no")
         self.setAccessibleDescription(state)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        super().focusInEvent(event)
+        self._style()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        super().focusOutEvent(event)
+        self._style()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         if not self.yes.isEnabled():
