@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.zoom_in_action = action(
             "Zoom &in",
             QKeySequence.StandardKey.ZoomIn,
-            lambda: self.zoom(+1),
+            self.zoom_in,
             "zoomIn",
             self.menuBar(),
         )
@@ -152,13 +152,13 @@ class MainWindow(QMainWindow):
         self.zoom_out_action = action(
             "Zoom &out",
             QKeySequence.StandardKey.ZoomOut,
-            lambda: self.zoom(-1),
+            self.zoom_out,
             "zoomOut",
             self.menuBar(),
         )
         self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-")])
         self.zoom_reset_action = action(
-            "&Actual size", "Ctrl+0", lambda: self.zoom(0), "zoomReset", self.menuBar()
+            "&Actual size", "Ctrl+0", self.zoom_reset, "zoomReset", self.menuBar()
         )
         self._menus()
         self._patient_actions = [
@@ -368,6 +368,16 @@ class MainWindow(QMainWindow):
         from mdtapp.ui.views.help import show_user_guide
 
         show_user_guide(self)
+
+    # bound methods, not lambdas: a lambda holding self keeps a closed window alive
+    def zoom_in(self) -> None:
+        self.zoom(+1)
+
+    def zoom_out(self) -> None:
+        self.zoom(-1)
+
+    def zoom_reset(self) -> None:
+        self.zoom(0)
 
     def zoom(self, step: int) -> None:
         """One zoom step larger (+1), smaller (-1), or back to normal (0); remembered."""

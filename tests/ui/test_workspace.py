@@ -58,7 +58,11 @@ def test_bad_patient_input_marks_the_fields_and_saves_nothing(qtbot, store):
     qtbot.keyClicks(dialog.height, "16.5")
     qtbot.mouseClick(dialog.findChild(object, "savePatient"), Qt.MouseButton.LeftButton)
     text = dialog.errors.text()
-    assert "date of birth" in text and "sex: choose one" in text
+    # each problem names the field as the form labels it, once, never its internal key
+    assert "Date of birth: “31/02/1971” is not a date" in text
+    assert "Sex: choose one" in text
+    assert "date_of_birth" not in text and "Date of birth: Date of birth" not in text
+    assert "&#" not in text
     assert dialog.born.property("invalid") is True
     assert store.count_patients() == 0
 

@@ -15,10 +15,16 @@ class RecordTableModel(QAbstractTableModel):
         super().__init__()
         self.columns = list(columns)
         self.rows: list[Any] = []
+        self.cells: list[list[str]] = []
 
     def set_rows(self, rows: Sequence[Any]) -> None:
+        # every cell's text is worked out here, in ordinary Python, not in data(): an error
+        # raised inside a Qt override cannot be reported safely (the binding can crash while
+        # printing it), and a repaint must never reach back into the store
+        cells = [[text(row) for _, text in self.columns] for row in rows]
         self.beginResetModel()
         self.rows = list(rows)
+        self.cells = cells
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
@@ -41,5 +47,5 @@ class RecordTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.columns[index.column()][1](self.rows[index.row()])
+            return self.cells[index.row()][index.column()]
         return None

@@ -22,7 +22,7 @@ from mdtapp.domain.nhs_number import (
 )
 from mdtapp.store.errors import StoreError
 from mdtapp.ui.session import Session
-from mdtapp.ui.widgets.fields import DateField, mark, mark_errors
+from mdtapp.ui.widgets.fields import DateField, error_text, mark, mark_errors
 
 SEXES = (
     ("", "— choose —"),
@@ -147,10 +147,7 @@ class PatientDialog(QDialog):
         born = self.born.value()
         if born is None:
             errors.append(
-                FieldError(
-                    "date_of_birth",
-                    self.born.problem(required=True, label="Date of birth") or "is not a date",
-                )
+                FieldError("date_of_birth", self.born.message(required=True) or "is not a date")
             )
         height_text = self.height.text().strip()
         height: float | None = None
@@ -159,7 +156,7 @@ class PatientDialog(QDialog):
                 height = float(height_text)
             except ValueError:
                 errors.append(
-                    FieldError("height_cm", f"must be a number in cm; got {height_text!r}")
+                    FieldError("height_cm", f"must be a number in cm; got “{height_text}”")
                 )
         if not self.sex.currentData():
             errors.append(FieldError("sex", "choose one (female, male, other or not known)"))
@@ -193,7 +190,7 @@ class PatientDialog(QDialog):
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         mark_errors(self.field_widgets, errors)
-        self.errors.setText("\n".join(f"{e.field.replace('_', ' ')}: {e.message}" for e in errors))
+        self.errors.setText(error_text(self.field_widgets, errors))
 
     def _on_save_clicked(self) -> None:
         patient, errors = self.patient()

@@ -29,6 +29,7 @@ class PatientTable(QTableView):
         super().__init__()
         self.setObjectName(object_name)
         self.setModel(model)
+        model.setParent(self)  # one lifetime: the view never outlives its model
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

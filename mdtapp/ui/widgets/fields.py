@@ -20,17 +20,28 @@ _MONTHS = {
 }
 
 
+DATE_EXAMPLES = "e.g. 07/03/1971, 07031971 or 7 Mar 1971"
+
+
 def parse_uk_date(text: str) -> date | None:
-    """dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, dd-Mmm-yyyy or yyyy-mm-dd; None if not a date."""
-    text = text.strip()
+    """A date typed the common UK ways: 7/3/1971, 07/03/1971, 07-03-1971, 07.03.1971,
+    07031971, 7 Mar 1971, 7 March 1971, 07-Mar-1971, or 1971-03-07; None if not a date.
+    Two-digit years are refused: 7/3/71 could be 1871, 1971 or 2071 (a date of birth)."""
+    text = " ".join(text.split())
+    sep = r"\s*[/.\-]\s*|\s"
     try:
         m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
         if m:
             return date(int(m[1]), int(m[2]), int(m[3]))
-        m = re.fullmatch(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})", text)
+        m = re.fullmatch(rf"(\d{{1,2}})(?:{sep})(\d{{1,2}})(?:{sep})(\d{{4}})", text)
         if m:
             return date(int(m[3]), int(m[2]), int(m[1]))
-        m = re.fullmatch(r"(\d{1,2})[/.\- ]([A-Za-z]{3})[A-Za-z]*[/.\- ](\d{4})", text)
+        m = re.fullmatch(r"(\d{2})(\d{2})(\d{4})", text)  # ddmmyyyy, typed without separators
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        m = re.fullmatch(
+            rf"(\d{{1,2}})(?:{sep})([A-Za-z]{{3}})[A-Za-z]*\.?(?:{sep})(\d{{4}})", text
+        )
         if m and m[2].lower() in _MONTHS:
             return date(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
     except ValueError:
@@ -61,6 +72,20 @@ def mark_errors(widgets: Mapping[str, QWidget], errors: Iterable[FieldError]) ->
         mark(widget, widget in bad, bad.get(widget, ""))
 
 
+def error_text(widgets: Mapping[str, QWidget], errors: Iterable[FieldError]) -> str:
+    """One line per problem, each naming the field as the form labels it (its accessible
+    name), never the internal key: "Height (cm): must be 120-230 cm; got 16.5"."""
+    lines = []
+    for e in errors:
+        widget = widgets.get(e.field) or widgets.get(e.field.split(".")[0])
+        label = widget.accessibleName() if widget is not None else ""
+        if not label:
+            label = e.field.replace("_", " ").replace(".", " ")
+            label = label[:1].upper() + label[1:]
+        lines.append(f"{label}: {e.message}")
+    return "\n".join(lines)
+
+
 class DateField(QLineEdit):
     """A date typed the way people type them; shown back as dd-Mmm-yyyy."""
 
@@ -71,6 +96,7 @@ class DateField(QLineEdit):
         self.setObjectName(object_name)
         self.setAccessibleName(accessible)
         self.setPlaceholderText("dd/mm/yyyy")
+        self.setToolTip(f"Type a date: {DATE_EXAMPLES}")
         self.setMaximumWidth(130)
         self.editingFinished.connect(self._normalise)
         self.textChanged.connect(lambda _: self.date_changed.emit())
@@ -81,12 +107,21 @@ class DateField(QLineEdit):
     def set_value(self, value: date | None) -> None:
         self.setText(format_date(value) if value else "")
 
-    def problem(self, *, required: bool, label: str) -> str:
+    def message(self, *, required: bool) -> str:
+        """What is wrong with the date typed, without the field's name; "" when it is fine."""
         if not self.text().strip():
-            return f"{label} is required (dd/mm/yyyy)" if required else ""
+            return f"is required ({DATE_EXAMPLES})" if required else ""
         if self.value() is None:
-            return f"{label}: {self.text()!r} is not a date (dd/mm/yyyy)"
+            return f"“{self.text().strip()}” is not a date ({DATE_EXAMPLES})"
         return ""
+
+    def problem(self, *, required: bool, label: str) -> str:
+        message = self.message(required=required)
+        return (
+            f"{label} {message}"
+            if message.startswith("is ")
+            else (f"{label}: {message}" if message else "")
+        )
 
     def _normalise(self) -> None:
         value = self.value()

@@ -10,6 +10,9 @@ def record_table(model: RecordTableModel, object_name: str, accessible: str) -> 
     table.setObjectName(object_name)
     table.setAccessibleName(accessible)
     table.setModel(model)
+    # the table owns its model: their lifetimes are one, so a view never asks a freed model
+    # for its headers (a re-polish, e.g. on zoom, once did: a segmentation fault)
+    model.setParent(table)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
