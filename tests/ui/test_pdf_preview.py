@@ -42,3 +42,20 @@ def test_the_form_for_the_assessment_on_screen(
     qtbot.addWidget(dialog)
     text = pages_text(dialog.pdf)
     assert "03-Aug-2026" in text[0] and "20 / 60" in text[0]
+
+
+def test_the_preview_fits_a_768_pixel_screen(qtbot):
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from mdtapp.ui.views.pdf_preview import PdfPreview
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.drawString(100, 700, "page")
+    c.save()
+    preview = PdfPreview(out.getvalue(), "Letter — preview", "x.pdf")
+    qtbot.addWidget(preview)
+    room = preview.screen().availableGeometry()
+    assert preview.height() <= room.height() - 60 and preview.width() <= room.width() - 40

@@ -250,3 +250,63 @@ def test_the_recovery_key_can_be_copied(qtbot):
     qtbot.mouseClick(dialog.findChild(object, "copyRecoveryKey"), Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "ABCD1234-" * 7 + "ABCD1234"
     assert dialog.findChild(object, "printRecoveryKey") is not None
+
+
+def _sign_through_the_dialog(qtbot, view, monkeypatch, password):
+    from mdtapp.ui.widgets import sign_dialog
+
+    seen = {}
+
+    def typed(dialog):
+        seen["title"] = dialog.windowTitle()
+        seen["what"] = dialog.findChild(object, "signWhat").text()
+        seen["fits"] = dialog.sizeHint().width() >= dialog.fontMetrics().horizontalAdvance(
+            dialog.windowTitle()
+        )
+        qtbot.keyClicks(dialog.password, password)
+        return True
+
+    monkeypatch.setattr(sign_dialog.SignDialog, "exec", typed)
+    view.table.selectRow(0)
+    qtbot.mouseClick(view.sign_button, Qt.MouseButton.LeftButton)
+    return seen
+
+
+def test_a_decision_is_signed_through_a_dialog_that_says_what_is_signed(
+    qtbot, accounts, monkeypatch
+):
+    from mdtapp.domain.model import Decision
+
+    path, uid = accounts
+    w = window_for(qtbot, path, "nina", PW)
+    other = w.session.store.add_patient(jane(nhs_number="9990001006", family_name="Other")).uid
+    w.session.store.save("decisions", uid, Decision(date(2026, 8, 4), "start", "Eligible"))
+    w.open_patient(uid, "decisions")
+    view = w.workspace.decisions
+    seen = _sign_through_the_dialog(qtbot, view, monkeypatch, PW)
+    assert seen["title"] == "Sign the MDT decision"
+    assert "Start immunoglobulin — decision of 04-Aug-2026 for SMITH, Jane" in seen["what"]
+    assert seen["fits"]
+    assert view.sign_message.text() == "Signed the decision of 04-Aug-2026"
+    assert w.session.store.signatures("decisions", view.model.rows[0].uid)
+    w.open_patient(other, "decisions")  # another patient: nothing said about Jane's decision
+    assert w.workspace.decisions.sign_message.text() == ""
+
+
+def test_the_decisions_table_keeps_date_and_signed_in_view_at_1024(qtbot, accounts):
+    from mdtapp.domain.model import Decision
+
+    path, uid = accounts
+    w = window_for(qtbot, path, "nina", PW)
+    w.resize(1024, 768)
+    long_reason = "The MDT discussed the response at length. " * 20
+    w.session.store.save("decisions", uid, Decision(date(2026, 8, 4), "start", long_reason))
+    w.open_patient(uid, "decisions")
+    table = w.workspace.decisions.table
+    qtbot.waitUntil(lambda: table.viewport().width() > 0)
+    header = table.horizontalHeader()
+    titles = [t for t, _ in w.workspace.decisions.model.columns]
+    for title in ("Date", "Decision", "Signed"):
+        i = titles.index(title)
+        right = header.sectionViewportPosition(i) + header.sectionSize(i)
+        assert header.sectionViewportPosition(i) >= 0 and right <= table.viewport().width(), title

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from mdtapp.domain.dates import add_months, format_date
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.model import Decision, validate_decision
+from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.record import patient_state
 from mdtapp.store.errors import StoreError
 from mdtapp.store.repository import PatientFile
@@ -27,6 +28,7 @@ from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.widgets.fields import DateField, mark_errors
+from mdtapp.ui.widgets.sign_dialog import SignDialog
 from mdtapp.ui.widgets.tables import record_table
 
 
@@ -102,13 +104,14 @@ class DecisionsView(QWidget):
         layout.addStretch(1)
         outer.addWidget(form_card, 3)
         list_card, list_layout = card("Decisions so far")
-        labels = {c.key: c.label for c in self.forms.decisions}
+        labels = self.kind_labels = {c.key: c.label for c in self.forms.decisions}
         flag_labels = {f.key: f.label for f in self.forms.response.flags}
+        # the short columns first, the free text last: Date and Signed never scroll out of view
         self.model = RecordTableModel(
             [
                 ("Date", lambda s: format_date(s.value.date)),
                 ("Decision", lambda s: labels.get(s.value.decision, s.value.decision)),
-                ("Reason", lambda s: s.value.reason),
+                ("Signed", self._signed_text),
                 ("Next review", lambda s: format_date(s.value.next_review)),
                 (
                     "Flags at the time",
@@ -117,11 +120,26 @@ class DecisionsView(QWidget):
                         or "none"
                     ),
                 ),
-                ("Signed", self._signed_text),
                 ("Clinicians", lambda s: "; ".join(s.value.clinicians)),
+                ("Reason", lambda s: s.value.reason),
             ]
         )
         self.table = record_table(self.model, "decisionHistory", "Decisions so far")
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount() - 1):
+            # long texts are cut short (the whole text is the cell's tooltip)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        widths = {
+            "Date": "30-Sep-2026",
+            "Decision": "Lengthen interval",
+            "Signed": "not signed",
+            "Next review": "30-Sep-2026",
+            "Flags at the time": "none",
+            "Clinicians": "Dr A Rheum",
+        }
+        metrics = self.table.fontMetrics()
+        for column, (title, _) in enumerate(self.model.columns[:-1]):
+            header.resizeSection(column, metrics.horizontalAdvance(widths[title]) + 28)
         list_layout.addWidget(self.table)
         self.sign_button = QPushButton("Sign the selected decision…")
         self.sign_button.setObjectName("signDecision")
@@ -157,17 +175,32 @@ class DecisionsView(QWidget):
         return True
 
     def _on_sign_clicked(self) -> None:
-        password, ok = QInputDialog.getText(
-            self, "Sign the decision", "Your password:", QLineEdit.EchoMode.Password
+        rows = self.table.selectionModel().selectedRows()
+        if self.file is None or not rows:
+            self.sign_message.setText("Select a decision to sign")
+            return
+        saved = self.model.rows[rows[0].row()]
+        kind = self.kind_labels.get(saved.value.decision, saved.value.decision)
+        patient = self.file.patient.value
+        dialog = SignDialog(
+            "Sign the MDT decision",
+            f"{kind} — decision of {format_date(saved.value.date)} for "
+            f"{patient.display_name}, NHS No. {format_nhs_number(patient.nhs_number)}.",
+            "Signing confirms this decision as recorded. Once signed it changes only by "
+            "amendment, with a reason.",
+            self.session.store.principal.display_name,
+            self,
         )
-        if ok:
-            self.sign_selected(password)
+        if dialog.exec():
+            self.sign_selected(dialog.take_password())
 
     def _set_review(self, months: int) -> None:
         start = self.date.value() or self.session.today()
         self.next_review.set_value(add_months(start, months))
 
     def show_file(self, file: PatientFile) -> None:
+        if self.file is None or self.file.uid != file.uid:
+            self.sign_message.clear()  # a message about another patient's decision goes
         self.file = file
         self.model.set_rows(list(reversed(file.decisions)))
         state = patient_state(file.record, today=self.session.today(), forms=self.forms)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QUrl
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QTextCursor, QTextDocument
+from PySide6.QtGui import QImage, QPixmap, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+from mdtapp.ui.widgets.screen import fit_to_screen
 
 GUIDE = "user-guide.md"
 
@@ -62,15 +64,6 @@ class UserGuide(QDialog):
                         cursor.setCharFormat(image)
                 it += 1
             block = block.next()
-
-
-def fit_to_screen(dialog: QWidget, width: int, height: int) -> None:
-    """Size a window to (width, height), never larger than the screen it opens on."""
-    screen = dialog.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        room = screen.availableGeometry()
-        width, height = min(width, room.width() - 40), min(height, room.height() - 60)
-    dialog.resize(width, height)
 
 
 _open: UserGuide | None = None

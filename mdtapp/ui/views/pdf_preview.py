@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdtapp.store.interchange import write_atomically
+from mdtapp.ui.widgets.screen import fit_to_screen
 
 
 class PdfPreview(QDialog):
@@ -67,7 +68,7 @@ class PdfPreview(QDialog):
         layout.addLayout(row)
         self.save_button.clicked.connect(self._on_save_clicked)
         self.print_button.clicked.connect(self._on_print_clicked)
-        self.resize(900, 1000)
+        fit_to_screen(self, 900, 1000)  # Save, Print and Close stay on a 768-px screen
 
     def page_count(self) -> int:
         return int(self.document.pageCount())

@@ -1,0 +1,62 @@
+"""Signing a record: says what is being signed and what the signature means, then asks for the
+signer's password. Sized to show its whole title and text."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class SignDialog(QDialog):
+    def __init__(
+        self,
+        title: str,
+        what: str,
+        meaning: str,
+        signer: str,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setObjectName("signDialog")
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<b>{title}</b>")
+        heading.setProperty("role", "heading")
+        layout.addWidget(heading)
+        for text, name in ((what, "signWhat"), (meaning, "signMeaning")):
+            label = QLabel(text)
+            label.setObjectName(name)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        form = QFormLayout()
+        self.signer = QLabel(signer)
+        self.signer.setObjectName("signSigner")
+        self.password = QLineEdit()
+        self.password.setObjectName("signPassword")
+        self.password.setAccessibleName("Your password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Signing as", self.signer)
+        form.addRow("Your password", self.password)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(max(420, self.fontMetrics().horizontalAdvance(title) + 120))
+        self.password.setFocus()
+
+    def take_password(self) -> str:
+        """The password typed, cleared from the field as it is handed over."""
+        password = self.password.text()
+        self.password.clear()
+        return password
