@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -9,7 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from mdtapp.domain.dosing import DoseRequest, plan_dose, split_course
-from mdtapp.domain.errors import ValidationError
+from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.domain.model import Regimen, validate_regimen
 from mdtapp.domain.numbers import rounded
 
 
@@ -252,3 +254,85 @@ def test_the_unexplained_plan_has_exactly_the_explained_numbers(
     numbers = plan_dose(request, f.dosing, explain=False)
     assert explained.steps and explained.rule
     assert numbers == dataclasses.replace(explained, rule="", steps=(), notes=())
+
+
+# ---------------------------------------------------------------- one set of rules
+
+
+def test_the_stored_regimen_and_the_calculator_give_the_same_messages(f):
+    # the same bad values, as a stored regimen and as a dose request: one set of rules names
+    # each field as the file does and says what it accepts (before, the stored regimen said
+    # "must be one of 1, 2, 2.5, 5, 10 g" without the value, and the calculator called the
+    # override "override_weight_kg")
+    regimen = Regimen(
+        date(2026, 1, 5),
+        g_per_kg=3,
+        days=7,
+        interval_weeks=30,
+        route="iv",
+        weight_kg=900,
+        dosing_weight_override_kg=10,
+        override_reason="MDT",
+        vial_step_g=3.0,
+        ibw_basis="x",
+    )
+    request = DoseRequest(
+        "female",
+        165,
+        900,
+        3,
+        7,
+        interval_weeks=30,
+        vial_step_g=3.0,
+        ibw_basis="x",
+        override_weight_kg=10,
+        override_reason="MDT",
+    )
+    stored = validate_regimen(regimen, f)
+    with pytest.raises(ValidationError) as raised:
+        plan_dose(request, f.dosing)
+    assert list(raised.value.errors) == stored
+    assert {e.field: e.message for e in stored} == {
+        "weight_kg": "must be 25-350 kg; got 900",
+        "g_per_kg": "must be 0.1-2 g/kg; got 3",
+        "days": "must be 2-5 days; got 7",
+        "interval_weeks": "must be 1-26 weeks; got 30",
+        "vial_step_g": "must be one of 1, 2, 2.5, 5, 10 g; got 3",
+        "ibw_basis": "must be female or male; got 'x'",
+        "dosing_weight_override_kg": "must be 25-350 kg; got 10",
+    }
+
+
+def test_an_sc_regimen_needs_its_doses_per_period_stored_or_calculated(f):
+    # before, a stored SC regimen without it was accepted and then could not be planned
+    regimen = Regimen(date(2026, 1, 5), 2, None, 4, "sc", 70)
+    expected = FieldError(
+        "sc_doses_per_period", "is required for SC (one of 1, 2, 4 doses per 4 weeks)"
+    )
+    assert validate_regimen(regimen, f) == [expected]
+    with pytest.raises(ValidationError) as raised:
+        plan(f, route="sc", days=None)
+    assert list(raised.value.errors) == [expected]
+    # an IV course needs its days, said the same way (before: "must be 2-5 days; got None")
+    with pytest.raises(ValidationError) as raised:
+        plan(f, days=None)
+    assert [str(e) for e in raised.value.errors] == ["days: is required for IV (2-5 days)"]
+
+
+def test_only_a_stored_regimen_must_state_its_interval(f):
+    regimen = Regimen(date(2026, 1, 5), 2, 5, None, "iv", 70)  # type: ignore[arg-type]
+    assert [str(e) for e in validate_regimen(regimen, f)] == [
+        "interval_weeks: is required (1-26 weeks)"
+    ]
+    assert plan(f).interval_weeks == 4  # the calculator says it used the starting interval
+
+
+def test_a_limit_changed_in_the_forms_changes_both(f):
+    rules = dataclasses.replace(f.dosing, g_per_kg_max=Decimal("2.5"))
+    forms = dataclasses.replace(f, dosing=rules)
+    regimen = Regimen(date(2026, 1, 5), 2.5, 5, 4, "iv", 70)
+    assert validate_regimen(regimen, forms) == []
+    assert plan_dose(DoseRequest("female", 165, 70, 2.5, 5), rules).course_total_g == 150
+    assert [str(e) for e in validate_regimen(regimen, f)] == [
+        "g_per_kg: must be 0.1-2 g/kg; got 2.5"
+    ]
