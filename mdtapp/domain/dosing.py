@@ -26,6 +26,11 @@ from mdtapp.domain.model import ROUTES, SEXES
 from mdtapp.domain.numbers import as_json_number, exact, plain, show
 
 BASES = ("ideal", "adjusted", "actual")
+_BASIS_WEIGHT = {
+    "ideal": "ideal body weight",
+    "adjusted": "adjusted weight",
+    "actual": "actual weight",
+}
 
 
 @dataclass(frozen=True)
@@ -481,18 +486,27 @@ class _Basis:
     """Which weight the rule chose, and every test that chose it (the rule, once)."""
 
     basis: str  # ideal | adjusted | actual
+    under_5_ft: bool  # shorter than the Devine formula's base height
+    obese: bool  # BMI over the short-stature limit (asked only under 5 ft)
     bmi_over: bool  # BMI over the adjusted-weight limit
     weight_over: bool  # actual weight more than the factor above ideal
 
 
 def _weight_basis(
-    ideal: Fraction, actual: Fraction, body_mass: Fraction, rules: DosingRules
+    inches: Fraction, ideal: Fraction, actual: Fraction, body_mass: Fraction, rules: DosingRules
 ) -> _Basis:
+    under_5_ft = inches < Fraction(rules.ibw_base_height_in)
+    obese = body_mass > Fraction(rules.short_stature_obese_if_bmi_over)
     bmi_over = body_mass > Fraction(rules.adjusted_if_bmi_over)
     weight_over = actual > ideal * Fraction(rules.adjusted_if_actual_over_ibw_factor)
-    if actual < ideal:
-        return _Basis("actual", bmi_over, weight_over)
-    return _Basis("adjusted" if bmi_over or weight_over else "ideal", bmi_over, weight_over)
+    if under_5_ft and not obese:
+        # domain.md section 2: the Devine formula is not meant for this height
+        basis = rules.short_stature_basis_if_not_obese
+    elif actual < ideal:
+        basis = "actual"
+    else:
+        basis = "adjusted" if bmi_over or weight_over else "ideal"
+    return _Basis(basis, under_5_ft, obese, bmi_over, weight_over)
 
 
 def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True) -> DosePlan:
@@ -510,7 +524,7 @@ def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True)
     g_per_kg = exact(request.g_per_kg)
     formula = request.ibw_basis or request.sex
 
-    # Devine ideal body weight
+    # Devine ideal body weight (continued below 5 ft; the basis rule decides whether it is used)
     inches = height / Fraction(rules.cm_per_inch)
     base = Fraction(rules.ibw_base_female_kg if formula == "female" else rules.ibw_base_male_kg)
     per_inch = Fraction(rules.ibw_kg_per_inch)
@@ -518,7 +532,7 @@ def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True)
     ideal = base + per_inch * (inches - five_feet)
     body_mass = body_mass_index(height, actual)
     adjusted = ideal + Fraction(rules.adjusted_weight_factor) * (actual - ideal)
-    basis = _weight_basis(ideal, actual, body_mass, rules).basis
+    basis = _weight_basis(inches, ideal, actual, body_mass, rules).basis
     rule_weight = {"ideal": ideal, "adjusted": adjusted, "actual": actual}[basis]
     if request.override_weight_kg is not None:
         dosing_weight = exact(request.override_weight_kg)
@@ -610,7 +624,7 @@ def plan_dose(request: DoseRequest, rules: DosingRules, *, explain: bool = True)
 def _basis_rule(plan: DosePlan, height: Fraction, rules: DosingRules) -> tuple[str, list[str]]:
     """Why the rule chose its weight, in one sentence, and any note it calls for."""
     ideal, actual, body_mass = plan.ideal_weight_kg, plan.actual_weight_kg, plan.bmi
-    chosen = _weight_basis(ideal, actual, body_mass, rules)
+    chosen = _weight_basis(plan.height_in, ideal, actual, body_mass, rules)
     bmi_limit = Fraction(rules.adjusted_if_bmi_over)
     factor = Fraction(rules.adjusted_if_actual_over_ibw_factor)
     over_ibw = ideal * factor
@@ -638,14 +652,39 @@ def _basis_rule(plan: DosePlan, height: Fraction, rules: DosingRules) -> tuple[s
             f"{show(body_mass, near=bmi_limit)} is not over {plain(bmi_limit)}: "
             "use ideal body weight"
         )
-    notes = []
-    if plan.height_in < Fraction(rules.ibw_base_height_in):
-        notes.append(
-            f"Height is under 5 ft ({plain(rules.ibw_base_height_in)} in): the Devine "
-            f"formula is extended below 5 ft ({plain(rules.ibw_kg_per_inch)} kg less per inch); "
-            "check the basis."
+    if not chosen.under_5_ft:
+        return usual[0].upper() + usual[1:], []
+
+    # domain.md section 2 (the rule of Ontario's IG dose calculator; 2271 is silent)
+    five_feet_cm = plain(Fraction(rules.ibw_base_height_in) * Fraction(rules.cm_per_inch))
+    obese_limit = Fraction(rules.short_stature_obese_if_bmi_over)
+    bmi_text = show(body_mass, near=obese_limit)
+    short = (
+        f"Height {plain(height)} cm is under 5 ft ({five_feet_cm} cm): the Devine formula is "
+        "not meant for this height"
+    )
+    override = "the MDT may override the dosing weight with a reason"
+    if not chosen.obese:
+        weight = _BASIS_WEIGHT[chosen.basis]
+        rule = (
+            f"{short}, and BMI {bmi_text} is not over {plain(obese_limit)} (not obese): "
+            f"use {weight}"
         )
-    return usual[0].upper() + usual[1:], notes
+        note = (
+            f"Under 5 ft ({five_feet_cm} cm) and not obese: dosed on {weight}, not the Devine "
+            f"ideal weight; {override}."
+        )
+    else:
+        rule = (
+            f"{short}, but BMI {bmi_text} is over {plain(obese_limit)} (obese), so the usual "
+            f"rule applies, on the Devine line continued below 5 ft: {usual}"
+        )
+        note = (
+            f"Under 5 ft ({five_feet_cm} cm) and obese: ideal weight from the Devine line "
+            f"continued below 5 ft ({plain(rules.ibw_kg_per_inch)} kg less per inch); "
+            f"{override}."
+        )
+    return rule, [note]
 
 
 def _explained(plan: DosePlan, request: DoseRequest, rules: DosingRules) -> DosePlan:
