@@ -89,6 +89,11 @@ def test_the_calculator_names_each_field_as_its_form_does_and_saves_nothing_bad(
     assert not view.save_regimen()
     assert view.regimen_errors.text() == "Not saved: g/kg: must be 0.1-2 g/kg; got 3"
     assert view.g_per_kg.property("invalid") is True
+    view.g_per_kg.clear()
+    qtbot.keyClicks(view.g_per_kg, "2")
+    view.from_date.clear()
+    assert not view.save_regimen()
+    assert view.regimen_errors.text() == "Not saved: Starts is required (dd/mm/yyyy)"
     assert len(store.load(treated).regimens) == 1
 
 

@@ -52,7 +52,11 @@ _LABELS = {
 
 
 def _named(errors: Iterable[FieldError]) -> list[str]:
-    return [f"{_LABELS.get(e.field, e.field)}: {e.message}" for e in errors]
+    # the start date's own message already names it ("Starts is required (dd/mm/yyyy)")
+    return [
+        e.message if e.field == "from" else f"{_LABELS.get(e.field, e.field)}: {e.message}"
+        for e in errors
+    ]
 
 
 def _number(text: str) -> float | None:
@@ -287,7 +291,7 @@ class TreatmentView(QWidget):
         start = self.from_date.value()
         if start is None:
             errors.append(
-                FieldError("from", self.from_date.problem(required=True, label="Start date"))
+                FieldError("from", self.from_date.problem(required=True, label=_LABELS["from"]))
             )
         route = self.route.currentData()
         regimen = Regimen(
