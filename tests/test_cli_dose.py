@@ -157,3 +157,20 @@ def test_a_weekly_interval_reads_as_one_week(capsys):
     out = capsys.readouterr().out
     assert "  Interval            every 1 week\n" in out
     assert "  7. Every 1 week\n" in out  # before: "Every 1 weeks"
+
+
+def test_unreadable_forms_are_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from mdtapp.paths import forms_dir
+
+    copy = tmp_path / "forms"
+    shutil.copytree(forms_dir(), copy)
+    toml = copy / "dosing.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('round_down_to_g = "10"', ""))
+    monkeypatch.setenv("MDTAPP_FORMS_DIR", str(copy))
+    expected = ["mdtapp: forms/dosing.toml: course.round_down_to_g: missing"]
+    assert main(["dose", *JANE, "--days", "5"]) == 1
+    assert capsys.readouterr().err.splitlines() == expected
+    assert main(["dose", "--help"]) == 1  # the help reads its limits from the forms too
+    assert capsys.readouterr().err.splitlines() == expected
