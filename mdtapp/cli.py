@@ -11,9 +11,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mdtapp.domain.errors import FieldError, ValidationError
+
+if TYPE_CHECKING:
+    from mdtapp.domain.dosing import DosePlan
+    from mdtapp.domain.forms import DosingRules
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -51,7 +55,8 @@ def _whole(errors: list[FieldError], option: str, text: str | None) -> int | Non
         return None
 
 
-# option names as typed, for messages that name the field the user wrote
+# option names as typed, for messages that name the field the user wrote (the domain names
+# fields as the interchange file does)
 _DOSE_OPTIONS = {
     "sex": "--sex",
     "height_cm": "--height-cm",
@@ -62,7 +67,7 @@ _DOSE_OPTIONS = {
     "interval_weeks": "--interval-weeks",
     "route": "--route",
     "ibw_basis": "--ibw-basis",
-    "override_weight_kg": "--override-weight-kg",
+    "dosing_weight_override_kg": "--override-weight-kg",
     "override_reason": "--override-reason",
     "sc_doses_per_period": "--sc-doses",
 }
@@ -70,7 +75,6 @@ _DOSE_OPTIONS = {
 
 def cmd_dose(args: argparse.Namespace) -> int:
     from mdtapp.domain.dosing import DoseRequest, plan_dose
-    from mdtapp.domain.forms import forms
 
     errors: list[FieldError] = []
     request = DoseRequest(
@@ -91,7 +95,7 @@ def cmd_dose(args: argparse.Namespace) -> int:
     problems = [f"{err.field}: {err.message}" for err in errors]
     unparsed = {err.field for err in errors}
     try:
-        plan = plan_dose(request, forms().dosing)
+        plan = plan_dose(request, _dosing_rules())
     except ValidationError as e:
         for err in e.errors:
             option = _DOSE_OPTIONS.get(err.field, err.field)
@@ -106,38 +110,55 @@ def cmd_dose(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def format_dose_plan(plan: Any) -> str:
-    from mdtapp.domain.numbers import plain, show
+def _dosing_rules() -> DosingRules:
+    from mdtapp.domain.forms import FormsError, forms
 
-    lines = [
-        "Ig dose plan (policy 2271)",
-        f"  Ideal body weight   {show(plan.ideal_weight_kg):>7} kg",
-        f"  Adjusted weight     {show(plan.adjusted_weight_kg):>7} kg",
-        f"  Actual weight       {show(plan.actual_weight_kg):>7} kg",
-        f"  BMI                 {show(plan.bmi):>7} kg/m²",
-        f"  Weight basis        {plan.weight_basis} — {plan.rule}",
-        f"  Dosing weight       {show(plan.dosing_weight_kg):>7} kg"
-        + (" (MDT override)" if plan.overridden else ""),
-        f"  Dose                {plain(plan.g_per_kg)} g/kg",
-        f"  Course total        {plain(plan.course_total_g)} g",
-    ]
-    if plan.route == "iv":
-        lines.append(
-            f"  Daily doses         {', '.join(plain(d) for d in plan.doses_g)} g "
-            f"over {plan.days} days"
-        )
-        lines.append(f"  Interval            every {plan.interval_weeks} weeks")
-    else:
-        lines.append(
-            f"  SC doses            {', '.join(plain(d) for d in plan.doses_g)} g per "
-            f"{plan.sc_period_weeks} weeks"
-        )
+    try:
+        return forms().dosing
+    except FormsError as e:
+        raise CommandError(str(e)) from None
+
+
+def format_dose_plan(plan: DosePlan) -> str:
+    """The plan's lines as a table (weights aligned on the point), then the working."""
+    lines = ["Ig dose plan (policy 2271)"]
+    for line in plan.lines:
+        value = line.value
+        if line.decimal:
+            number, _, unit = value.partition(" ")
+            value = f"{number:>7} {unit}"
+        lines.append(f"  {line.label:<20}{value}")
     lines.append("How it was reached:")
     lines.extend(f"  {i}. {step}" for i, step in enumerate(plan.steps, 1))
     if plan.notes:
         lines.append("Notes:")
         lines.extend(f"  - {note}" for note in plan.notes)
     return "\n".join(lines)
+
+
+class _DoseHelp(argparse.HelpFormatter):
+    """The dose command's help, with the numbers filled in from forms/dosing.toml when the help
+    is shown: reading the forms for every command would slow each start by ~30 ms."""
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(text.format_map(_dose_help_numbers()))
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return super()._expand_help(action).format_map(_dose_help_numbers())
+
+
+def _dose_help_numbers() -> dict[str, str]:
+    from mdtapp.domain.dosing import allowed, starting_range
+    from mdtapp.domain.numbers import plain
+
+    rules = _dosing_rules()
+    return {
+        **allowed(rules),
+        "round_down_to_g": plain(rules.round_down_to_g),
+        "default_vial_step_g": plain(rules.default_vial_step_g),
+        "starting_weeks": str(rules.interval_starting_weeks),
+        "starting_range": starting_range(rules),
+    }
 
 
 def _username(args: argparse.Namespace) -> str:
@@ -776,9 +797,14 @@ def build_parser() -> argparse.ArgumentParser:
         handler: Callable[[argparse.Namespace], int],
         help_text: str,
         description: str | None = None,
+        formatter_class: type[argparse.HelpFormatter] = argparse.HelpFormatter,
     ) -> argparse.ArgumentParser:
         p = sub.add_parser(
-            name, parents=[inherited], help=help_text, description=description or help_text
+            name,
+            parents=[inherited],
+            help=help_text,
+            description=description or help_text,
+            formatter_class=formatter_class,
         )
         p.set_defaults(handler=handler)
         return p
@@ -788,18 +814,31 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_dose,
         "calculate an Ig dose plan (weights, course total, daily split)",
         "Calculate the Ig dose plan a pharmacist can check by hand: ideal, adjusted and actual "
-        "weight, which applies and why, the course total rounded down to whole 10 g, and the "
-        "daily doses in whole vial steps.",
+        "weight, which applies and why, the course total rounded down to whole "
+        "{round_down_to_g} g, and the daily doses in whole vial steps. The limits and defaults "
+        "are those of forms/dosing.toml.",
+        formatter_class=_DoseHelp,
     )
-    dose.add_argument("--sex", required=True, help="female, male, other or unknown")
-    dose.add_argument("--height-cm", required=True, help="height in cm")
-    dose.add_argument("--weight-kg", required=True, help="actual weight in kg")
-    dose.add_argument("--g-per-kg", required=True, help="dose in g/kg (policy start: 1-2)")
-    dose.add_argument("--days", help="IV: days the course is given over (2-5)")
+    dose.add_argument("--sex", required=True, help="{sex}")
+    dose.add_argument("--height-cm", required=True, help="height ({height_cm})")
+    dose.add_argument("--weight-kg", required=True, help="actual weight ({weight_kg})")
+    dose.add_argument(
+        "--g-per-kg", required=True, help="dose ({g_per_kg}; policy start: {starting_range})"
+    )
+    dose.add_argument("--days", help="IV: days the course is given over ({days})")
     dose.add_argument("--route", default="iv", help="iv (default) or sc")
-    dose.add_argument("--sc-doses", help="SC: doses per 4 weeks (1, 2 or 4)")
-    dose.add_argument("--interval-weeks", help="weeks between courses (default: 4, said so)")
-    dose.add_argument("--vial-step", help="daily doses are multiples of this many g (default 5)")
+    dose.add_argument(
+        "--sc-doses", help="SC: the doses the total is given in ({sc_doses_per_period})"
+    )
+    dose.add_argument(
+        "--interval-weeks",
+        help="weeks between courses ({interval_weeks}; default {starting_weeks}, said so)",
+    )
+    dose.add_argument(
+        "--vial-step",
+        help="daily doses are multiples of this many g ({vial_step_g}; "
+        "default {default_vial_step_g} g)",
+    )
     dose.add_argument("--ibw-basis", help="female or male IBW formula, when sex is other/unknown")
     dose.add_argument("--override-weight-kg", help="MDT override of the dosing weight")
     dose.add_argument("--override-reason", help="why the weight is overridden (required with it)")
@@ -988,8 +1027,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)  # inside: the dose command's help reads forms/
         return int(args.handler(args))
     except CommandError as e:
         for line in e.lines:

@@ -128,3 +128,49 @@ def test_unparseable_numbers_are_named_alongside_other_problems(capsys):
         "mdtapp: --ibw-basis: sex is recorded as other: choose the ideal-weight "
         "formula (female or male); it is never guessed",
     ]
+
+
+JANE = ["--sex", "female", "--height-cm", "165", "--weight-kg", "70", "--g-per-kg", "2"]
+
+
+def test_a_missing_option_is_named_with_what_it_accepts(capsys):
+    # before: "--days: must be 2-5 days; got None"
+    assert main(["dose", *JANE]) == 2
+    assert capsys.readouterr().err.splitlines() == ["mdtapp: --days: is required for IV (2-5 days)"]
+    assert main(["dose", *JANE, "--route", "sc"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "mdtapp: --sc-doses: is required for SC (one of 1, 2, 4 doses per 4 weeks)"
+    ]
+
+
+def test_the_override_is_named_by_its_option(capsys):
+    code = main(["dose", *JANE, "--days", "5", "--override-weight-kg", "10"])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "mdtapp: --override-weight-kg: must be 25-350 kg; got 10",
+        "mdtapp: --override-reason: is required when the dosing weight is overridden",
+    ]
+
+
+def test_a_weekly_interval_reads_as_one_week(capsys):
+    assert main(["dose", *JANE, "--days", "5", "--interval-weeks", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "  Interval            every 1 week\n" in out
+    assert "  7. Every 1 week\n" in out  # before: "Every 1 weeks"
+
+
+def test_unreadable_forms_are_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from mdtapp.paths import forms_dir
+
+    copy = tmp_path / "forms"
+    shutil.copytree(forms_dir(), copy)
+    toml = copy / "dosing.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('round_down_to_g = "10"', ""))
+    monkeypatch.setenv("MDTAPP_FORMS_DIR", str(copy))
+    expected = ["mdtapp: forms/dosing.toml: course.round_down_to_g: missing"]
+    assert main(["dose", *JANE, "--days", "5"]) == 1
+    assert capsys.readouterr().err.splitlines() == expected
+    assert main(["dose", "--help"]) == 1  # the help reads its limits from the forms too
+    assert capsys.readouterr().err.splitlines() == expected

@@ -140,6 +140,8 @@ class DosingRules:
     adjusted_if_bmi_over: Decimal
     adjusted_if_actual_over_ibw_factor: Decimal
     adjusted_weight_factor: Decimal
+    short_stature_obese_if_bmi_over: Decimal
+    short_stature_basis_if_not_obese: str  # ideal | adjusted | actual
     height_cm_min: Decimal
     height_cm_max: Decimal
     weight_kg_min: Decimal
@@ -480,6 +482,8 @@ def _load_dosing(t: _Table) -> DosingRules:
         adjusted_if_bmi_over=w.dec("adjusted_if_bmi_over", "10", "60"),
         adjusted_if_actual_over_ibw_factor=w.dec("adjusted_if_actual_over_ibw_factor", "1", "3"),
         adjusted_weight_factor=w.dec("adjusted_weight_factor", "0", "1"),
+        short_stature_obese_if_bmi_over=w.dec("short_stature_obese_if_bmi_over", "10", "60"),
+        short_stature_basis_if_not_obese=w.key("short_stature_basis_if_not_obese"),
         height_cm_min=w.dec("height_cm_min", "50", "300"),
         height_cm_max=w.dec("height_cm_max", "50", "300"),
         weight_kg_min=w.dec("weight_kg_min", "1", "500"),
@@ -500,6 +504,11 @@ def _load_dosing(t: _Table) -> DosingRules:
         sc_period_weeks=s.int("period_weeks", 1, 52),
         sc_doses_per_period_choices=s.int_list("doses_per_period_choices", 1, 28),
     )
+    if rules.short_stature_basis_if_not_obese not in ("ideal", "adjusted", "actual"):
+        raise FormsError(
+            "forms/dosing.toml: weight.short_stature_basis_if_not_obese must be ideal, "
+            f"adjusted or actual, got {rules.short_stature_basis_if_not_obese!r}"
+        )
     if rules.default_vial_step_g not in steps:
         raise FormsError(
             "forms/dosing.toml: course.default_vial_step_g must be one of "

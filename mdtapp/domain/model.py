@@ -314,67 +314,11 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
 
 
 def validate_regimen(r: Regimen, forms: Forms) -> list[FieldError]:
-    d = forms.dosing
-    errors: list[FieldError] = []
-    _number(
-        errors,
-        "g_per_kg",
-        r.g_per_kg,
-        float(d.g_per_kg_min),
-        float(d.g_per_kg_max),
-        "g/kg",
-        required=True,
-    )
-    if r.route not in ROUTES:
-        errors.append(FieldError("route", f"must be iv or sc; got {r.route!r}"))
-    if r.route == "iv":
-        if r.days is None:
-            errors.append(
-                FieldError("days", f"is required for IV ({d.days_min}-{d.days_max} days)")
-            )
-        _whole(errors, "days", r.days, d.days_min, d.days_max, "days")
-    _whole(
-        errors,
-        "interval_weeks",
-        r.interval_weeks,
-        d.interval_min_weeks,
-        d.interval_max_weeks,
-        "weeks",
-    )
-    _number(
-        errors,
-        "weight_kg",
-        r.weight_kg,
-        float(d.weight_kg_min),
-        float(d.weight_kg_max),
-        "kg",
-        required=True,
-    )
-    _number(
-        errors,
-        "dosing_weight_override_kg",
-        r.dosing_weight_override_kg,
-        float(d.weight_kg_min),
-        float(d.weight_kg_max),
-        "kg",
-    )
-    if r.dosing_weight_override_kg is not None and not r.override_reason.strip():
-        errors.append(
-            FieldError("override_reason", "is required when the dosing weight is overridden")
-        )
-    steps = [float(s) for s in d.allowed_vial_steps_g]
-    if r.vial_step_g is not None and r.vial_step_g not in steps:
-        errors.append(
-            FieldError("vial_step_g", f"must be one of {', '.join(f'{s:g}' for s in steps)} g")
-        )
-    if r.ibw_basis is not None and r.ibw_basis not in ("female", "male"):
-        errors.append(FieldError("ibw_basis", f"must be female or male; got {r.ibw_basis!r}"))
-    if r.sc_doses_per_period is not None and (
-        r.sc_doses_per_period not in d.sc_doses_per_period_choices
-    ):
-        choices = ", ".join(map(str, d.sc_doses_per_period_choices))
-        errors.append(FieldError("sc_doses_per_period", f"must be one of {choices}"))
-    return errors
+    """The dose calculator's own rules (dosing.regimen_problems), with the interval required:
+    a stored regimen states its interval."""
+    from mdtapp.domain.dosing import regimen_problems  # here: dosing imports this module
+
+    return regimen_problems(r, forms.dosing, interval_required=True)
 
 
 def validate_infusion(i: Infusion, today: date) -> list[FieldError]:

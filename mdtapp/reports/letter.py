@@ -30,7 +30,7 @@ from mdtapp.domain.forms import Forms
 from mdtapp.domain.instruments import itch_band, mrss_total, must_score, vas_cm
 from mdtapp.domain.model import Assessment, Decision
 from mdtapp.domain.nhs_number import format_nhs_number
-from mdtapp.domain.numbers import plain, show
+from mdtapp.domain.numbers import plain
 from mdtapp.domain.record import PatientRecord, patient_state
 from mdtapp.domain.response import Comparison, compare, evaluate
 from mdtapp.reports.charts import trend_drawings
@@ -488,35 +488,9 @@ def build_letter(req: LetterRequest) -> bytes:
     med: list[Any] = []
     plan = state.dose_plan
     if plan is not None:
-        route = "intravenous" if plan.route == "iv" else "subcutaneous"
-        rows = [
-            [
-                "Dose-determining weight",
-                f"{plan.weight_basis} weight {show(plan.dosing_weight_kg)} "
-                "kg" + (" (MDT override)" if plan.overridden else ""),
-            ],
-            [
-                "Weights",
-                f"ideal {show(plan.ideal_weight_kg)} kg · adjusted "
-                f"{show(plan.adjusted_weight_kg)} kg · actual "
-                f"{show(plan.actual_weight_kg)} kg · BMI {show(plan.bmi)}",
-            ],
-            ["Why this weight", _p(escape(plan.rule), "cell")],
-            ["Dose", f"{plain(plan.g_per_kg)} g/kg, {route}"],
-            ["Course total", f"{plain(plan.course_total_g)} g (rounded down to whole 10 g)"],
-            [
-                "Given as" if plan.route == "iv" else "SC doses",
-                (f"{plan.days} days: " if plan.route == "iv" else "") + plan.split_text,
-            ],
-            [
-                "Interval",
-                f"every {plan.interval_weeks} week{'s' if plan.interval_weeks != 1 else ''}",
-            ],
-        ]
-        if plan.overridden:
-            rows.append(["Override reason", _p(escape(plan.override_reason), "cell")])
-        for note in plan.notes:
-            rows.append(["Note", _p(escape(note), "cell")])
+        # the plan's own brief lines (dosing.py words them); the notes follow
+        rows = [[line.label, line.value] for line in plan.brief_lines]
+        rows += [["Note", note] for note in plan.notes]
         med.append(
             KeepTogether(
                 [  # never a heading alone at the foot of a page

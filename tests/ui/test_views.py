@@ -68,9 +68,32 @@ def test_an_override_without_a_reason_is_refused(qtbot, window, store, treated):
     window.open_patient(treated, "treatment")
     view = window.workspace.treatment
     qtbot.keyClicks(view.override, "65")
-    assert "override_reason: is required" in view.plan.text()
+    assert "Override reason: is required" in view.plan.text()  # named as the form names it
     assert not view.save_regimen()
     assert view.override_reason.property("invalid") is True
+    assert len(store.load(treated).regimens) == 1
+
+
+def test_the_calculator_names_each_field_as_its_form_does_and_saves_nothing_bad(
+    qtbot, window, store, treated
+):
+    window.open_patient(treated, "treatment")
+    view = window.workspace.treatment
+    view.g_per_kg.clear()
+    qtbot.keyClicks(view.g_per_kg, "3")
+    assert "g/kg: must be 0.1-2 g/kg; got 3" in view.plan.text()
+    view.weight.clear()
+    assert "Enter the weight and dose" in view.plan.text()
+    assert "Actual weight (kg): is required (25-350 kg)" in view.steps.text()
+    qtbot.keyClicks(view.weight, "70")
+    assert not view.save_regimen()
+    assert view.regimen_errors.text() == "Not saved: g/kg: must be 0.1-2 g/kg; got 3"
+    assert view.g_per_kg.property("invalid") is True
+    view.g_per_kg.clear()
+    qtbot.keyClicks(view.g_per_kg, "2")
+    view.from_date.clear()
+    assert not view.save_regimen()
+    assert view.regimen_errors.text() == "Not saved: Starts is required (dd/mm/yyyy)"
     assert len(store.load(treated).regimens) == 1
 
 

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.dosing import DosePlan
-from mdtapp.domain.numbers import plain, show
 from mdtapp.domain.record import patient_state
 from mdtapp.store.repository import PatientFile
 from mdtapp.ui import theme
@@ -20,38 +19,21 @@ from mdtapp.ui.widgets.trends import TrendCharts
 
 
 def dose_plan_html(plan: DosePlan | None, problem: str = "") -> str:
+    """The plan's lines as a table, each detail in grey beside its value, then the notes."""
     if plan is None:
         return escape(problem) if problem else "<i>No regimen yet.</i>"
-    rows = [
-        ("Ideal body weight", f"{show(plan.ideal_weight_kg)} kg"),
-        ("Adjusted weight", f"{show(plan.adjusted_weight_kg)} kg"),
-        ("Actual weight", f"{show(plan.actual_weight_kg)} kg"),
-        ("BMI", f"{show(plan.bmi)} kg/m²"),
-        (
-            "Weight basis",
-            f"<b>{plan.weight_basis}</b>"
-            + (
-                " — <b>overridden by the MDT</b>: " + escape(plan.override_reason)
-                if plan.overridden
-                else ""
-            ),
-        ),
-        ("Dosing weight", f"{show(plan.dosing_weight_kg)} kg"),
-        ("Dose", f"{plain(plan.g_per_kg)} g/kg"),
-        ("Course total", f"<b>{plain(plan.course_total_g)} g</b>"),
-        ("Split" if plan.route == "iv" else "SC doses", plan.split_text),
-        (
-            "Route and interval",
-            f"{plan.route.upper()}, every {plan.interval_weeks} week"
-            f"{'s' if plan.interval_weeks != 1 else ''}",
-        ),
-    ]
-    table = "".join(
-        f"<tr><td style='color:{theme.GREY_1}'>{k}</td><td>{v}</td></tr>" for k, v in rows
-    )
-    rule = f"<p style='color:{theme.GREY_1}'>{escape(plan.rule)}</p>"
+    rows = []
+    for line in plan.lines:
+        value = escape(line.value)
+        if line.key == "course_total":  # the number the pharmacist acts on
+            value = f"<b>{value}</b>"
+        if line.detail:
+            value += f" <span style='color:{theme.GREY_1}'>— {escape(line.detail)}</span>"
+        rows.append(
+            f"<tr><td style='color:{theme.GREY_1}'>{escape(line.label)}</td><td>{value}</td></tr>"
+        )
     notes = "".join(f"<p style='color:#8a5a00'>⚠ {escape(n)}</p>" for n in plan.notes)
-    return f"<table cellpadding='1'>{table}</table>{rule}{notes}"
+    return f"<table cellpadding='1'>{''.join(rows)}</table>{notes}"
 
 
 class OverviewView(QWidget):

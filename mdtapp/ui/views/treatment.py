@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from PySide6.QtWidgets import (
@@ -30,6 +31,32 @@ from mdtapp.ui.views.assessment import card
 from mdtapp.ui.views.overview import dose_plan_html
 from mdtapp.ui.widgets.fields import DateField, mark_errors
 from mdtapp.ui.widgets.tables import record_table
+
+# Each field as this form names it, for its row and for every message about it; the domain
+# names fields as the interchange file does. Sex and height are the patient's own details.
+_LABELS = {
+    "from": "Starts",
+    "weight_kg": "Actual weight (kg)",
+    "g_per_kg": "g/kg",
+    "route": "Route",
+    "days": "Days (IV)",
+    "sc_doses_per_period": "SC doses",
+    "interval_weeks": "Interval",
+    "vial_step_g": "Vial step",
+    "ibw_basis": "IBW formula",
+    "dosing_weight_override_kg": "Override weight (kg)",
+    "override_reason": "Override reason",
+    "sex": "Sex (patient's details)",
+    "height_cm": "Height (patient's details)",
+}
+
+
+def _named(errors: Iterable[FieldError]) -> list[str]:
+    # the start date's own message already names it ("Starts is required (dd/mm/yyyy)")
+    return [
+        e.message if e.field == "from" else f"{_LABELS.get(e.field, e.field)}: {e.message}"
+        for e in errors
+    ]
 
 
 def _number(text: str) -> float | None:
@@ -94,20 +121,20 @@ class TreatmentView(QWidget):
         self.override_reason = QLineEdit()
         self.override_reason.setObjectName("doseOverrideReason")
         self.override_reason.setPlaceholderText("required with an override")
-        for label, widget in (
-            ("Starts", self.from_date),
-            ("Actual weight (kg)", self.weight),
-            ("g/kg", self.g_per_kg),
-            ("Route", self.route),
-            ("Days (IV)", self.days),
-            ("SC doses", self.sc_doses),
-            ("Interval", self.interval),
-            ("Vial step", self.step),
-            ("IBW formula", self.basis),
-            ("Override weight (kg)", self.override),
-            ("Override reason", self.override_reason),
+        for key, widget in (
+            ("from", self.from_date),
+            ("weight_kg", self.weight),
+            ("g_per_kg", self.g_per_kg),
+            ("route", self.route),
+            ("days", self.days),
+            ("sc_doses_per_period", self.sc_doses),
+            ("interval_weeks", self.interval),
+            ("vial_step_g", self.step),
+            ("ibw_basis", self.basis),
+            ("dosing_weight_override_kg", self.override),
+            ("override_reason", self.override_reason),
         ):
-            form.addRow(label, widget)
+            form.addRow(_LABELS[key], widget)
         calc.addLayout(form)
         self.plan = QLabel()
         self.plan.setObjectName("dosePlanResult")
@@ -264,29 +291,28 @@ class TreatmentView(QWidget):
         start = self.from_date.value()
         if start is None:
             errors.append(
-                FieldError("from", self.from_date.problem(required=True, label="Start date"))
+                FieldError("from", self.from_date.problem(required=True, label=_LABELS["from"]))
             )
-        if values["weight_kg"] is None and not any(e.field == "weight_kg" for e in errors):
-            errors.append(FieldError("weight_kg", "is required (kg)"))
-        if values["g_per_kg"] is None and not any(e.field == "g_per_kg" for e in errors):
-            errors.append(FieldError("g_per_kg", "is required (g/kg)"))
-        if errors or start is None:
-            return None, errors
         route = self.route.currentData()
         regimen = Regimen(
-            from_date=start,
-            g_per_kg=values["g_per_kg"] or 0.0,
+            from_date=start or self.session.today(),  # not kept without a start date
+            g_per_kg=values["g_per_kg"],  # type: ignore[arg-type]  # None: the rules say so
             days=self.days.value() if route == "iv" else None,
             interval_weeks=self.interval.value(),
             route=route,
-            weight_kg=values["weight_kg"] or 0.0,
+            weight_kg=values["weight_kg"],  # type: ignore[arg-type]
             dosing_weight_override_kg=values["dosing_weight_override_kg"],
             override_reason=self.override_reason.text().strip(),
             vial_step_g=self.step.currentData(),
             ibw_basis=self.basis.currentData(),
             sc_doses_per_period=self.sc_doses.currentData() if route == "sc" else None,
         )
-        return regimen, validate_regimen(regimen, self.forms)
+        # one set of rules for the regimen, whatever this form checked itself (unparsed numbers)
+        unparsed = {e.field for e in errors}
+        errors += [e for e in validate_regimen(regimen, self.forms) if e.field not in unparsed]
+        if unparsed or start is None or None in (values["weight_kg"], values["g_per_kg"]):
+            return None, errors  # no plan from a half-read form
+        return regimen, errors
 
     def _refresh(self, *_: object) -> None:
         if self.file is None:
@@ -305,14 +331,14 @@ class TreatmentView(QWidget):
             return
         if regimen is None:
             self.plan.setText("<b>Enter the weight and dose to see the plan.</b>")
-            self.steps.setText("<br>".join(escape(str(e)) for e in errors))
+            self.steps.setText("<br>".join(escape(m) for m in _named(errors)))
             return
         try:
             plan = plan_dose(dose_request(patient, regimen), self.forms.dosing)
         except ValidationError as e:
             self.plan.setText(
                 "<b style='color:#d5281b'>Cannot plan this dose:</b><br>"
-                + "<br>".join(escape(str(x)) for x in e.errors)
+                + "<br>".join(escape(m) for m in _named(e.errors))
             )
             self.steps.setText("")
             return
@@ -335,11 +361,14 @@ class TreatmentView(QWidget):
         }
         mark_errors(widgets, errors)
         if errors or regimen is None:
-            self.regimen_errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
+            self.regimen_errors.setText("Not saved: " + "; ".join(_named(errors)))
             return False
         try:
             self.session.store.save("regimens", self.file.uid, regimen)
-        except (ValidationError, StoreError) as e:
+        except ValidationError as e:
+            self.regimen_errors.setText("Not saved: " + "; ".join(_named(e.errors)))
+            return False
+        except StoreError as e:
             self.regimen_errors.setText(f"Not saved: {e}")
             return False
         self.regimen_errors.setText("")
