@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,20 +35,29 @@ class PatientTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.horizontalHeader()
         # fixed widths from each column's expected text: measuring cells to size the columns
         # asked thousands of patients for every value at start-up (seconds; benchmarks/)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.ensurePolished()  # the style sheet's font, not the default one
-        bold = QFont(self.font())
-        bold.setBold(True)  # alarm cells are bold
-        metrics = QFontMetrics(bold)
-        for i, column in enumerate(model.columns):
-            header.resizeSection(i, metrics.horizontalAdvance(column.widest) + 24)
+        self._size_columns()
         header.setStretchLastSection(True)
         self.setWordWrap(False)
         self.doubleClicked.connect(self._on_double_clicked)
+
+    def _size_columns(self) -> None:
+        bold = QFont(self.font())
+        bold.setBold(True)  # alarm cells are bold
+        metrics = QFontMetrics(bold)
+        header = self.horizontalHeader()
+        for i, column in enumerate(self.model().columns):  # type: ignore[attr-defined]
+            header.resizeSection(i, metrics.horizontalAdvance(column.widest) + 24)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._size_columns()  # the zoom changed the text size: every column still fits
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         self.opened.emit(self.model().uid_at(index.row()))  # type: ignore[attr-defined]
