@@ -93,7 +93,9 @@ def test_the_calculator_names_each_field_as_its_form_does_and_saves_nothing_bad(
     qtbot.keyClicks(view.g_per_kg, "2")
     view.from_date.clear()
     assert not view.save_regimen()
-    assert view.regimen_errors.text() == "Not saved: Starts is required (dd/mm/yyyy)"
+    assert view.regimen_errors.text() == (
+        "Not saved: Starts is required (e.g. 07/03/1971, 07031971 or 7 Mar 1971)"
+    )
     assert len(store.load(treated).regimens) == 1
 
 

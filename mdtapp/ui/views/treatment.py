@@ -52,7 +52,7 @@ _LABELS = {
 
 
 def _named(errors: Iterable[FieldError]) -> list[str]:
-    # the start date's own message already names it ("Starts is required (dd/mm/yyyy)")
+    # the start date's own message already names it ("Starts is required (e.g. 07/03/1971, ...)")
     return [
         e.message if e.field == "from" else f"{_LABELS.get(e.field, e.field)}: {e.message}"
         for e in errors
