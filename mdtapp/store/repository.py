@@ -26,9 +26,11 @@ from mdtapp.domain.forms import forms as default_forms
 from mdtapp.domain.model import Patient
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.store import codec
-from mdtapp.store.database import immediate, open_database
+from mdtapp.store.connection import immediate
+from mdtapp.store.database import open_database
 from mdtapp.store.errors import (
     ConcurrentEditError,
+    CorruptDatabase,
     DuplicateRecord,
     PermissionDenied,
     ReadOnlyDatabase,
@@ -36,6 +38,7 @@ from mdtapp.store.errors import (
     SignedRecordError,
     StoreError,
 )
+from mdtapp.store.faults import Explanations, Fault, is_duplicate, known_faults
 from mdtapp.store.schema import RECORD_TABLES
 from mdtapp.store.security import (
     ACTIONS,
@@ -46,7 +49,7 @@ from mdtapp.store.security import (
     maintenance,
     password_problem,
 )
-from mdtapp.store.sqlite import IntegrityError, OperationalError, sqlite_utils
+from mdtapp.store.sqlite import IntegrityError, sqlite_utils
 
 if TYPE_CHECKING:  # the record module is loaded on first use
     from mdtapp.domain.record import PatientRecord
@@ -208,6 +211,39 @@ class AuditEntry:
     detail: str
 
 
+def _damaged() -> StoreError:
+    return CorruptDatabase(
+        "The database file is damaged: nothing was saved. Close mdtapp and open it again to "
+        "restore the newest backup (or mdtapp restore); the damaged file is kept."
+    )
+
+
+# What a known fault means when a save meets it: nothing was written (the transaction rolled
+# back) and what the user typed is still in the editor.
+SAVING_FAULTS: Explanations = {
+    Fault.READ_ONLY: lambda e: ReadOnlyDatabase(
+        "The database file is read-only: nothing was saved (check the file's permissions)"
+    ),
+    Fault.DISK_FULL: lambda e: StoreError(
+        "The disk is full: nothing was saved. Free some space and save again; what you typed "
+        "is kept."
+    ),
+    Fault.BUSY: lambda e: StoreError(
+        "The database is busy in another window or program: nothing was saved; try again."
+    ),
+    Fault.IO_ERROR: lambda e: StoreError(
+        "The disk could not be written to (is it still connected?): nothing was saved; "
+        "what you typed is kept."
+    ),
+    Fault.CANT_OPEN: lambda e: StoreError(
+        "The database file cannot be reached (was its disk or folder removed?): nothing was "
+        "saved; what you typed is kept."
+    ),
+    Fault.CORRUPT: lambda e: _damaged(),
+    Fault.NOT_A_DATABASE: lambda e: _damaged(),
+}
+
+
 class Store:
     """Repositories over one open database, acting as one named user."""
 
@@ -312,8 +348,7 @@ class Store:
         today = self.today()
         if self.path is None or self.daily_backups_kept <= 0 or self._backed_up_on == today:
             return None
-        from mdtapp.store.backup import backup_to
-        from mdtapp.store.database import backups_dir
+        from mdtapp.store.backup import backup_to, backups_dir
         from mdtapp.store.keyring import copy_keyring, keyring_path
 
         folder = backups_dir(self.path)
@@ -338,27 +373,8 @@ class Store:
             yield
             return
         self.daily_backup()  # outside the write: a backup through a writing connection locks
-        try:
-            with immediate(self.db.conn):
-                yield
-        except OperationalError as e:
-            text = str(e)
-            if "readonly" in text or "read-only" in text:
-                raise ReadOnlyDatabase(
-                    "The database file is read-only: nothing was saved "
-                    "(check the file's permissions)"
-                ) from None
-            if "disk is full" in text or "database or disk is full" in text:
-                raise StoreError(
-                    "The disk is full: nothing was saved. Free some space and "
-                    "save again; what you typed is kept."
-                ) from None
-            if "locked" in text:
-                raise StoreError(
-                    "The database is busy in another window or program: nothing "
-                    "was saved; try again."
-                ) from None
-            raise
+        with known_faults(SAVING_FAULTS), immediate(self.db.conn):
+            yield
 
     # ------------------------------------------------------------ audit
 
@@ -540,8 +556,10 @@ class Store:
                     "INSERT INTO patient_keys (patient_uid, nhs_number) VALUES (?, ?)",
                     [uid, patient.nhs_number],
                 )
-            except IntegrityError:
-                raise self._duplicate_patient(patient.nhs_number) from None
+            except IntegrityError as e:
+                if self._nhs_number_taken(e, patient.nhs_number):
+                    raise self._duplicate_patient(patient.nhs_number) from None
+                raise
             saved = self._insert("patients", uid, 1, uid, None, data, action=action)
             self._refresh_summary(uid)
         return saved
@@ -699,8 +717,13 @@ class Store:
             self.db.execute(
                 "UPDATE patient_keys SET nhs_number = ? WHERE patient_uid = ?", [nhs_number, uid]
             )
-        except IntegrityError:
-            raise self._duplicate_patient(nhs_number) from None
+        except IntegrityError as e:
+            if self._nhs_number_taken(e, nhs_number):
+                raise self._duplicate_patient(nhs_number) from None
+            raise
+
+    def _nhs_number_taken(self, error: IntegrityError, nhs_number: str) -> bool:
+        return is_duplicate(error, lambda: self.patient_uid_for(nhs_number) is not None)
 
     def _insert(
         self,
@@ -731,7 +754,8 @@ class Store:
         try:
             self.db[kind].insert(row)
         except IntegrityError as e:
-            if "UNIQUE" in str(e):  # a writer that did not take the lock: still no lost update
+            # a writer that did not take the lock saved this version first: still no lost update
+            if is_duplicate(e, lambda: self._has_version(kind, uid, version)):
                 raise ConcurrentEditError(
                     f"This {codec.LABELS[kind]} was saved elsewhere at the "
                     "same moment: nothing was saved; reopen it"
@@ -758,6 +782,13 @@ class Store:
             reason,
             deleted,
             data,
+        )
+
+    def _has_version(self, kind: str, uid: str, version: int) -> bool:
+        return bool(
+            list(
+                self.db.query(f"SELECT 1 FROM {kind} WHERE uid = ? AND version = ?", [uid, version])
+            )
         )
 
     # ------------------------------------------------------------ drafts
