@@ -8,7 +8,7 @@ import pytest
 
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import load_forms
-from mdtapp.domain.model import Decision, Infusion, OrganStatus, Regimen
+from mdtapp.domain.model import Admission, Decision, Infusion, OrganStatus, Regimen
 from mdtapp.paths import forms_dir
 from mdtapp.store.errors import ConcurrentEditError, DuplicateRecord
 from mdtapp.store.repository import Store
@@ -243,3 +243,34 @@ def test_a_draft_is_kept_per_user_and_cleared_by_the_save(store, db_path):
     colleague.close()
     store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
     assert store.drafts(p.uid, "assessments") == []
+
+
+def test_a_version_saved_elsewhere_at_the_same_moment_is_refused_not_lost(store, monkeypatch):
+    p = store.add_patient(jane())
+    v1 = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=60))
+    [row] = store.db.query("SELECT * FROM assessments WHERE uid = ?", [v1.uid])
+    store.save(
+        "assessments", p.uid, assessment(date(2026, 11, 1), itch=50), uid=v1.uid, base_version=1
+    )
+    before = table_counts(store)
+    # a writer that read version 1 just before version 2 landed (as one that took no lock)
+    latest = store._records.latest_row
+    monkeypatch.setattr(
+        store._records, "latest_row", lambda kind, uid: row if uid == v1.uid else latest(kind, uid)
+    )
+    with pytest.raises(ConcurrentEditError, match="saved elsewhere at the same moment"):
+        store.save(
+            "assessments", p.uid, assessment(date(2026, 11, 1), itch=40), uid=v1.uid, base_version=1
+        )
+    assert table_counts(store) == before
+
+
+def test_a_constraint_other_than_a_duplicate_is_a_bug_and_propagates(store):
+    p = store.add_patient(jane())
+    before = table_counts(store)
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"), store.transaction():
+        # a record id that is not 32 characters: the table's CHECK, not a concurrent save
+        store._add_child(
+            "admissions", p.uid, Admission(date(2026, 11, 1), None, False), "short", "import"
+        )
+    assert table_counts(store) == before
