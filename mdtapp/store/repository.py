@@ -11,8 +11,8 @@ work to the parts, each in a module of its own:
     summaries.py    the patient summary cache (list, search, reviews)
     daily_backup.py the copy before each day's first write
 
-database.py opens and checks the file; upgrade.py brings an older one up to date, backed up
-first. Each write is one transaction: the day's first backup, then the write lock,
+Opening reads (database.py opens and checks the file; upgrade.py is the one step that writes,
+backed up first). Each write is one transaction: the day's first backup, then the write lock,
 the change, its audit entry and the patient's refreshed summary together, or nothing (a known
 fault, such as a full disk, is raised as a StoreError saying what to do; see faults.py).
 """
@@ -130,6 +130,7 @@ class Store:
         key: bytes | None = None,
         keyring: Keyring | None = None,
     ):
+        """Reads nothing and writes nothing: the first write is the first save's."""
         principal = user if isinstance(user, Principal) else maintenance(user)
         self._ctx = Context(db, principal, forms or default_forms(), clock)
         self.path = path
@@ -143,9 +144,6 @@ class Store:
         self._accounts = Accounts(self._ctx, self._audit)
         self._summaries = SummaryCache(self._ctx, self._records)
         self._daily = DailyBackups(path)
-        if self._summaries.stale():
-            with self.transaction():
-                self._summaries.refresh_stale()
 
     @classmethod
     def open(
@@ -253,7 +251,11 @@ class Store:
             return
         self.daily_backup()  # outside the write: a backup through a writing connection locks
         with known_faults(SAVING_FAULTS), immediate(self.db.conn):
+            # the first write also stores summaries gone stale (other forms) since
+            first_write = self._summaries.store_stale()
             yield
+        if first_write:
+            self._summaries.stored()
 
     # ------------------------------------------------------------ audit
 

@@ -2,7 +2,8 @@
 (name, next review, flags), derived from the records and rebuilt whenever they change.
 
 The cache follows the forms in use: a row computed under other forms (a new threshold, say) or
-missing is stale, and is refreshed when the store is opened.
+missing is stale. Opening never writes, so until the first write stale rows are computed in
+memory and read in place of the stored ones; the first write transaction stores them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class SummaryCache:
     def __init__(self, ctx: Context, records: Records):
         self.ctx = ctx
         self.records = records
+        self._settled = False  # stale rows stored, or none were found
+        self._fresh: list[Row] = []  # stale patients' rows, computed, not yet stored
+        self._fresh_as_of: int | None = None  # PRAGMA data_version they were computed at
 
     # ------------------------------------------------------------ computing
 
@@ -91,7 +95,7 @@ class SummaryCache:
             "forms_version": self.ctx.forms.version,
         }
 
-    def stale(self) -> list[str]:
+    def _stale(self) -> list[str]:
         return [
             r["patient_uid"]
             for r in self.ctx.db.query(
@@ -110,9 +114,18 @@ class SummaryCache:
         row = self.row(patient_uid)
         self.ctx.db.execute(UPSERT, [row[c] for c in COLUMNS])
 
-    def refresh_stale(self) -> None:
-        for uid in self.stale():
+    def store_stale(self) -> bool:
+        """In the first write transaction: store every stale row. Returns whether that is
+        still to be done (then call `stored` once the transaction has committed)."""
+        if self._settled:
+            return False
+        for uid in self._stale():
             self.refresh(uid)
+        return True
+
+    def stored(self) -> None:
+        self._settled = True
+        self._fresh = []
 
     def rebuild(self) -> None:
         for uid in [
@@ -122,8 +135,37 @@ class SummaryCache:
 
     # ------------------------------------------------------------ reading
 
+    def _fresh_rows(self) -> list[Row]:
+        """Before the first write: stale patients' rows, recomputed whenever another
+        connection has committed since (PRAGMA data_version tells)."""
+        if self._settled:
+            return []
+        as_of = int(self.ctx.db.execute("PRAGMA data_version").fetchone()[0])
+        if as_of != self._fresh_as_of:
+            stale = self._stale()
+            if not stale:  # nothing to store: as if the first write had happened
+                self.stored()
+                return []
+            self._fresh = [self.row(uid) for uid in stale]
+            self._fresh_as_of = as_of
+        return self._fresh
+
     def _select(self, what: str, where: str, params: dict[str, Any]) -> list[Row]:
-        return list(self.ctx.db.query(f"SELECT {what} FROM patient_summary {where}", params))
+        """SELECT from the cache, with the fresh rows in place of the stale ones."""
+        fresh = self._fresh_rows()
+        if not fresh:
+            return list(self.ctx.db.query(f"SELECT {what} FROM patient_summary {where}", params))
+        values = ", ".join(f"json_extract(value, '$.{c}')" for c in COLUMNS)
+        source = (
+            f"SELECT {', '.join(COLUMNS)} FROM patient_summary WHERE patient_uid NOT IN "
+            "(SELECT json_extract(value, '$.patient_uid') FROM json_each(:fresh)) "
+            f"UNION ALL SELECT {values} FROM json_each(:fresh)"
+        )
+        return list(
+            self.ctx.db.query(
+                f"SELECT {what} FROM ({source}) {where}", {**params, "fresh": json.dumps(fresh)}
+            )
+        )
 
     @staticmethod
     def _summary(row: Row) -> PatientSummary:
