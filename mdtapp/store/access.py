@@ -238,15 +238,18 @@ def open_as(
     create: bool = True,
     plaintext: bool = False,
     on_created: Callable[[str | None], None] | None = None,
+    display_name: str = "",
 ) -> Store:
     """Sign in; or, for a new file (or a plaintext one without accounts), make this user its
-    first administrator. `on_created` receives the recovery code (None if plaintext)."""
+    first administrator, named `display_name` (else the user name) on letters and signatures.
+    `on_created` receives the recovery code (None if plaintext)."""
     path = Path(path)
+    name = display_name.strip() or username
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist")
         created = create_database(
-            path, username=username, display_name=username, password=password, plaintext=plaintext
+            path, username=username, display_name=name, password=password, plaintext=plaintext
         )
         if on_created:
             on_created(created.recovery_code)
@@ -254,7 +257,7 @@ def open_as(
     if plaintext and is_encrypted(path):
         raise StoreError(f"--plaintext: {path} exists and is encrypted")
     if needs_new_password(path):
-        return add_first_admin(path, username=username, display_name=username, password=password)
+        return add_first_admin(path, username=username, display_name=name, password=password)
     return sign_in(path, username, password)
 
 

@@ -208,13 +208,43 @@ def test_first_run_creates_the_administrator_and_shows_the_recovery_key_once(
     qtbot.keyClicks(dialog.display, "Dr Amy Admin")
     qtbot.keyClicks(dialog.password, "amys-passphrase")
     qtbot.keyClicks(dialog.again, "amys-passphrase!")
-    assert not dialog.create()
+    assert not dialog.create_administrator()
     assert dialog.message.text() == "Password: the two passwords differ"
     qtbot.keyClicks(dialog.password, "amys-passphrase")
     qtbot.keyClicks(dialog.again, "amys-passphrase")
-    assert dialog.create()
+    assert dialog.create_administrator()
     assert dialog.store.principal.display_name == "Dr Amy Admin"
     assert access.is_encrypted(tmp_path / "new.db")
     assert len(shown) == 1
     assert re.search(r"(?:[0-9A-F]{8}-){7}[0-9A-F]{8}", shown[0])  # 64 hex digits, grouped
     dialog.store.close()
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new file", "plaintext, no accounts"])
+def test_first_run_names_the_administrator_in_the_audited_account_change(
+    qtbot, tmp_path, monkeypatch, existing
+):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from mdtapp.store.repository import Store
+    from mdtapp.ui import login
+
+    monkeypatch.setattr(login.RecoveryKeyDialog, "exec", lambda self: None)
+    path = tmp_path / "first.db"
+    if existing:
+        Store.open(path, user="installer").close()
+    dialog = FirstRunDialog(path)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, "amy")
+    qtbot.keyClicks(dialog.display, "Dr Amy Admin")
+    qtbot.keyClicks(dialog.password, "amys-passphrase")
+    qtbot.keyClicks(dialog.again, "amys-passphrase")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    store = dialog.store
+    assert store.account("amy").display_name == "Dr Amy Admin"
+    # the one change to the account is in the audit trail, with the name it was given
+    changes = [(e.action, e.entity_uid, e.detail) for e in store.audit_entries()]
+    assert changes == [("user-add", "amy", "Dr Amy Admin as admin, clinician")]
+    store.close()
