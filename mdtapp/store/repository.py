@@ -19,7 +19,7 @@ fault, such as a full disk, is raised as a StoreError saying what to do; see fau
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -388,7 +388,7 @@ class Store:
         self,
         record: PatientRecord,
         *,
-        uids: dict[str, Sequence[str | None]] | None = None,
+        uids: Mapping[str, Sequence[str | None]] | None = None,
         action: str = "import",
     ) -> str:
         """Store a whole patient in one transaction (import, demo: an administrator's)."""
