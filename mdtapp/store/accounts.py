@@ -33,6 +33,13 @@ def _roles_json(roles: Sequence[str]) -> str:
     return json.dumps([r for r in ROLES if r in roles])  # in the one fixed order
 
 
+def _wrap_key(keyring: Keyring | None, username: str, password: str, key: bytes | None) -> None:
+    """An encrypted database: its key, wrapped for this user's password, in the keyring."""
+    if keyring is not None and key is not None:
+        keyring.wrap(username, password, key)
+        keyring.save()
+
+
 def _check_roles(roles: Sequence[str]) -> list[FieldError]:
     if not roles or any(r not in ROLES for r in roles):
         return [FieldError("roles", f"choose from {', '.join(ROLES)}")]
@@ -126,9 +133,7 @@ class Accounts:
                 now,
             ],
         )
-        if keyring is not None and key is not None:
-            keyring.wrap(username, password, key)
-            keyring.save()
+        _wrap_key(keyring, username, password, key)
         self.audit.add(
             "user-add",
             entity="users",
@@ -160,9 +165,7 @@ class Accounts:
             "WHERE username = ?",
             [_hash(new_password), int(not own), self.ctx.now_text(), username],
         )
-        if keyring is not None and key is not None:
-            keyring.wrap(username, new_password, key)
-            keyring.save()
+        _wrap_key(keyring, username, new_password, key)
         self.audit.add(
             "user-password",
             entity="users",

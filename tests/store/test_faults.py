@@ -136,19 +136,10 @@ def test_a_read_only_file_refuses_the_write_with_a_clear_message(tmp_path):
     store.close()
 
 
-def test_a_read_only_file_opens_and_refuses_saves_clearly(tmp_path, monkeypatch):
-    from mdtapp.store import database
-
+def test_a_read_only_file_opens_and_refuses_saves_clearly(tmp_path, read_only):
     path = tmp_path / "ro.db"
     Store.open(path, user="tester").close()
-    real = database.dbapi.connect
-
-    def read_only(target, *args, **kwargs):  # root ignores file modes: open it read-only
-        if str(target) == str(path):
-            return real(f"file:{target}?mode=ro", *args, uri=True, **kwargs)
-        return real(target, *args, **kwargs)
-
-    monkeypatch.setattr(database.dbapi, "connect", read_only)
+    read_only(path)
     store = Store(open_database(path), user="tester", path=path)
     assert store.summaries() == []  # reading works
     with pytest.raises(ReadOnlyDatabase, match="read-only: nothing was saved"):

@@ -195,7 +195,9 @@ def test_photos_are_stored_once_and_read_back(store):
     assert store.photo(p.uid, digest) == (b"\x89PNG...", "image/png")
 
 
-def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, tmp_path):
+def _stale_forms(store, db_path, tmp_path):
+    """Jane's summary under today's forms (no flag), then forms where her mRSS rise of 4 is a
+    flag: her stored summary is stale."""
     p = store.add_patient(jane())
     store.save("infusions", p.uid, Infusion(date(2026, 5, 1), 25, "P", "B1", "iv"))
     store.save("assessments", p.uid, assessment(date(2026, 4, 30), mrss=30))
@@ -208,7 +210,12 @@ def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, 
     (copy / "response.toml").write_text(text)
     index = (copy / "index.toml").read_text().replace('version = "', 'version = "test-')
     (copy / "index.toml").write_text(index)
-    changed = Store.open(db_path, user="tester", forms=load_forms(copy), clock=fixed_clock)
+    return p.uid, load_forms(copy)
+
+
+def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, tmp_path):
+    _, changed_forms = _stale_forms(store, db_path, tmp_path)  # no flag under today's forms
+    changed = Store.open(db_path, user="tester", forms=changed_forms, clock=fixed_clock)
     assert changed.summaries()[0].flags == ("worsening_disease_activity",)
     changed.close()
 
@@ -279,24 +286,6 @@ def test_a_constraint_other_than_a_duplicate_is_a_bug_and_propagates(store):
 # ---------------------------------------------------------------- opening reads
 
 
-def _stale_forms(store, db_path, tmp_path):
-    """Jane's summary under today's forms (no flag), then forms where her mRSS rise of 4 is a
-    flag: her stored summary is stale."""
-    p = store.add_patient(jane())
-    store.save("infusions", p.uid, Infusion(date(2026, 5, 1), 25, "P", "B1", "iv"))
-    store.save("assessments", p.uid, assessment(date(2026, 4, 30), mrss=30))
-    store.save("assessments", p.uid, assessment(date(2026, 8, 1), mrss=34))
-    assert store.summaries()[0].flags == ()
-    store.close()
-    copy = tmp_path / "forms"
-    shutil.copytree(forms_dir(), copy)
-    text = (copy / "response.toml").read_text().replace("mrss_points = 5", "mrss_points = 4")
-    (copy / "response.toml").write_text(text)
-    index = (copy / "index.toml").read_text().replace('version = "', 'version = "test-')
-    (copy / "index.toml").write_text(index)
-    return p.uid, load_forms(copy)
-
-
 def _files(folder):
     return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
@@ -330,20 +319,12 @@ def test_the_first_write_stores_the_summaries_gone_stale(store, db_path, tmp_pat
 
 
 def test_a_read_only_file_with_stale_summaries_opens_and_shows_them_fresh(
-    store, db_path, tmp_path, monkeypatch
+    store, db_path, tmp_path, read_only
 ):
-    from mdtapp.store import connection
     from mdtapp.store.database import open_database
 
     uid, changed_forms = _stale_forms(store, db_path, tmp_path)
-    real = connection.dbapi.connect
-
-    def read_only(target, *args, **kwargs):  # root ignores file modes: open it read-only
-        if str(target) == str(db_path):
-            return real(f"file:{target}?mode=ro", *args, uri=True, **kwargs)
-        return real(target, *args, **kwargs)
-
-    monkeypatch.setattr(connection.dbapi, "connect", read_only)
+    read_only(db_path)
     # opening used to store the fresh summaries, so a read-only file could not be opened
     opened = Store(open_database(db_path), user="tester", path=db_path, forms=changed_forms)
     assert opened.summaries()[0].flags == ("worsening_disease_activity",)
