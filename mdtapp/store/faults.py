@@ -5,14 +5,19 @@ machine a person can act on; any other SQLite error is a bug and propagates. Thi
 one place that maps result codes to those faults; each caller says what a fault means where it
 happens (saving, opening, checking a backup), with `known_faults`.
 
-Both sqlcipher3 (which mdtapp uses) and Python's sqlite3 put the code on every error they raise
-from SQLite, as `sqlite_errorcode` and `sqlite_errorname`. sqlite3 gives the *extended* code
+Both sqlcipher3 (which mdtapp uses) and Python's sqlite3 put the code on the errors a
+statement raises, as `sqlite_errorcode` and `sqlite_errorname`. sqlite3 gives the *extended* code
 (SQLITE_READONLY_DBMOVED, SQLITE_CONSTRAINT_UNIQUE, ...); sqlcipher3 0.6 gives only the
 *primary* code (the low 8 bits: SQLITE_READONLY, SQLITE_CONSTRAINT). The table below is read
 through the primary code, so both work. The one thing a primary code cannot say is which
 constraint failed (UNIQUE, CHECK, NOT NULL, a foreign key and our immutability triggers are all
 SQLITE_CONSTRAINT): `is_duplicate` then asks the caller to look for the conflicting row, which
 inside the write transaction is a certain answer (nothing else can write meanwhile).
+
+One path in sqlcipher3 carries no code at all: `Connection.backup` raises with only
+`sqlite3_errstr(rc)` as its message, SQLite's fixed text for that result code ("database or
+disk is full"). Such an error is known by its whole message being exactly one of those texts
+(ERRSTR_CODES), never by words found in it.
 """
 
 from __future__ import annotations
@@ -54,9 +59,27 @@ UNIQUE_CODES = (
 )
 
 
+# sqlite3_errstr() of each primary code above (tests check them against the linked SQLite)
+ERRSTR_CODES: Mapping[str, int] = {
+    "database is locked": 5,
+    "database table is locked": 6,
+    "attempt to write a readonly database": 8,
+    "disk I/O error": 10,
+    "database disk image is malformed": 11,
+    "database or disk is full": 13,
+    "unable to open database file": 14,
+    "file is not a database": 26,
+}
+
+
 def result_code(error: BaseException) -> int | None:
+    """SQLite's result code for an error it raised; None for one the Python module raised."""
     code = getattr(error, "sqlite_errorcode", None)
-    return code if isinstance(code, int) else None
+    if isinstance(code, int):
+        return code
+    if type(error).__module__.startswith("sqlcipher3") and len(error.args) == 1:
+        return ERRSTR_CODES.get(str(error.args[0]))  # sqlcipher3's backup: errstr(rc) alone
+    return None
 
 
 def fault_of(error: BaseException) -> Fault | None:

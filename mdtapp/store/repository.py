@@ -249,11 +249,12 @@ class Store:
         if self.db.conn.in_transaction:
             yield
             return
-        self.daily_backup()  # outside the write: a backup through a writing connection locks
-        with known_faults(SAVING_FAULTS), immediate(self.db.conn):
-            # the first write also stores summaries gone stale (other forms) since
-            first_write = self._summaries.store_stale()
-            yield
+        with known_faults(SAVING_FAULTS):
+            self.daily_backup()  # outside the write: a backup through a writing connection locks
+            with immediate(self.db.conn):
+                # the first write also stores the summaries gone stale (made under other forms)
+                first_write = self._summaries.store_stale()
+                yield
         if first_write:
             self._summaries.stored()
 

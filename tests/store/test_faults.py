@@ -19,7 +19,7 @@ from mdtapp.store.backup import (
 )
 from mdtapp.store.database import open_database
 from mdtapp.store.errors import CorruptDatabase, ReadOnlyDatabase, StoreError, WrongKey
-from mdtapp.store.faults import Fault, fault_of, is_duplicate
+from mdtapp.store.faults import ERRSTR_CODES, PRIMARY_CODES, Fault, fault_of, is_duplicate
 from mdtapp.store.repository import Store
 from mdtapp.store.sqlite import DatabaseError, IntegrityError, OperationalError
 from tests.factories import assessment
@@ -188,6 +188,59 @@ def test_each_fault_is_known_by_its_result_code_whatever_the_words(code, fault):
     assert fault_of(_error(code, "some words")) is fault
     # the message is never read: a misleading one changes nothing
     assert fault_of(_error(code, "database is locked; disk is full; readonly")) is fault
+
+
+def test_a_code_less_error_is_known_only_by_sqlites_exact_text_for_a_code():
+    # sqlcipher3's Connection.backup raises with sqlite3_errstr(rc) alone, and no code
+    assert fault_of(_error(None, "database or disk is full")) is Fault.DISK_FULL
+    assert fault_of(_error(None, "file is not a database")) is Fault.NOT_A_DATABASE
+    assert fault_of(_error(None, "the database or disk is full, they said")) is None
+    assert fault_of(ValueError("database or disk is full")) is None  # not from SQLite
+
+
+def test_the_texts_are_the_linked_sqlites_own():
+    import ctypes
+
+    import sqlcipher3
+
+    errstr = ctypes.CDLL(sqlcipher3._sqlite3.__file__).sqlite3_errstr
+    errstr.restype, errstr.argtypes = ctypes.c_char_p, [ctypes.c_int]
+    for text, code in ERRSTR_CODES.items():
+        assert errstr(code).decode() == text
+        assert PRIMARY_CODES[code] is fault_of(_error(None, text))
+
+
+def test_a_full_disk_at_the_days_backup_writes_nothing_and_the_store_carries_on(
+    tmp_path, monkeypatch
+):
+    from mdtapp.store import backup
+
+    clock = [DAY1]
+    path = tmp_path / "b.db"
+    store = Store.open(path, user="tester", clock=lambda: clock[0])
+    uid = store.add_patient(jane()).uid
+    clock[0] += timedelta(days=1)  # the next save is the day's first: a backup comes first
+    before = table_counts(store)
+    real = backup.connect
+
+    def full(target, key=None):  # the backup's disk holds two pages, not the whole copy
+        conn = real(target, key)
+        conn.execute("PRAGMA max_page_count = 2")
+        return conn
+
+    monkeypatch.setattr(backup, "connect", full)
+    with pytest.raises(StoreError, match="The disk is full: nothing was saved"):
+        store.save("assessments", uid, assessment(date(2026, 11, 21)))
+    assert table_counts(store) == before
+    folder = tmp_path / "mdtapp-backups"
+    assert sorted(p.name for p in folder.iterdir()) == ["b-daily-2026-11-20.db"]  # no partial
+    monkeypatch.setattr(backup, "connect", real)  # space freed
+    store.save("assessments", uid, assessment(date(2026, 11, 21)))
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "b-daily-2026-11-20.db",
+        "b-daily-2026-11-21.db",
+    ]
+    store.close()
 
 
 def test_real_sqlite_errors_carry_the_codes_the_table_reads(tmp_path):
