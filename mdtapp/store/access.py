@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from mdtapp.store.database import SQLITE_HEADER, connect
+from mdtapp.store.connection import connect, has_sqlite_header
+from mdtapp.store.context import utc_now
 from mdtapp.store.errors import NotAnMdtappDatabase, PermissionDenied, StoreError, WrongKey
 from mdtapp.store.keyring import (
     Keyring,
@@ -25,7 +27,7 @@ from mdtapp.store.keyring import (
     new_database_key,
 )
 from mdtapp.store.keyring import wait_seconds as _wait
-from mdtapp.store.repository import Store, utc_now
+from mdtapp.store.repository import Store
 from mdtapp.store.schema import APPLICATION_ID
 from mdtapp.store.security import password_problem
 
@@ -48,8 +50,7 @@ class Created:
 
 
 def is_encrypted(path: Path) -> bool:
-    with Path(path).open("rb") as f:
-        return f.read(16) != SQLITE_HEADER
+    return not has_sqlite_header(path)
 
 
 def db_id(store: Store) -> str:
@@ -97,19 +98,29 @@ def create_database(
     return Created(store, recovery_code(key) if key else None)
 
 
-def _throttle_plaintext(store: Store, username: str, now: datetime) -> int:
+def _throttle_state(store: Store, username: str) -> dict[str, Any] | None:
+    """The account's failed sign-ins (plaintext databases keep them in the users table)."""
     rows = list(
         store.db.query(
             "SELECT failed_logins, last_failure FROM users WHERE username = ?", [username]
         )
     )
-    if not rows or not rows[0]["last_failure"]:
+    if not rows or not (rows[0]["failed_logins"] or rows[0]["last_failure"]):
+        return None
+    return rows[0]
+
+
+def _throttle_plaintext(store: Store, username: str, now: datetime) -> int:
+    state = _throttle_state(store, username)
+    if state is None or not state["last_failure"]:
         return 0
-    since = (now - datetime.fromisoformat(rows[0]["last_failure"])).total_seconds()
-    return max(0, int(_wait(rows[0]["failed_logins"]) - since + 0.999))
+    since = (now - datetime.fromisoformat(state["last_failure"])).total_seconds()
+    return max(0, int(_wait(state["failed_logins"]) - since + 0.999))
 
 
 def _note_plaintext(store: Store, username: str, now: datetime, failed: bool) -> None:
+    if not failed and not _throttle_state(store, username):
+        return  # nothing to reset: signing in writes nothing (and makes no day's backup)
     with store.transaction():
         if failed:
             store.db.execute(
@@ -227,15 +238,18 @@ def open_as(
     create: bool = True,
     plaintext: bool = False,
     on_created: Callable[[str | None], None] | None = None,
+    display_name: str = "",
 ) -> Store:
     """Sign in; or, for a new file (or a plaintext one without accounts), make this user its
-    first administrator. `on_created` receives the recovery code (None if plaintext)."""
+    first administrator, named `display_name` (else the user name) on letters and signatures.
+    `on_created` receives the recovery code (None if plaintext)."""
     path = Path(path)
+    name = display_name.strip() or username
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist")
         created = create_database(
-            path, username=username, display_name=username, password=password, plaintext=plaintext
+            path, username=username, display_name=name, password=password, plaintext=plaintext
         )
         if on_created:
             on_created(created.recovery_code)
@@ -243,7 +257,7 @@ def open_as(
     if plaintext and is_encrypted(path):
         raise StoreError(f"--plaintext: {path} exists and is encrypted")
     if needs_new_password(path):
-        return add_first_admin(path, username=username, display_name=username, password=password)
+        return add_first_admin(path, username=username, display_name=name, password=password)
     return sign_in(path, username, password)
 
 

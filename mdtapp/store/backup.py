@@ -11,16 +11,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from mdtapp.store.database import (
-    SQLITE_HEADER,
-    backups_dir,
-    connect,
-    open_database,
-)
+from mdtapp.store.connection import connect, has_sqlite_header
 from mdtapp.store.errors import (
     CorruptDatabase,
     NewerDatabase,
@@ -28,8 +24,13 @@ from mdtapp.store.errors import (
     StoreError,
     WrongKey,
 )
+from mdtapp.store.faults import Fault, known_faults
 from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET
 from mdtapp.store.sqlite import DatabaseError, dbapi
+
+
+def backups_dir(db_path: Path) -> Path:
+    return db_path.parent / "mdtapp-backups"
 
 
 def _stamp() -> str:
@@ -41,21 +42,31 @@ def verify_database(path: Path, *, key: bytes | None = None) -> int:
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise NotAnMdtappDatabase(f"{path} is missing or empty")
-    if key is None and path.read_bytes()[:16] != SQLITE_HEADER:
+    if key is None and not has_sqlite_header(path):
         raise NotAnMdtappDatabase(f"{path} is not an SQLite file (or needs a password)")
-    conn = dbapi.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+
+    def unreadable(e: Exception) -> StoreError:
+        return CorruptDatabase(f"{path} cannot be read: {e}")
+
+    explain: dict[Fault, Callable[[Exception], StoreError]] = {
+        Fault.NOT_A_DATABASE: unreadable
+        if key is None
+        else lambda e: WrongKey(f"{path}: wrong password, or not an mdtapp database"),
+        Fault.CORRUPT: unreadable,
+        Fault.IO_ERROR: unreadable,
+        Fault.CANT_OPEN: unreadable,
+        Fault.BUSY: lambda e: StoreError(f"{path} is busy in another program: try again"),
+    }
+    with known_faults(explain):
+        conn = dbapi.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
     try:
-        if key is not None:
-            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        try:
+        with known_faults(explain):
+            if key is not None:
+                conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             if app_id != APPLICATION_ID:
                 raise NotAnMdtappDatabase(f"{path} is not an mdtapp database")
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-        except DatabaseError as e:
-            if key is not None and "not a database" in str(e):
-                raise WrongKey(f"{path}: wrong password, or not an mdtapp database") from None
-            raise CorruptDatabase(f"{path} cannot be read: {e}") from None
         if problems != ["ok"]:
             raise CorruptDatabase(f"{path} failed its integrity check: {'; '.join(problems[:3])}")
         applied = [
@@ -115,23 +126,25 @@ def restore_file(db_path: Path, backup: Path, *, key: bytes | None = None) -> Pa
     verify_database(backup, key=key)
     db_path = Path(db_path)
     kept = None
-    current = None
+    healthy = False
     if db_path.exists():
         kept = backups_dir(db_path) / f"{db_path.stem}-{_stamp()}-before-restore.db"
         try:
-            current = open_database(db_path, key=key, key_verified=key is not None)
+            verify_database(db_path, key=key)  # read-only: what is replaced is not upgraded
+            healthy = True
         except (StoreError, DatabaseError):
-            current = None  # damaged: keep the file's bytes exactly as they are
-        if current is None:
+            healthy = False  # damaged: keep the file's bytes exactly as they are
+        if not healthy:
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(db_path, kept)
         else:
+            current = connect(db_path, key)
             try:
-                kept = backup_to(current.conn, kept, key=key)
+                kept = backup_to(current, kept, key=key)
             finally:
-                current.conn.close()
+                current.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    if current is not None:
+    if healthy:
         # a healthy file (another window may have it open): replace its content through SQLite
         src = connect(Path(backup), key)
         dest = connect(db_path, key)

@@ -1,18 +1,24 @@
-"""Opening a database: one function for every connection, file checks, migrations.
+"""Opening a database: one function for every file, in steps that each say what they refuse.
 
 A new file is built under a temporary name and renamed into place, so a crash never leaves a
 half-made database at the real path. An existing file is refused, never overwritten, unless it is
-an mdtapp database this version understands; before migrating it is backed up.
+an mdtapp database this version understands. Opening reads: checking the file, its key and its
+pages writes nothing. The one step that writes, bringing an older file up to date (backed up
+first), is upgrade.py's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
+from mdtapp.store.backup import latest_backup
+from mdtapp.store.connection import (
+    SQLITE_HEADER,
+    configure_for_writing,
+    connect,
+    has_sqlite_header,
+)
 from mdtapp.store.errors import (
     CorruptDatabase,
     NewerDatabase,
@@ -21,11 +27,14 @@ from mdtapp.store.errors import (
     StoreError,
     WrongKey,
 )
-from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES, migrations
-from mdtapp.store.sqlite import DatabaseError, OperationalError, database, dbapi, sqlite_utils
+from mdtapp.store.faults import Explanations, Fault, known_faults
+from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES
+from mdtapp.store.sqlite import database, dbapi, sqlite_utils
+from mdtapp.store.upgrade import applied_migrations, apply_migrations, upgrade
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 DB_FILENAME = "mdtapp.db"
+
+__all__ = ["SQLITE_HEADER", "connect", "open_database", "resolve_db_path"]
 
 
 def default_db_path() -> Path:
@@ -42,43 +51,6 @@ def resolve_db_path(arg: str | os.PathLike[str] | None) -> Path:
     return Path(env).expanduser() if env else default_db_path()
 
 
-def backups_dir(db_path: Path) -> Path:
-    return db_path.parent / "mdtapp-backups"
-
-
-def connect(path: Path, key: bytes | None = None) -> dbapi.Connection:
-    """Every connection is made here: the key first, then the settings that keep data safe."""
-    conn = dbapi.connect(str(path), timeout=15)
-    if key is not None:
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    conn.execute("PRAGMA busy_timeout = 15000")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA trusted_schema = OFF")
-    conn.execute("PRAGMA secure_delete = ON")  # deleted pages are zeroed, not left readable
-    return conn
-
-
-def _configure_for_writing(conn: dbapi.Connection) -> None:
-    # each page read from the file is decrypted: a 32 MiB cache spares repeating that work
-    conn.execute("PRAGMA cache_size = -32768")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")  # a committed save survives a power cut
-
-
-@contextlib.contextmanager
-def immediate(conn: dbapi.Connection) -> Iterator[None]:
-    """One write transaction, taking the write lock at the start (no lost updates)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
-
-
 def _refuse_unless_sqlite(path: Path, key: bytes | None) -> None:
     if path.is_dir():
         raise NotAnMdtappDatabase(f"{path} is a folder, not an mdtapp database file")
@@ -88,14 +60,11 @@ def _refuse_unless_sqlite(path: Path, key: bytes | None) -> None:
             f"{path} is empty (0 bytes), so it is not an mdtapp database; if it should hold "
             "records, restore it from a backup"
         )
-    if key is None:
-        with path.open("rb") as f:
-            header = f.read(16)
-        if header != SQLITE_HEADER:
-            raise NotAnMdtappDatabase(
-                f"{path} is not an mdtapp database (it is not an SQLite file, or it is "
-                "encrypted and needs a password); it was left untouched"
-            )
+    if key is None and not has_sqlite_header(path):
+        raise NotAnMdtappDatabase(
+            f"{path} is not an mdtapp database (it is not an SQLite file, or it is "
+            "encrypted and needs a password); it was left untouched"
+        )
 
 
 # A whole-file check at open costs about 7 ms a MiB: done for files up to this size (a real
@@ -139,8 +108,6 @@ def damage(path: Path, conn: dbapi.Connection) -> str | None:
 
 
 def damaged_message(path: Path, why: str) -> str:
-    from mdtapp.store.backup import latest_backup
-
     newest = latest_backup(path)
     advice = (
         f"The newest backup is {newest}: restore it (mdtapp restore {newest}, or the app offers it)"
@@ -150,16 +117,6 @@ def damaged_message(path: Path, why: str) -> str:
     return f"{path} is damaged ({why}). {advice}; the damaged file is kept."
 
 
-def _applied(db: sqlite_utils.Database) -> list[str]:
-    return [m.name for m in migrations.applied(db)]
-
-
-def _apply_migrations(db: sqlite_utils.Database) -> None:
-    with immediate(db.conn):
-        migrations.apply(db)
-        db.execute(f"PRAGMA user_version = {len(MIGRATION_NAMES)}")
-
-
 def _create(path: Path, key: bytes | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     building = path.with_name(path.name + ".creating")
@@ -167,7 +124,7 @@ def _create(path: Path, key: bytes | None) -> None:
     conn = connect(building, key)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        _apply_migrations(database(conn))
+        apply_migrations(database(conn))
     finally:
         conn.close()
     if path.exists():  # another process won the race: keep theirs
@@ -176,20 +133,63 @@ def _create(path: Path, key: bytes | None) -> None:
     os.replace(building, path)
 
 
-def backup_before_migrating(
-    db: sqlite_utils.Database, path: Path, pending: list[str], key: bytes | None = None
-) -> Path:
-    """A verified copy, under the same key as the database (never a plaintext copy of an
-    encrypted one), before any migration touches it."""
-    from mdtapp.store.backup import backup_to
-    from mdtapp.store.keyring import copy_keyring
+def _opening_faults(path: Path, key: bytes | None, key_verified: bool) -> Explanations:
+    """What each known fault means while a file is opened and checked."""
 
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = backups_dir(path) / f"{path.stem}-{stamp}-before-{pending[0]}.db"
-    made = backup_to(db.conn, target, key=key)
-    if key is not None:
-        copy_keyring(path, made)
-    return made
+    def damaged(e: Exception) -> StoreError:
+        return CorruptDatabase(damaged_message(path, str(e)))
+
+    def not_a_database(e: Exception) -> StoreError:
+        if key_verified:  # the right key (or, once read, the file itself): damaged pages
+            return CorruptDatabase(damaged_message(path, f"its pages fail their check: {e}"))
+        if key is not None:
+            return WrongKey(
+                f"{path} cannot be opened: the password is wrong, or the file "
+                "is not an mdtapp database"
+            )
+        return NotAnMdtappDatabase(f"{path} is not a readable mdtapp database")
+
+    def unreachable(e: Exception) -> StoreError:
+        return StoreError(
+            f"{path} cannot be opened: check that the file and its folder can "
+            "be reached and written to, and that the disk is connected"
+        )
+
+    return {
+        Fault.NOT_A_DATABASE: not_a_database,
+        Fault.CORRUPT: damaged,
+        Fault.IO_ERROR: damaged,
+        Fault.CANT_OPEN: unreachable,
+        Fault.READ_ONLY: lambda e: ReadOnlyDatabase(
+            f"{path} is read-only: mdtapp needs to write to it (check the file's permissions)"
+        ),
+        Fault.BUSY: lambda e: StoreError(
+            f"{path} is busy in another window or program: try again in a moment"
+        ),
+        Fault.DISK_FULL: lambda e: StoreError(
+            f"{path} cannot be brought up to date: the disk is full. Free some space and "
+            "open it again."
+        ),
+    }
+
+
+def _identify(conn: dbapi.Connection, path: Path) -> sqlite_utils.Database:
+    """The first read: the key opens it and it says it is an mdtapp database of a schema this
+    version knows."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        raise NotAnMdtappDatabase(
+            f"{path} is an SQLite file but not an mdtapp database; it was left untouched"
+        )
+    db = database(conn)
+    applied = applied_migrations(db)
+    unknown = [name for name in applied if name not in MIGRATION_NAMES]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if unknown or version > len(MIGRATION_NAMES):
+        raise NewerDatabase(
+            f"{path} was written by a newer mdtapp (schema {version}, this version knows "
+            f"{len(MIGRATION_NAMES)}); install the newer mdtapp to open it"
+        )
+    return db
 
 
 def open_database(
@@ -216,64 +216,19 @@ def open_database(
         why = truncation(path, key)
         if why:
             raise CorruptDatabase(damaged_message(path, why))
-    try:
+    with known_faults(_opening_faults(path, key, key_verified)):
         conn = connect(path, key)
-    except OperationalError as e:
-        if "unable to open" in str(e):
-            raise StoreError(
-                f"{path} cannot be opened: check that the file and its folder can "
-                "be reached and written to, and that the disk is connected"
-            ) from None
-        raise
     try:
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        except DatabaseError as e:
-            if key is not None and key_verified:
-                raise CorruptDatabase(
-                    damaged_message(path, f"its pages fail their check: {e}")
-                ) from None
-            if key is not None:
-                raise WrongKey(
-                    f"{path} cannot be opened: the password is wrong, or the file "
-                    "is not an mdtapp database"
-                ) from None
-            if "malformed" in str(e):
-                raise CorruptDatabase(damaged_message(path, str(e))) from None
-            raise NotAnMdtappDatabase(f"{path} is not a readable mdtapp database") from None
-        if app_id != APPLICATION_ID:
-            raise NotAnMdtappDatabase(
-                f"{path} is an SQLite file but not an mdtapp database; it was left untouched"
-            )
-        if check:
-            try:
+        with known_faults(_opening_faults(path, key, key_verified)):
+            db = _identify(conn, path)
+        # the key has read the first page: from here a page it cannot read is damage
+        with known_faults(_opening_faults(path, key, key_verified=True)):
+            if check:
                 why = damage(path, conn)
-            except DatabaseError as e:  # "database disk image is malformed" and the like
-                why = str(e)
-            if why:
-                raise CorruptDatabase(damaged_message(path, why))
-        db = database(conn)
-        applied = _applied(db)
-        unknown = [name for name in applied if name not in MIGRATION_NAMES]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if unknown or version > len(MIGRATION_NAMES):
-            raise NewerDatabase(
-                f"{path} was written by a newer mdtapp (schema {version}, this version knows "
-                f"{len(MIGRATION_NAMES)}); install the newer mdtapp to open it"
-            )
-        pending = [name for name in MIGRATION_NAMES if name not in applied]
-        try:
-            _configure_for_writing(conn)
-            if pending:
-                backup_before_migrating(db, path, pending, key)
-                _apply_migrations(db)
-        except OperationalError as e:
-            if "readonly" in str(e) or "read-only" in str(e):
-                raise ReadOnlyDatabase(
-                    f"{path} is read-only: mdtapp needs to write to it "
-                    "(check the file's permissions)"
-                ) from None
-            raise
+                if why:
+                    raise CorruptDatabase(damaged_message(path, why))
+            configure_for_writing(conn)
+            upgrade(db, path, key)
         return db
     except BaseException:
         conn.close()

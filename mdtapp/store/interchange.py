@@ -186,9 +186,9 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
     bad_paths: list[tuple[Any, ...]] = []
     validator = Draft202012Validator(schema())
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
-        parts = list(error.absolute_path)
-        bad_paths.append(tuple(parts))
-        problems.append(f"{_where(document, parts)}: {_schema_message(error)}")
+        error_path = list(error.absolute_path)
+        bad_paths.append(tuple(error_path))
+        problems.append(f"{_where(document, error_path)}: {_schema_message(error)}")
     plan = _Plan()
     if not isinstance(document, dict) or not isinstance(document.get("patients"), list):
         return plan, problems or ["(document): must be an object with a patients list"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mdtapp.store.errors import PermissionDenied
+
 ROLES = ("clinician", "pharmacist", "viewer", "admin")
 ROLE_LABELS = {
     "clinician": "clinician (assess, decide, sign)",
@@ -49,6 +51,15 @@ class Principal:
     @property
     def roles_text(self) -> str:
         return ", ".join(r for r in ROLES if r in self.roles)
+
+
+def authorise(principal: Principal, role: str, what: str) -> None:
+    """Refuse, with who and what is needed, unless the signed-in account has the role."""
+    if not principal.has(role):
+        raise PermissionDenied(
+            f"{principal.display_name} is signed in as {principal.roles_text or 'no role'}: "
+            f"{what} needs the {role} role"
+        )
 
 
 def maintenance(username: str) -> Principal:

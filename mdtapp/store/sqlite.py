@@ -19,7 +19,7 @@ import sqlite_utils  # noqa: E402
 import sqlite_utils.migrations  # noqa: E402
 import sqlite_utils.utils  # noqa: E402
 
-if sqlite_utils.utils.sqlite3 is not sqlcipher3:  # pragma: no cover - import order bug
+if vars(sqlite_utils.utils).get("sqlite3") is not sqlcipher3:  # pragma: no cover - import order
     raise RuntimeError(
         "sqlite_utils was imported before mdtapp.store: it would use another SQLite module. "
         "Import mdtapp.store first."

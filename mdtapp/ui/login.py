@@ -204,12 +204,12 @@ class FirstRunDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.accepted.connect(self.create)
+        buttons.accepted.connect(self.create_administrator)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.recovery_code: str | None = None
 
-    def create(self) -> bool:
+    def create_administrator(self) -> bool:
         user, password, again = (
             self.username.text().strip(),
             self.password.text(),
@@ -227,7 +227,12 @@ class FirstRunDialog(QDialog):
             return False
         try:
             store = access.open_as(
-                self.path, user, password, plaintext=self.plaintext, on_created=self._on_created
+                self.path,
+                user,
+                password,
+                plaintext=self.plaintext,
+                on_created=self._on_created,
+                display_name=self.display.text(),  # named as the account is added (audited)
             )
         except StoreError as e:
             self.message.setText(str(e))
@@ -235,15 +240,6 @@ class FirstRunDialog(QDialog):
         finally:
             self.password.clear()  # once used, a password does not stay in the fields
             self.again.clear()
-        name = self.display.text().strip()
-        if name:
-            with store.transaction():
-                store.db.execute(
-                    "UPDATE users SET display_name = ? WHERE username = ?", [name, user]
-                )
-            account = store.account(user)
-            assert account is not None
-            store.principal = account.principal
         self.store = store
         if self.recovery_code:
             RecoveryKeyDialog(self.recovery_code, self, database=self.path).exec()

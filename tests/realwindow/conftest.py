@@ -21,7 +21,10 @@ TOOLS = ("Xvfb", "openbox", "xdotool", "xprop")
 def x_display() -> Iterator[str]:
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
-        reason = f"a real window needs {', '.join(missing)} (apt-get install xvfb openbox xdotool x11-utils)"
+        reason = (
+            f"a real window needs {', '.join(missing)} "
+            "(apt-get install xvfb openbox xdotool x11-utils imagemagick)"
+        )
         if os.environ.get("MDTAPP_REQUIRE_REAL_WINDOW"):
             pytest.fail(reason)
         pytest.skip(reason)

@@ -53,3 +53,22 @@ def table_counts(store: Store) -> dict[str, int]:
         )
     ]
     return {n: store.db.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """`read_only(path)`: from then on every connection to that file is read-only (as if its
+    permissions said so: root, which tests may run as, ignores file modes)."""
+    from mdtapp.store import connection
+
+    real = connection.dbapi.connect
+
+    def make(path: Path) -> None:
+        def connect(target, *args, **kwargs):
+            if str(target) == str(path):
+                return real(f"file:{target}?mode=ro", *args, uri=True, **kwargs)
+            return real(target, *args, **kwargs)
+
+        monkeypatch.setattr(connection.dbapi, "connect", connect)
+
+    return make

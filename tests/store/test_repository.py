@@ -8,9 +8,9 @@ import pytest
 
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import load_forms
-from mdtapp.domain.model import Decision, Infusion, OrganStatus, Regimen
+from mdtapp.domain.model import Admission, Decision, Infusion, OrganStatus, Regimen
 from mdtapp.paths import forms_dir
-from mdtapp.store.errors import ConcurrentEditError, DuplicateRecord
+from mdtapp.store.errors import ConcurrentEditError, DuplicateRecord, ReadOnlyDatabase
 from mdtapp.store.repository import Store
 from mdtapp.store.sqlite import IntegrityError
 from tests.factories import assessment
@@ -195,7 +195,9 @@ def test_photos_are_stored_once_and_read_back(store):
     assert store.photo(p.uid, digest) == (b"\x89PNG...", "image/png")
 
 
-def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, tmp_path):
+def _stale_forms(store, db_path, tmp_path):
+    """Jane's summary under today's forms (no flag), then forms where her mRSS rise of 4 is a
+    flag: her stored summary is stale."""
     p = store.add_patient(jane())
     store.save("infusions", p.uid, Infusion(date(2026, 5, 1), 25, "P", "B1", "iv"))
     store.save("assessments", p.uid, assessment(date(2026, 4, 30), mrss=30))
@@ -208,7 +210,12 @@ def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, 
     (copy / "response.toml").write_text(text)
     index = (copy / "index.toml").read_text().replace('version = "', 'version = "test-')
     (copy / "index.toml").write_text(index)
-    changed = Store.open(db_path, user="tester", forms=load_forms(copy), clock=fixed_clock)
+    return p.uid, load_forms(copy)
+
+
+def test_a_threshold_change_in_forms_re_evaluates_every_patient(store, db_path, tmp_path):
+    _, changed_forms = _stale_forms(store, db_path, tmp_path)  # no flag under today's forms
+    changed = Store.open(db_path, user="tester", forms=changed_forms, clock=fixed_clock)
     assert changed.summaries()[0].flags == ("worsening_disease_activity",)
     changed.close()
 
@@ -243,3 +250,97 @@ def test_a_draft_is_kept_per_user_and_cleared_by_the_save(store, db_path):
     colleague.close()
     store.save("assessments", p.uid, assessment(date(2026, 11, 1)))
     assert store.drafts(p.uid, "assessments") == []
+
+
+def test_a_version_saved_elsewhere_at_the_same_moment_is_refused_not_lost(store, monkeypatch):
+    p = store.add_patient(jane())
+    v1 = store.save("assessments", p.uid, assessment(date(2026, 11, 1), itch=60))
+    [row] = store.db.query("SELECT * FROM assessments WHERE uid = ?", [v1.uid])
+    store.save(
+        "assessments", p.uid, assessment(date(2026, 11, 1), itch=50), uid=v1.uid, base_version=1
+    )
+    before = table_counts(store)
+    # a writer that read version 1 just before version 2 landed (as one that took no lock)
+    latest = store._records.latest_row
+    monkeypatch.setattr(
+        store._records, "latest_row", lambda kind, uid: row if uid == v1.uid else latest(kind, uid)
+    )
+    with pytest.raises(ConcurrentEditError, match="saved elsewhere at the same moment"):
+        store.save(
+            "assessments", p.uid, assessment(date(2026, 11, 1), itch=40), uid=v1.uid, base_version=1
+        )
+    assert table_counts(store) == before
+
+
+def test_a_constraint_other_than_a_duplicate_is_a_bug_and_propagates(store):
+    p = store.add_patient(jane())
+    before = table_counts(store)
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"), store.transaction():
+        # a record id that is not 32 characters: the table's CHECK, not a concurrent save
+        store._add_child(
+            "admissions", p.uid, Admission(date(2026, 11, 1), None, False), "short", "import"
+        )
+    assert table_counts(store) == before
+
+
+# ---------------------------------------------------------------- opening reads
+
+
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_opening_writes_nothing_even_when_the_forms_have_changed(store, db_path, tmp_path):
+    uid, changed_forms = _stale_forms(store, db_path, tmp_path)
+    before = _files(db_path.parent)
+    opened = Store.open(db_path, user="tester", forms=changed_forms, clock=fixed_clock)
+    # what is read follows the forms in use, though nothing is stored yet
+    assert opened.summaries()[0].flags == ("worsening_disease_activity",)
+    assert opened.summaries("smith jane")[0].patient_uid == uid
+    assert [s.patient_uid for s in opened.reviews()] == [uid]
+    assert opened.count_patients() == 1
+    assert opened.db.conn.total_changes == 0
+    opened.close()
+    assert _files(db_path.parent) == before  # not a byte, not a backup
+
+
+def test_the_first_write_stores_the_summaries_gone_stale(store, db_path, tmp_path):
+    uid, changed_forms = _stale_forms(store, db_path, tmp_path)
+    opened = Store.open(db_path, user="tester", forms=changed_forms, clock=fixed_clock)
+    other = opened.add_patient(jane(nhs_number="4010232137", family_name="Jones"))
+    rows = {
+        r["patient_uid"]: r
+        for r in opened.db.query("SELECT patient_uid, flags, forms_version FROM patient_summary")
+    }
+    assert rows[uid]["flags"] == '["worsening_disease_activity"]'
+    assert {r["forms_version"] for r in rows.values()} == {changed_forms.version}
+    assert [s.patient_uid for s in opened.summaries()] == [other.uid, uid]  # Jones, Smith
+    opened.close()
+
+
+def test_a_read_only_file_with_stale_summaries_opens_and_shows_them_fresh(
+    store, db_path, tmp_path, read_only
+):
+    from mdtapp.store.database import open_database
+
+    uid, changed_forms = _stale_forms(store, db_path, tmp_path)
+    read_only(db_path)
+    # opening used to store the fresh summaries, so a read-only file could not be opened
+    opened = Store(open_database(db_path), user="tester", path=db_path, forms=changed_forms)
+    assert opened.summaries()[0].flags == ("worsening_disease_activity",)
+    with pytest.raises(ReadOnlyDatabase, match="read-only: nothing was saved"):
+        opened.save("assessments", uid, assessment(date(2026, 11, 1)))
+    opened.close()
+
+
+def test_fresh_summaries_follow_what_another_window_saves(store, db_path, tmp_path):
+    uid, changed_forms = _stale_forms(store, db_path, tmp_path)
+    reader = Store.open(db_path, user="reader", forms=changed_forms, clock=fixed_clock)
+    assert reader.summaries()[0].latest_assessment == date(2026, 8, 1)
+    writer = Store.open(db_path, user="writer", forms=changed_forms, clock=fixed_clock)
+    writer.save("assessments", uid, assessment(date(2026, 11, 1), mrss=30))
+    stored = writer.summaries()
+    writer.close()
+    assert reader.summaries() == stored
+    assert stored[0].latest_assessment == date(2026, 11, 1)
+    reader.close()

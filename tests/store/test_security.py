@@ -278,3 +278,20 @@ def test_encrypt_keeps_every_row_of_a_plaintext_copy(tmp_path):
     assert after == before
     assert after_store.audit_entries(limit=1)[0].action == "encrypt"
     after_store.close()
+
+
+def test_signing_in_writes_nothing_unless_failures_are_to_be_cleared(tmp_path):
+    path = tmp_path / "plain.db"
+    created = access.create_database(
+        path, username="ann", display_name="Ann", password=ADMIN_PW, plaintext=True
+    )
+    created.store.close()
+    store = access.sign_in(path, "ann", ADMIN_PW)
+    assert store.db.conn.total_changes == 0  # opening reads; the first write is a save's
+    store.close()
+    with pytest.raises(access.LoginFailed):
+        access.sign_in(path, "ann", "not-the-passphrase")
+    store = access.sign_in(path, "ann", ADMIN_PW)  # a plaintext file counts failures inside
+    failures = "SELECT failed_logins, last_failure FROM users WHERE username = 'ann'"
+    assert tuple(store.db.execute(failures).fetchone()) == (0, None)
+    store.close()

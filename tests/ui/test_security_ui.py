@@ -208,13 +208,13 @@ def test_first_run_creates_the_administrator_and_shows_the_recovery_key_once(
     qtbot.keyClicks(dialog.display, "Dr Amy Admin")
     qtbot.keyClicks(dialog.password, "amys-passphrase")
     qtbot.keyClicks(dialog.again, "amys-passphrase!")
-    assert not dialog.create()
+    assert not dialog.create_administrator()
     assert dialog.message.text() == "Password: the two passwords differ"
     # what was typed is kept; the box to correct is selected, so typing replaces it
     assert dialog.password.text() == "amys-passphrase"
     assert dialog.again.selectedText() == "amys-passphrase!"
     qtbot.keyClicks(dialog.again, "amys-passphrase")
-    assert dialog.create()
+    assert dialog.create_administrator()
     assert dialog.password.text() == dialog.again.text() == ""  # once used, not kept
     assert dialog.store.principal.display_name == "Dr Amy Admin"
     assert access.is_encrypted(tmp_path / "new.db")
@@ -231,7 +231,7 @@ def test_first_run_shows_the_password_rules_before_anything_is_typed(qtbot, tmp_
     qtbot.keyClicks(dialog.username, "amy")
     qtbot.keyClicks(dialog.password, "short")
     assert "○ at least 10 characters" in dialog.rules.text()
-    assert not dialog.create()
+    assert not dialog.create_administrator()
     assert dialog.password.selectedText() == "short"  # kept, selected to be retyped
     qtbot.keyClicks(dialog.password, "a long passphrase")
     qtbot.keyClicks(dialog.again, "a long passphrase")
@@ -310,3 +310,33 @@ def test_the_decisions_table_keeps_date_and_signed_in_view_at_1024(qtbot, accoun
         i = titles.index(title)
         right = header.sectionViewportPosition(i) + header.sectionSize(i)
         assert header.sectionViewportPosition(i) >= 0 and right <= table.viewport().width(), title
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new file", "plaintext, no accounts"])
+def test_first_run_names_the_administrator_in_the_audited_account_change(
+    qtbot, tmp_path, monkeypatch, existing
+):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from mdtapp.store.repository import Store
+    from mdtapp.ui import login
+
+    monkeypatch.setattr(login.RecoveryKeyDialog, "exec", lambda self: None)
+    path = tmp_path / "first.db"
+    if existing:
+        Store.open(path, user="installer").close()
+    dialog = FirstRunDialog(path)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, "amy")
+    qtbot.keyClicks(dialog.display, "Dr Amy Admin")
+    qtbot.keyClicks(dialog.password, "amys-passphrase")
+    qtbot.keyClicks(dialog.again, "amys-passphrase")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    store = dialog.store
+    assert store.account("amy").display_name == "Dr Amy Admin"
+    # the one change to the account is in the audit trail, with the name it was given
+    changes = [(e.action, e.entity_uid, e.detail) for e in store.audit_entries()]
+    assert changes == [("user-add", "amy", "Dr Amy Admin as admin, clinician")]
+    store.close()
