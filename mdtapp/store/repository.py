@@ -443,7 +443,7 @@ class Store:
             row["uid"],
             row["version"],
             row["patient_uid"],
-            codec.decode(kind, data),
+            codec.decode(kind, data, self.forms),
             row["saved_at"],
             row["saved_by"],
             row["change_reason"],
