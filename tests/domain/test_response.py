@@ -287,8 +287,10 @@ def test_one_response_measure_recorded_is_judged(f):
     )
     e = ev(f, assessment(BASE, itch=60), only_itch)
     assert e.response is False
-    assert raised(e)["no_response_after_6_months"].evidence[0].text.endswith(
-        "no response criterion met vs baseline"
+    assert (
+        raised(e)["no_response_after_6_months"]
+        .evidence[0]
+        .text.endswith("no response criterion met vs baseline")
     )
 
 

@@ -78,6 +78,15 @@ class FlagsPanel(QFrame):
                     f"{escape(definition.label)}</b></span>{evidence}{notes}"
                 )
                 label.setAccessibleName(f"Stopping criterion met: {definition.label}")
+            elif flag and ev and ev.on_treatment and not flag.assessable:
+                # judged only on what was recorded: an empty form is neither met nor not met
+                label.setText(
+                    f"<span style='color:{theme.GREY_1}'>◌ Not yet assessable: "
+                    f"{escape(definition.label)}</span>"
+                )
+                label.setAccessibleName(
+                    f"Stopping criterion not yet assessable: {definition.label}"
+                )
             else:
                 label.setText(
                     f"<span style='color:{theme.GREY_1}'>○ Not met: "

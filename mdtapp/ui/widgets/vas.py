@@ -120,7 +120,7 @@ class VasLine(QWidget):
             Qt.Key.Key_PageUp: 10,
             Qt.Key.Key_PageDown: -10,
         }
-        key = event.key()
+        key = Qt.Key(event.key())
         if key in steps:
             self.value_picked.emit(min(self.high, max(self.low, current + steps[key])))
         elif key == Qt.Key.Key_Home:
