@@ -70,13 +70,13 @@ def test_which_measure_feeds_which_criterion_is_data(f):
 
 
 def test_a_measure_without_an_attribute_is_carried_by_its_key(f):
-    a = assessment(TODAY).with_values({"fatigue_vas_mm": 40, "nutrition.height_cm": 160.0})
-    assert a.value("fatigue_vas_mm") == 40 and a.value("nutrition.height_cm") == 160.0
+    a = assessment(TODAY).with_values({"undescribed_vas_mm": 40, "nutrition.height_cm": 160.0})
+    assert a.value("undescribed_vas_mm") == 40 and a.value("nutrition.height_cm") == 160.0
     assert a.itch_vas_mm == 60 and a.value("itch_vas_mm") == 60
     assert a.value("nutrition.weight_kg") == 70.0 and a.value("no_such_measure") is None
     # a value the forms do not describe is refused by name
     errors = validate_assessment(a, f, TODAY)
-    assert [e.field for e in errors] == ["fatigue_vas_mm", "nutrition.height_cm"]
+    assert [e.field for e in errors] == ["undescribed_vas_mm", "nutrition.height_cm"]
     assert errors[0].message == "is not a measure in forms/assessment.toml"
     rebuilt = Assessment.from_values({"date": TODAY, "examiner": "Dr X", "itch_vas_mm": 5})
     assert (rebuilt.itch_vas_mm, rebuilt.mrss, rebuilt.other_measures) == (5, {}, {})
