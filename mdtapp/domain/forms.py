@@ -56,7 +56,7 @@ class MrssArea:
     label: str  # "Right fingers", "Face"
     row_label: str  # "Fingers"
     side: str | None  # "right", "left" or None for a single midline area
-    added: bool  # one of the three scleromyxedema additions (back, ears, neck)
+    added: bool  # one of the areas added for scleromyxedema (mrss.toml: back, ears, neck)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A small trend chart for the letter: mRSS total and the three VAS since baseline, the baseline
+"""A small trend chart for the letter: mRSS total and the VAS since baseline, the baseline
 marked by a dashed line and each Ig course by a triangle. Series differ by line style and marker,
 so the chart reads in black and white."""
 

@@ -142,9 +142,13 @@ def _score(value: int | None) -> str:
 
 
 def _mrss_grid(
-    forms: Forms, now: Assessment, previous: Assessment | None, baseline: Assessment | None
+    forms: Forms,
+    m: MrssGridMeasure,
+    now: Assessment,
+    previous: Assessment | None,
+    baseline: Assessment | None,
 ) -> Table:
-    """The 20 areas in the layout of the policy's Figure 1, now beside previous and baseline."""
+    """The areas in the layout of the policy's Figure 1, now beside previous and baseline."""
     columns = [
         (label, a)
         for label, a in (("Now", now), ("Previous", previous), ("Baseline", baseline))
@@ -164,15 +168,16 @@ def _mrss_grid(
         r = len(rows)
         for c, (_, a) in enumerate(columns):
             if row.single:
-                line += [_score(a.mrss.get(row.single)), ""]
+                line += [_score(m.scores(a).get(row.single)), ""]
                 spans.append(("SPAN", (1 + 2 * c, r), (2 + 2 * c, r)))
             else:
-                line += [_score(a.mrss.get(row.right or "")), _score(a.mrss.get(row.left or ""))]
+                scores = m.scores(a)
+                line += [_score(scores.get(row.right or "")), _score(scores.get(row.left or ""))]
         rows.append(line)
     total_row: list[Any] = ["Total"]
     r = len(rows)
     for c, (_, a) in enumerate(columns):
-        total_row += [mrss_total(a.mrss, forms.mrss).text, ""]
+        total_row += [mrss_total(m.scores(a), forms.mrss).text, ""]
         spans.append(("SPAN", (1 + 2 * c, r), (2 + 2 * c, r)))
     rows.append(total_row)
     widths = [34 * mm] + [round((WIDTH - 34 * mm) / (2 * len(columns)), 1)] * (2 * len(columns))
@@ -264,7 +269,7 @@ def _mrss_block(
                 "small",
             ),
             Spacer(1, 1.5 * mm),
-            _mrss_grid(forms, now, previous, baseline),
+            _mrss_grid(forms, m, now, previous, baseline),
             _p(
                 f"Change in {escape(mrss.short_title)}: "
                 + ("; ".join(escape(c) for c in changes) if changes else "first assessment"),

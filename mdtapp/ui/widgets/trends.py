@@ -1,5 +1,6 @@
-"""Trend charts: mRSS total, the three VAS and the papule count since baseline, with the
-baseline marked and the infusions shown along the bottom. QtCharts loads when first shown."""
+"""Trend charts: mRSS total, the VAS and the papule count since baseline (the measures marked
+"trend" in forms/assessment.toml), with the baseline marked and the infusions shown along the
+bottom. QtCharts loads when first shown."""
 
 from __future__ import annotations
 
