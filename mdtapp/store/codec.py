@@ -562,10 +562,9 @@ def _legacy_draft(old: Json, forms: Forms) -> Json:
             if isinstance(p, list) and len(p) == 3
         ],
     }
-    if not isinstance(old.get("papule_site"), str) or not old.get("papule_site"):
-        pass
-    elif assessment["papules"] is None:
-        as_typed["papules.site"] = old["papule_site"]
+    site = old.get("papule_site")
+    if isinstance(site, str) and site and assessment["papules"] is None:
+        as_typed["papules.site"] = site  # a site named before a count
     not_scored = [k for k in forms.mrss.area_keys if k in mrss and mrss[k] is None]
     return {"assessment": assessment, "not_scored": not_scored, "as_typed": as_typed}
 

@@ -67,13 +67,13 @@ class AssessmentView(QWidget):
         self.forms = forms
         self.setObjectName("assessmentEditor")
         definition = forms.assessment
-        # one input per measure, keyed by the measure's key
+        # one input per measure the editor shows, keyed by the measure's key (the others keep
+        # their saved values: photos are added in the Photos tab)
         self.inputs: dict[str, MeasureInput] = {}
         for section in definition.sections:
-            measures = definition.in_section(section.key)
+            measures = [m for m in definition.in_section(section.key) if m.shown_in("editor")]
             for m in measures:
-                if m.shown_in("editor") or m.type == "photos":
-                    self.inputs[m.key] = input_for(m, forms, alone=len(measures) == 1)
+                self.inputs[m.key] = input_for(m, forms, alone=len(measures) == 1)
         date_input = self.inputs[definition.date.key]
         examiner_input = self.inputs[definition.examiner.key]
         grid_input = self.inputs[definition.mrss.key]
@@ -192,7 +192,7 @@ class AssessmentView(QWidget):
             inputs = [
                 self.inputs[m.key]
                 for m in definition.in_section(section.key)
-                if m.key in self.inputs and m.shown_in("editor")
+                if m.key in self.inputs
             ]
             if section.editor_column == "header" or not inputs:
                 continue
