@@ -311,9 +311,25 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def summary_text(m: Any, a: Any, forms: Any) -> str:
+    """One measure of the latest assessment, as `mdtapp summary` prints it (one rule per type)."""
+    from mdtapp.domain.instruments import mrss_total, vas_cm
+    from mdtapp.domain.measures import CountAtSiteMeasure, MrssGridMeasure, VasMeasure
+
+    if isinstance(m, MrssGridMeasure):
+        return f"{forms.mrss.short_title} {mrss_total(m.scores(a), forms.mrss).text}"
+    if isinstance(m, VasMeasure):
+        band = m.band(m.mm(a))
+        return f"{m.short_label} {vas_cm(m.mm(a))}" + (f" ({band})" if band else "")
+    if isinstance(m, CountAtSiteMeasure):
+        count = m.count(a)
+        return f"{m.short_label} " + (f"{count.count} ({count.site})" if count else "not recorded")
+    value = m.value(a)
+    return f"{m.short_label} {'not recorded' if value is None else value}"
+
+
 def format_summary(record: Any, state: Any, forms: Any) -> str:
     from mdtapp.domain.dates import format_date
-    from mdtapp.domain.instruments import itch_band, mrss_total, vas_cm
     from mdtapp.domain.nhs_number import format_nhs_number
 
     p = record.patient
@@ -330,18 +346,12 @@ def format_summary(record: Any, state: Any, forms: Any) -> str:
     if latest is None:
         lines.append("Assessments: none yet")
     else:
-        itch = vas_cm(latest.itch_vas_mm)
-        band = itch_band(latest.itch_vas_mm, forms.vas)
-        papules = (
-            f"{latest.papules.count} ({latest.papules.site})" if latest.papules else "not recorded"
+        scores = "; ".join(
+            summary_text(m, latest, forms)
+            for m in forms.assessment.shown_in("summary")
+            if m.section != "header"
         )
-        lines.append(
-            f"Latest assessment {format_date(latest.date)} ({latest.examiner}): "
-            f"mRSS {mrss_total(latest.mrss, forms.mrss).text}; itch {itch}"
-            f"{f' ({band})' if band else ''}; patient global "
-            f"{vas_cm(latest.patient_global_vas_mm)}; physician global "
-            f"{vas_cm(latest.physician_global_vas_mm)}; papules {papules}"
-        )
+        lines.append(f"Latest assessment {format_date(latest.date)} ({latest.examiner}): {scores}")
     ev = state.evaluation
     if ev is not None:
         lines.append(

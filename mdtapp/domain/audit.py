@@ -139,7 +139,10 @@ def audit_row(inputs: AuditInputs, year: int, forms: Forms) -> AuditRow | None:
 
 def inputs_from_record(record: PatientRecord, year: int) -> AuditInputs:
     """The audit inputs from a whole record (tests, and a single patient's view)."""
-    in_year = lambda d: d.year == year  # noqa: E731
+
+    def in_year(d: date) -> bool:
+        return d.year == year
+
     return AuditInputs(
         patient=record.patient,
         regimens=record.regimens,

@@ -6,15 +6,35 @@ with an error naming the file and the key, never half-loaded.
 
 from __future__ import annotations
 
+import builtins
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from mdtapp.domain.measures import (
+    EDITOR_COLUMNS,
+    MEASURE_TYPES,
+    OUTPUTS,
+    AssessmentDefinition,
+    CountAtSiteMeasure,
+    DateMeasure,
+    Measure,
+    MrssGridMeasure,
+    NumberMeasure,
+    OrganTableMeasure,
+    PhotosMeasure,
+    Section,
+    TextMeasure,
+    VasMeasure,
+    YesNoMeasure,
+)
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_MEASURE_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 
 
 class FormsError(ValueError):
@@ -36,7 +56,7 @@ class MrssArea:
     label: str  # "Right fingers", "Face"
     row_label: str  # "Fingers"
     side: str | None  # "right", "left" or None for a single midline area
-    added: bool  # one of the three scleromyxedema additions (back, ears, neck)
+    added: bool  # one of the areas added for scleromyxedema (mrss.toml: back, ears, neck)
 
 
 @dataclass(frozen=True)
@@ -54,13 +74,44 @@ class MrssRow:
 
 @dataclass(frozen=True)
 class MrssDefinition:
-    title: str
+    name: str  # "Modified Rodnan skin score"
     short_title: str
     min_score: int
     max_score: int
     key_labels: tuple[tuple[int, str], ...]
     rows: tuple[MrssRow, ...]
     areas: tuple[MrssArea, ...]
+    added_note: str  # "added for scleromyxedema": the rows marked added, printed with a *
+    added_source: str
+
+    @property
+    def title(self) -> str:
+        """'Modified Rodnan skin score (20 areas)': the count follows the areas defined."""
+        return f"{self.name} ({len(self.areas)} areas)"
+
+    @property
+    def scores(self) -> tuple[int, ...]:
+        return tuple(range(self.min_score, self.max_score + 1))
+
+    @property
+    def score_range(self) -> str:
+        """'0–3', as a key or a prompt says it."""
+        return f"{self.min_score}–{self.max_score}"
+
+    @property
+    def key_text(self) -> str:
+        """'0 no thickening; 1 mild thickening; ...' from the key in forms/mrss.toml."""
+        return "; ".join(f"{score} {label.lower()}" for score, label in self.key_labels)
+
+    @property
+    def added_rows(self) -> tuple[MrssRow, ...]:
+        return tuple(r for r in self.rows if r.added)
+
+    @property
+    def added_text(self) -> str:
+        """'added for scleromyxedema (back, ears, neck)'."""
+        names = ", ".join(r.label.lower() for r in self.added_rows)
+        return f"{self.added_note} ({names})"
 
     @property
     def area_keys(self) -> tuple[str, ...]:
@@ -85,25 +136,18 @@ class Band:
 
 
 @dataclass(frozen=True)
-class VasScale:
-    key: str
-    label: str
-    question: str
-    source: str
-    anchor_low: str
-    anchor_high: str
-    banded: bool
-
-
-@dataclass(frozen=True)
 class VasDefinition:
     min_mm: int
     max_mm: int
     line_length_mm: int
-    scales: tuple[VasScale, ...]
-    itch_bands: tuple[Band, ...]
+    band_sets: tuple[tuple[str, tuple[Band, ...]], ...]  # ("itch_band", bands), from vas.toml
+    scales: tuple[VasMeasure, ...] = ()  # the vas_mm measures of assessment.toml, in order
 
-    def scale(self, key: str) -> VasScale:
+    @property
+    def itch_bands(self) -> tuple[Band, ...]:
+        return dict(self.band_sets)["itch_band"]
+
+    def scale(self, key: str) -> VasMeasure:
         for s in self.scales:
             if s.key == key:
                 return s
@@ -128,6 +172,10 @@ class MustRules:
     weight_loss_score_2_above_percent: Decimal
     acute_disease_score: int
     risk_bands: tuple[Band, ...]
+    # the assessment's measures MUST is scored from (forms/must.toml [inputs])
+    weight_measure: str = "nutrition.weight_kg"
+    weight_before_measure: str = "nutrition.weight_3_6_months_ago_kg"
+    acutely_ill_measure: str = "nutrition.acutely_ill_no_intake_5_days"
 
 
 @dataclass(frozen=True)
@@ -176,6 +224,30 @@ class FlagDefinition:
     policy: str
 
 
+RESPONSE = "response"
+CHANGES: dict[str, tuple[str, ...]] = {
+    # the ways a measure of each type can feed a criterion
+    "mrss_grid": ("down", "up"),
+    "vas_mm": ("down", "up"),
+    "count_at_site": ("down", "up"),
+    "yes_no": ("yes", "newly_yes"),
+    "organ_table": ("progressed", "newly_involved"),
+}
+THRESHOLDS = ("mrss_points", "vas_mm", "papules_percent")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One way a measure feeds response or a stopping criterion (forms/response.toml)."""
+
+    measure: str
+    criterion: str  # "response" or a flag key
+    versus: str | None  # baseline | previous | None (judged on this assessment alone)
+    change: str  # down | up | yes | newly_yes | progressed | newly_involved
+    by: str | None  # the threshold's name: mrss_points, vas_mm, papules_percent
+    threshold: Decimal | None
+
+
 @dataclass(frozen=True)
 class ResponseRules:
     mrss_points: int
@@ -183,6 +255,10 @@ class ResponseRules:
     papules_percent: Decimal
     no_response_after_months: int
     flags: tuple[FlagDefinition, ...]
+    feeds: tuple[Feed, ...] = ()
+
+    def feeding(self, criterion: str) -> tuple[Feed, ...]:
+        return tuple(f for f in self.feeds if f.criterion == criterion)
 
     def flag(self, key: str) -> FlagDefinition:
         for f in self.flags:
@@ -226,6 +302,7 @@ class Forms:
     response: ResponseRules
     eligibility: EligibilityRules
     decisions: tuple[Choice, ...]
+    assessment: AssessmentDefinition
 
     def decision_label(self, key: str) -> str:
         for d in self.decisions:
@@ -248,25 +325,25 @@ FLAG_KEYS = (
 class _Table:
     """Typed access to one TOML table; every error names the file and key path."""
 
-    def __init__(self, file: str, path: str, data: Any):
+    def __init__(self, file: builtins.str, path: builtins.str, data: Any):
         self.file = file
         self.path = path
         if not isinstance(data, dict):
             self._fail("", "expected a table")
-        self.data: dict[str, Any] = data
+        self.data: dict[builtins.str, Any] = data
 
-    def _where(self, key: str) -> str:
+    def _where(self, key: builtins.str) -> builtins.str:
         return ".".join(p for p in (self.path, key) if p) or "(top level)"
 
-    def _fail(self, key: str, message: str) -> None:
+    def _fail(self, key: builtins.str, message: builtins.str) -> NoReturn:
         raise FormsError(f"forms/{self.file}: {self._where(key)}: {message}")
 
-    def _get(self, key: str) -> Any:
+    def _get(self, key: builtins.str) -> Any:
         if key not in self.data:
             self._fail(key, "missing")
         return self.data[key]
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def str(self, key: builtins.str, default: builtins.str | None = None) -> builtins.str:
         if default is not None and key not in self.data:
             return default
         value = self._get(key)
@@ -274,31 +351,33 @@ class _Table:
             self._fail(key, f"expected a non-empty string, got {value!r}")
         return str(value)
 
-    def key(self, key: str) -> str:
+    def key(self, key: builtins.str) -> builtins.str:
         value = self.str(key)
         if not _KEY.match(value):
             self._fail(key, f"expected a lower_snake_case key, got {value!r}")
         return value
 
-    def opt_key(self, key: str) -> str | None:
+    def opt_key(self, key: builtins.str) -> builtins.str | None:
         return self.key(key) if key in self.data else None
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             self._fail(key, f"expected true or false, got {value!r}")
         return bool(value)
 
-    def int(self, key: str, lo: int, hi: int) -> int:
+    def int(self, key: builtins.str, lo: builtins.int, hi: builtins.int) -> builtins.int:
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             self._fail(key, f"expected a whole number {lo}-{hi}, got {value!r}")
         return int(value)
 
-    def dec(self, key: str, lo: str, hi: str) -> Decimal:
+    def dec(self, key: builtins.str, lo: builtins.str, hi: builtins.str) -> Decimal:
         return self._dec_value(key, self._get(key), lo, hi)
 
-    def _dec_value(self, key: str, value: Any, lo: str, hi: str) -> Decimal:
+    def _dec_value(
+        self, key: builtins.str, value: Any, lo: builtins.str, hi: builtins.str
+    ) -> Decimal:
         # numbers are written as strings so that 2.3 means exactly 2.3
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self._fail(key, f"expected a number, got {value!r}")
@@ -310,11 +389,15 @@ class _Table:
             self._fail(key, f"expected a number {lo}-{hi}, got {value!r}")
         return number
 
-    def dec_list(self, key: str, lo: str, hi: str) -> tuple[Decimal, ...]:
+    def dec_list(
+        self, key: builtins.str, lo: builtins.str, hi: builtins.str
+    ) -> tuple[Decimal, ...]:
         values = self.list(key)
         return tuple(self._dec_value(f"{key}[{i}]", v, lo, hi) for i, v in enumerate(values))
 
-    def int_list(self, key: str, lo: int, hi: int) -> tuple[int, ...]:
+    def int_list(
+        self, key: builtins.str, lo: builtins.int, hi: builtins.int
+    ) -> tuple[builtins.int, ...]:
         values = self.list(key)
         out = []
         for i, v in enumerate(values):
@@ -323,23 +406,23 @@ class _Table:
             out.append(int(v))
         return tuple(out)
 
-    def str_list(self, key: str) -> tuple[str, ...]:
+    def str_list(self, key: builtins.str) -> tuple[builtins.str, ...]:
         values = self.list(key)
         for i, v in enumerate(values):
             if not isinstance(v, str) or not v.strip():
                 self._fail(f"{key}[{i}]", f"expected a non-empty string, got {v!r}")
         return tuple(values)
 
-    def list(self, key: str) -> list[Any]:
+    def list(self, key: builtins.str) -> builtins.list[Any]:
         value = self._get(key)
         if not isinstance(value, list) or not value:
             self._fail(key, "expected a non-empty list")
         return list(value)
 
-    def table(self, key: str) -> _Table:
+    def table(self, key: builtins.str) -> _Table:
         return _Table(self.file, self._where(key), self._get(key))
 
-    def tables(self, key: str) -> list[_Table]:
+    def tables(self, key: builtins.str) -> builtins.list[_Table]:
         return [
             _Table(self.file, f"{self._where(key)}[{i}]", item)
             for i, item in enumerate(self.list(key))
@@ -411,40 +494,32 @@ def _load_mrss(t: _Table) -> MrssDefinition:
             areas.append(MrssArea(left, f"Left {label.lower()}", label, "left", added))
     _unique("mrss.toml", "area", [a.key for a in areas])
     return MrssDefinition(
-        title=t.str("title"),
+        name=t.str("name"),
         short_title=t.str("short_title"),
         min_score=lo,
         max_score=hi,
         key_labels=key_labels,
         rows=tuple(rows),
         areas=tuple(areas),
+        added_note=t.str("added_note"),
+        added_source=t.str("added_source"),
     )
 
 
 def _load_vas(t: _Table) -> VasDefinition:
     lo = t.int("min_mm", 0, 0)
     hi = t.int("max_mm", 1, 1000)
-    scales = tuple(
-        VasScale(
-            key=s.key("key"),
-            label=s.str("label"),
-            question=s.str("question"),
-            source=s.str("source"),
-            anchor_low=s.str("anchor_low"),
-            anchor_high=s.str("anchor_high"),
-            banded=s.bool("banded", False),
-        )
-        for s in t.tables("scale")
+    # every array named *_band is a set of bands a scale may use (assessment.toml `bands`)
+    band_sets = tuple(
+        (name, _bands("vas.toml", name, t.tables(name), lo, hi, "from_mm", "to_mm"))
+        for name in t.data
+        if name.endswith("_band")
     )
-    _unique("vas.toml", "scale", [s.key for s in scales])
     return VasDefinition(
         min_mm=lo,
         max_mm=hi,
         line_length_mm=t.int("line_length_mm", 10, 1000),
-        scales=scales,
-        itch_bands=_bands(
-            "vas.toml", "itch_band", t.tables("itch_band"), lo, hi, "from_mm", "to_mm"
-        ),
+        band_sets=band_sets,
     )
 
 
@@ -462,6 +537,9 @@ def _load_must(t: _Table) -> MustRules:
         weight_loss_score_2_above_percent=t.dec("weight_loss_score_2_above_percent", "0", "100"),
         acute_disease_score=t.int("acute_disease_score", 0, 10),
         risk_bands=_bands("must.toml", "risk", t.tables("risk"), 0, 6, "from_score", "to_score"),
+        weight_measure=t.table("inputs").str("weight_kg"),
+        weight_before_measure=t.table("inputs").str("weight_3_6_months_ago_kg"),
+        acutely_ill_measure=t.table("inputs").str("acutely_ill_no_intake_5_days"),
     )
     if rules.bmi_score_2_below > rules.bmi_score_0_above:
         raise FormsError("forms/must.toml: bmi_score_2_below must not exceed bmi_score_0_above")
@@ -534,7 +612,7 @@ def _load_schedule(t: _Table) -> ScheduleRules:
     return ScheduleRules(months, t.int("met_window_days", 0, 90))
 
 
-def _load_response(t: _Table) -> ResponseRules:
+def _load_response(t: _Table, assessment: AssessmentDefinition) -> ResponseRules:
     flags_table = t.table("flag")
     flags = tuple(
         FlagDefinition(
@@ -542,13 +620,162 @@ def _load_response(t: _Table) -> ResponseRules:
         )
         for key in FLAG_KEYS
     )
+    thresholds = {
+        "mrss_points": Decimal(t.int("mrss_points", 1, 60)),
+        "vas_mm": Decimal(t.int("vas_mm", 1, 100)),
+        "papules_percent": t.dec("papules_percent", "1", "100"),
+    }
+    measures = {m.key: m for m in assessment.measures}
+    criteria = (RESPONSE, *FLAG_KEYS[:-1])  # the last flag is derived from response
+    feeds: list[Feed] = []
+    for f in t.tables("feeds"):
+        key = f.str("measure")
+        if key not in measures:
+            f._fail("measure", f"{key!r} is not a measure in assessment.toml")
+        measure = measures[key]
+        criterion = f.key("criterion")
+        if criterion not in criteria:
+            f._fail("criterion", f"expected one of {', '.join(criteria)}, got {criterion!r}")
+        change = f.key("change")
+        allowed = CHANGES.get(measure.type, ())
+        if change not in allowed:
+            f._fail(
+                "change",
+                f"a {measure.type} measure feeds by {' or '.join(allowed) or 'nothing'}, "
+                f"got {change!r}",
+            )
+        versus = f.opt_key("versus")
+        # yes and progressed are judged on this assessment alone
+        needs = "baseline" if criterion == RESPONSE else "previous"
+        needs_versus = None if change in ("yes", "progressed") else needs
+        if versus != needs_versus:
+            f._fail("versus", f"expected {needs_versus or 'none'} here, got {versus!r}")
+        by = f.opt_key("by") if change in ("down", "up") else None
+        if change in ("down", "up") and by not in thresholds:
+            f._fail("by", f"expected one of {', '.join(THRESHOLDS)}, got {by!r}")
+        feeds.append(
+            Feed(key, criterion, versus, change, by, thresholds[by] if by is not None else None)
+        )
     return ResponseRules(
-        mrss_points=t.int("mrss_points", 1, 60),
-        vas_mm=t.int("vas_mm", 1, 100),
-        papules_percent=t.dec("papules_percent", "1", "100"),
+        mrss_points=int(thresholds["mrss_points"]),
+        vas_mm=int(thresholds["vas_mm"]),
+        papules_percent=thresholds["papules_percent"],
         no_response_after_months=t.int("no_response_after_months", 1, 60),
         flags=flags,
+        feeds=tuple(feeds),
     )
+
+
+# the fields each type of measure may have in assessment.toml, beyond the common ones
+_COMMON = {"key", "type", "label", "question", "short_label", "section", "outputs", "required"}
+_FIELDS: dict[str, set[str]] = {
+    "date": set(),
+    "text": {"max_length"},
+    "mrss_grid": {"examiner_dependent"},
+    "vas_mm": {"source", "anchor_low", "anchor_high", "bands", "examiner_dependent"},
+    "count_at_site": {"site_label", "site_hint", "max_count", "summary_name"},
+    "organ_table": set(),
+    "yes_no": {"subject", "yes_means", "no_means"},
+    "number": {"unit", "min", "max"},
+    "photos": set(),
+}
+
+
+def _measure(m: _Table, sections: set[str], vas: VasDefinition) -> Measure:
+    key = m.str("key")
+    if not _MEASURE_KEY.match(key):
+        m._fail("key", f"expected a lower_snake_case key or group.key, got {key!r}")
+    kind = m.key("type")
+    if kind not in MEASURE_TYPES:
+        m._fail("type", f"expected one of {', '.join(MEASURE_TYPES)}, got {kind!r}")
+    unknown = sorted(set(m.data) - _COMMON - _FIELDS[kind])
+    if unknown:
+        m._fail(unknown[0], f"not a field of a {kind} measure")
+    section = m.key("section")
+    if section not in sections:
+        m._fail("section", f"{section!r} is not a [[section]] of assessment.toml")
+    outputs = m.data.get("outputs", [])
+    if not isinstance(outputs, list) or any(o not in OUTPUTS for o in outputs):
+        m._fail("outputs", f"expected a list of {', '.join(OUTPUTS)}, got {outputs!r}")
+    label = m.str("label")
+    common: dict[str, Any] = {
+        "key": key,
+        "label": label,
+        "question": m.str("question", label),
+        "short_label": m.str("short_label", label),
+        "section": section,
+        "outputs": frozenset(outputs),
+        "required": m.bool("required", False),
+        "examiner_dependent": m.bool("examiner_dependent", False),
+    }
+    if kind == "date":
+        return DateMeasure(**common)
+    if kind == "text":
+        return TextMeasure(**common, max_length=m.int("max_length", 1, 100000))
+    if kind == "mrss_grid":
+        return MrssGridMeasure(**common)
+    if kind == "vas_mm":
+        bands = m.opt_key("bands")
+        sets = dict(vas.band_sets)
+        if bands is not None and bands not in sets:
+            m._fail("bands", f"{bands!r} is not a *_band list in vas.toml")
+        return VasMeasure(
+            **common,
+            source=m.str("source"),
+            anchor_low=m.str("anchor_low"),
+            anchor_high=m.str("anchor_high"),
+            bands=sets[bands] if bands is not None else (),
+        )
+    if kind == "count_at_site":
+        return CountAtSiteMeasure(
+            **common,
+            site_label=m.str("site_label", "Site"),
+            site_hint=m.str("site_hint", "site"),
+            max_count=m.int("max_count", 1, 10**9),
+            summary_name=m.key("summary_name") if "summary_name" in m.data else key,
+        )
+    if kind == "organ_table":
+        return OrganTableMeasure(**common)
+    if kind == "yes_no":
+        return YesNoMeasure(
+            **common,
+            subject=m.str("subject", label),
+            yes_means=m.str("yes_means", "yes"),
+            no_means=m.str("no_means", "no"),
+        )
+    if kind == "number":
+        low, high = m.dec("min", "-1000000", "1000000"), m.dec("max", "-1000000", "1000000")
+        if low >= high:
+            m._fail("max", f"must be more than min ({low}), got {high}")
+        return NumberMeasure(**common, unit=m.str("unit"), low=low, high=high)
+    return PhotosMeasure(**common)
+
+
+def _load_assessment(t: _Table, vas: VasDefinition) -> AssessmentDefinition:
+    sections = []
+    for s in t.tables("section"):
+        title = s.str("title")
+        column = s.str("editor_column", "right")
+        if column not in EDITOR_COLUMNS:
+            s._fail("editor_column", f"expected one of {', '.join(EDITOR_COLUMNS)}")
+        page = s.int("form_page", 1, 2) if "form_page" in s.data else 2
+        sections.append(Section(s.key("key"), title, s.str("form_title", title), column, page))
+    _unique("assessment.toml", "section", [s.key for s in sections])
+    keys = {s.key for s in sections}
+    measures = tuple(_measure(m, keys, vas) for m in t.tables("measure"))
+    _unique("assessment.toml", "measure", [m.key for m in measures])
+    # the record's identity and the policy's instrument: present, once, with these keys
+    for kind, key in ((DateMeasure, "date"), (TextMeasure, "examiner"), (MrssGridMeasure, "")):
+        found = [m for m in measures if isinstance(m, kind) and (not key or m.key == key)]
+        if len(found) != 1:
+            what = f"{kind.type} measure" + (f" keyed {key!r}" if key else "")
+            raise FormsError(f"forms/assessment.toml: measure: expected exactly one {what}")
+    groups = [
+        m.key for m in measures if m.group is not None and m.group in {x.key for x in measures}
+    ]
+    if groups:
+        raise FormsError(f"forms/assessment.toml: measure {groups[0]!r}: its group is a measure")
+    return AssessmentDefinition(tuple(sections), measures)
 
 
 def _load_eligibility(t: _Table) -> EligibilityRules:
@@ -576,19 +803,29 @@ def load_forms(directory: Path) -> Forms:
         for d in _read(directory, "decisions.toml").tables("decision")
     )
     _unique("decisions.toml", "decision", [d.key for d in decisions])
+    vas = _load_vas(_read(directory, "vas.toml"))
+    assessment = _load_assessment(_read(directory, "assessment.toml"), vas)
+    must = _load_must(_read(directory, "must.toml"))
+    for name in ("weight_measure", "weight_before_measure", "acutely_ill_measure"):
+        if getattr(must, name) not in {m.key for m in assessment.measures}:
+            raise FormsError(
+                f"forms/must.toml: inputs: {getattr(must, name)!r} is not a measure in "
+                "assessment.toml"
+            )
     return Forms(
         version=index.str("version"),
         policy=index.str("policy"),
         source_dir=directory,
         mrss=_load_mrss(_read(directory, "mrss.toml")),
-        vas=_load_vas(_read(directory, "vas.toml")),
+        vas=replace(vas, scales=assessment.of_type(VasMeasure)),
         systemic=_load_systemic(_read(directory, "systemic.toml")),
-        must=_load_must(_read(directory, "must.toml")),
+        must=must,
         dosing=_load_dosing(_read(directory, "dosing.toml")),
         schedule=_load_schedule(_read(directory, "schedule.toml")),
-        response=_load_response(_read(directory, "response.toml")),
+        response=_load_response(_read(directory, "response.toml"), assessment),
         eligibility=_load_eligibility(_read(directory, "eligibility.toml")),
         decisions=decisions,
+        assessment=assessment,
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from mdtapp.domain.forms import Band, MrssDefinition, MustRules, VasDefinition
 from mdtapp.domain.numbers import exact, show
+
+if TYPE_CHECKING:
+    from mdtapp.domain.model import Assessment
 
 # ---------------------------------------------------------------- mRSS
 
@@ -176,4 +180,20 @@ def must_score(
         steps.append(f"Total {total}: {risk} risk of malnutrition")
     return MustResult(
         body_mass, bmi_score, loss_pct, loss_score, acute, total, risk, tuple(steps), tuple(missing)
+    )
+
+
+def must_for(a: Assessment, height_cm: float | None, rules: MustRules) -> MustResult:
+    """MUST for an assessment, from the measures forms/must.toml names as its inputs."""
+    weight, before, ill = (
+        a.value(rules.weight_measure),
+        a.value(rules.weight_before_measure),
+        a.value(rules.acutely_ill_measure),
+    )
+    return must_score(
+        height_cm=height_cm,
+        weight_kg=weight if isinstance(weight, (int, float)) else None,
+        weight_3_6_months_ago_kg=before if isinstance(before, (int, float)) else None,
+        acutely_ill_no_intake_5_days=ill if isinstance(ill, bool) else None,
+        rules=rules,
     )

@@ -7,13 +7,17 @@ the JSON file and the database.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from mdtapp.domain.errors import FieldError
-from mdtapp.domain.forms import Forms
 from mdtapp.domain.nhs_number import nhs_number_problem, normalise_nhs_number
+
+if TYPE_CHECKING:
+    from mdtapp.domain.forms import Forms
 
 SEXES = ("female", "male", "other", "unknown")
 ROUTES = ("iv", "sc")
@@ -84,7 +88,7 @@ class Decision:
     decision: str  # a key from forms/decisions.toml
     reason: str
     clinicians: tuple[str, ...] = ()
-    next_review: date | None = None
+    next_review: datetime.date | None = None
     flags_at_decision: tuple[str, ...] = ()
     actions_gp: str = ""
     actions_local_centre: str = ""
@@ -153,6 +157,12 @@ class PhotoRef:
 
 @dataclass(frozen=True)
 class Assessment:
+    """One assessment: a date, an examiner and the measures of forms/assessment.toml.
+
+    The policy's Appendix 1 measures have attributes of their own; a measure added to the
+    forms later (a fourth VAS) is carried in `other_measures` by its key. `value(key)` reads
+    either, so code that loops over the measure descriptions never needs an attribute."""
+
     date: date
     examiner: str
     mrss: Mapping[str, int | None]  # every area key; None = not assessed
@@ -167,6 +177,50 @@ class Assessment:
     nutrition: Nutrition = field(default_factory=Nutrition)
     notes: str = ""
     photos: tuple[PhotoRef, ...] = ()
+    other_measures: Mapping[str, Any] = field(default_factory=dict)
+
+    def value(self, key: str) -> Any:
+        """A measure's value by its key in forms/assessment.toml ("nutrition.weight_kg");
+        None when not recorded."""
+        if key in self.other_measures:
+            return self.other_measures[key]
+        group, _, name = key.rpartition(".")
+        if group == "nutrition" and name in _NUTRITION_FIELDS:
+            return getattr(self.nutrition, name)
+        if not group and key in _ASSESSMENT_FIELDS:
+            return getattr(self, key)
+        return None
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Assessment:
+        """An assessment from measure values by key (those not given are not recorded)."""
+        own: dict[str, Any] = {"mrss": {}}
+        nutrition: dict[str, Any] = {}
+        other: dict[str, Any] = {}
+        for key, value in values.items():
+            group, _, name = key.rpartition(".")
+            if group == "nutrition" and name in _NUTRITION_FIELDS:
+                nutrition[name] = value
+            elif not group and key in _ASSESSMENT_FIELDS:
+                own[key] = value
+            else:
+                other[key] = value
+        return cls(**own, nutrition=Nutrition(**nutrition), other_measures=other)
+
+    def with_values(self, values: Mapping[str, Any]) -> Assessment:
+        """A copy with these measures changed."""
+        current = {
+            **{k: getattr(self, k) for k in _ASSESSMENT_FIELDS},
+            **{f"nutrition.{k}": getattr(self.nutrition, k) for k in _NUTRITION_FIELDS},
+            **self.other_measures,
+        }
+        return Assessment.from_values({**current, **values})
+
+
+_NUTRITION_FIELDS = frozenset(f.name for f in fields(Nutrition))
+_ASSESSMENT_FIELDS = tuple(
+    f.name for f in fields(Assessment) if f.name not in ("nutrition", "other_measures")
+)
 
 
 def empty_mrss(forms: Forms) -> dict[str, int | None]:
@@ -347,45 +401,7 @@ def validate_admission(a: Admission, today: date) -> list[FieldError]:
 
 
 def validate_assessment(a: Assessment, forms: Forms, today: date) -> list[FieldError]:
-    errors: list[FieldError] = []
-    _not_future(errors, "date", a.date, today)
-    _text(errors, "examiner", a.examiner, required=True, limit=200)
-    m = forms.mrss
-    for key, score in a.mrss.items():
-        if key not in m.area_keys:
-            errors.append(FieldError(f"mrss.{key}", "is not an mRSS area"))
-        elif score is not None:
-            _whole(errors, f"mrss.{key}", score, m.min_score, m.max_score)
-    for key in m.area_keys:
-        if key not in a.mrss:
-            errors.append(FieldError(f"mrss.{key}", "is missing (use null for not assessed)"))
-    v = forms.vas
-    for scale in v.scales:
-        _whole(errors, scale.key, getattr(a, scale.key), v.min_mm, v.max_mm, "mm")
-    if a.papules is not None:
-        _whole(errors, "papules.count", a.papules.count, 0, 100000)
-        _text(errors, "papules.site", a.papules.site, required=True, limit=200)
-    organs = forms.systemic.organ_keys
-    for key, status in a.systemic.items():
-        if key not in organs:
-            errors.append(FieldError(f"systemic.{key}", "is not a known organ system"))
-        elif status.progressed and status.involved is False:
-            errors.append(
-                FieldError(f"systemic.{key}.progressed", "cannot be yes when involvement is no")
-            )
-    _text(errors, "systemic_other", a.systemic_other)
-    d = forms.dosing
-    lo, hi = float(d.weight_kg_min), float(d.weight_kg_max)
-    _number(errors, "nutrition.weight_kg", a.nutrition.weight_kg, lo, hi, "kg")
-    _number(
-        errors,
-        "nutrition.weight_3_6_months_ago_kg",
-        a.nutrition.weight_3_6_months_ago_kg,
-        lo,
-        hi,
-        "kg",
-    )
-    _text(errors, "notes", a.notes)
-    for i, photo in enumerate(a.photos):
-        _text(errors, f"photos[{i}].view", photo.view, required=True, limit=100)
-    return errors
+    """Every measure's checks, as forms/assessment.toml describes it."""
+    from mdtapp.domain.measures import check_assessment
+
+    return check_assessment(a, forms, today)

@@ -15,6 +15,14 @@ from mdtapp.domain.eligibility import EligibilityResult, assess_eligibility
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.instruments import mrss_total
+from mdtapp.domain.measures import (
+    CountAtSiteMeasure,
+    DateMeasure,
+    Measure,
+    MrssGridMeasure,
+    TextMeasure,
+    VasMeasure,
+)
 from mdtapp.domain.model import (
     Admission,
     Assessment,
@@ -24,7 +32,7 @@ from mdtapp.domain.model import (
     Patient,
     Regimen,
 )
-from mdtapp.domain.response import Evaluation, evaluate
+from mdtapp.domain.response import Evaluation, baseline_of, evaluate
 from mdtapp.domain.schedule import LatestDecision, ReviewStatus, review_status
 
 
@@ -74,10 +82,8 @@ class PatientRecord:
 
     @property
     def baseline(self) -> Assessment | None:
-        first = self.first_infusion
-        if first is None:
-            return None
-        return next((a for a in reversed(self.assessments) if a.date <= first), None)
+        """The latest assessment dated on or before the first infusion (domain.md section 5)."""
+        return baseline_of(self.assessments, self.first_infusion)
 
 
 @dataclass(frozen=True)
@@ -181,18 +187,10 @@ def summary_json(
             "ready_to_start": e.ready_to_start,
         }
     if latest is not None:
-        total = mrss_total(latest.mrss, forms.mrss)
         out["latest_assessment"] = {
-            "date": latest.date.isoformat(),
-            "examiner": latest.examiner,
-            "mrss_total": total.total if total.any_assessed else None,
-            "mrss_areas_assessed": total.areas_assessed,
-            "mrss_text": total.text,
-            "itch_vas_mm": latest.itch_vas_mm,
-            "patient_global_vas_mm": latest.patient_global_vas_mm,
-            "physician_global_vas_mm": latest.physician_global_vas_mm,
-            "papule_count": latest.papules.count if latest.papules else None,
-            "papule_site": latest.papules.site if latest.papules else None,
+            name: value
+            for m in forms.assessment.shown_in("summary")
+            for name, value in summary_values(m, latest, forms).items()
         }
     if state.evaluation is not None:
         ev = state.evaluation
@@ -200,5 +198,117 @@ def summary_json(
         out["response"] = ev.response
         out["response_evidence"] = [x.text for x in ev.response_evidence]
         out["flags"] = [f.to_json() for f in ev.raised]
+        out["flags_not_yet_assessable"] = [f.key for f in ev.not_yet_assessable]
         out["notes"] = list(ev.notes)
     return out
+
+
+def summary_values(m: Measure, a: Assessment, forms: Forms) -> dict[str, Any]:
+    """A measure's fields in `latest_assessment` of `mdtapp summary --json` (one rule per
+    type; docs/format.md lists them for the forms in use)."""
+    if isinstance(m, DateMeasure):
+        day = m.day(a)
+        return {m.key: day.isoformat() if day else None}
+    if isinstance(m, TextMeasure):
+        return {m.key: m.text(a)}
+    if isinstance(m, MrssGridMeasure):
+        total = mrss_total(m.scores(a), forms.mrss)
+        return {
+            f"{m.key}_total": total.total if total.any_assessed else None,
+            f"{m.key}_areas_assessed": total.areas_assessed,
+            f"{m.key}_text": total.text,
+        }
+    if isinstance(m, VasMeasure):
+        return {m.key: m.mm(a)}
+    if isinstance(m, CountAtSiteMeasure):
+        count = m.count(a)
+        return {
+            f"{m.summary_name}_count": count.count if count else None,
+            f"{m.summary_name}_site": count.site if count else None,
+        }
+    value = m.value(a)
+    return {m.key: value if isinstance(value, (bool, int, float, str)) else None}
+
+
+SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("nhs_number", "10 digits, no spaces"),
+    ("name", "given names then family name"),
+    ("date_of_birth", "YYYY-MM-DD"),
+    (
+        "eligibility",
+        "null when not recorded; else `eligible` (true/false), `status` (eligible, "
+        "incomplete or not_eligible), `criteria_met` (how many Rongioletti criteria are "
+        "met), `reasons` and `warnings` (sentences), `ready_to_start` (true when the "
+        "starting requirements are recorded too)",
+    ),
+    (
+        "latest_assessment",
+        "null with no assessment; else the latest assessment's measures shown in summaries "
+        "(the rows below)",
+    ),
+    ("baseline_date", "the latest assessment dated on or before the first infusion, or null"),
+    ("first_infusion", "the first infusion's date, or null"),
+    (
+        "response",
+        "true (a response criterion met against baseline), false (none met), or null (before "
+        "treatment, no baseline, nothing comparable, or not yet assessable)",
+    ),
+    (
+        "response_evidence",
+        "the response criteria met, as sentences naming the numbers and the baseline's date",
+    ),
+    (
+        "flags",
+        "the stopping criteria met at the latest assessment: each `{flag, label, evidence, "
+        "numbers, notes}`; `flag` is one of the four keys of forms/response.toml; `evidence` the "
+        "sentences; `numbers` one object per sentence: `measure`, `text`, `before`, `after`, "
+        "`change` (points, mm or per cent), `threshold`, `versus` (baseline or previous), "
+        "`versus_date` (the assessment compared with: per measure, the most recent earlier one "
+        "that recorded it), `note` (e.g. the examiners differ) or null",
+    ),
+    (
+        "flags_not_yet_assessable",
+        "the keys of the stopping criteria with nothing recorded to judge them on at the latest "
+        "assessment (an empty form): neither met nor not met",
+    ),
+    ("notes", "what could not be compared, and why"),
+    ("next_review_due", "YYYY-MM-DD or null"),
+    ("next_review_reason", "why that review is due (or why none is)"),
+    ("overdue", "true when the next review is in the past"),
+    ("dose_plan", "the current regimen's dose plan, as `mdtapp dose --json` prints it, or null"),
+    ("dose_problem", "why there is no dose plan although a regimen exists, or null"),
+    ("as_of", "the date the summary was computed (YYYY-MM-DD)"),
+    ("forms_version", "the forms/ rules in use (forms/index.toml)"),
+)
+
+
+def summary_field_table(forms: Forms) -> str:
+    """docs/format.md's table of `mdtapp summary --json`, with the measures of these forms."""
+    rows = ["| field | meaning |", "|---|---|"]
+    for name, meaning in SUMMARY_FIELDS:
+        rows.append(f"| `{name}` | {meaning} |")
+        if name != "latest_assessment":
+            continue
+        for m in forms.assessment.shown_in("summary"):
+            for field_name, what in _summary_meanings(m, forms):
+                rows.append(f"| `latest_assessment.{field_name}` | {what} |")
+    return "\n".join(rows)
+
+
+def _summary_meanings(m: Measure, forms: Forms) -> list[tuple[str, str]]:
+    if isinstance(m, MrssGridMeasure):
+        return [
+            (f"{m.key}_total", f"{forms.mrss.short_title} total over the areas assessed, or null"),
+            (f"{m.key}_areas_assessed", f"how many of the {len(forms.mrss.areas)} areas"),
+            (f"{m.key}_text", 'the total as shown: "38 / 57 — 1 area not assessed"'),
+        ]
+    if isinstance(m, VasMeasure):
+        return [(m.key, f"{m.label}, whole mm {forms.vas.min_mm}-{forms.vas.max_mm}, or null")]
+    if isinstance(m, CountAtSiteMeasure):
+        return [
+            (f"{m.summary_name}_count", f"{m.question}, or null when not counted"),
+            (f"{m.summary_name}_site", f"{m.site_label.lower()} of the count, or null"),
+        ]
+    if isinstance(m, DateMeasure):
+        return [(m.key, "YYYY-MM-DD")]
+    return [(m.key, m.label)]

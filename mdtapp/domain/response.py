@@ -1,27 +1,63 @@
 """Response and the four stopping criteria of policy 2271, as decision support.
 
-Response (versus baseline, the last assessment on or before the first infusion): any of mRSS down
-by the MCID, itch / patient global / physician global VAS down by the MCID, papules down by the
-percentage. Stop flags compare with the previous assessment (domain.md section 5). Only like is
-compared with like: a partial mRSS is never set against a complete one, papule counts only over
-the same site, and a count of 0 gives no percentage. Each flag carries the numbers that raised it.
+Which measure feeds which criterion, and how, is data (forms/response.toml `feeds`); this module
+has one piece of code per way of feeding. Response is judged against the baseline: the latest
+assessment dated on or before the first infusion. The stop flags compare each measure with the
+most recent earlier assessment that recorded it (domain.md section 5), so a VAS left blank last
+time cannot hide a rise since the time before, and the evidence names the date compared with.
+Only like is compared with like: an mRSS only over the same areas, papule counts only over the
+same site, and a count of 0 gives no percentage. A flag is judged only on what was recorded: an
+empty form is "not yet assessable", never "met". Each flag carries the numbers that raised it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from mdtapp.domain.dates import add_months, format_date
-from mdtapp.domain.forms import Forms
-from mdtapp.domain.instruments import mrss_comparable, mrss_total
+from mdtapp.domain.forms import RESPONSE, Feed, Forms
+from mdtapp.domain.instruments import MrssTotal, mrss_comparable, mrss_total
+from mdtapp.domain.measures import (
+    CountAtSiteMeasure,
+    Measure,
+    MrssGridMeasure,
+    OrganTableMeasure,
+    VasMeasure,
+    YesNoMeasure,
+)
 from mdtapp.domain.model import Assessment
 from mdtapp.domain.numbers import as_json_number, show
 
 MINUS = "−"
+BASELINE_RULE = "the latest assessment dated on or before the first infusion"
+
+# the measure types that are compared as numbers, and the unit of their values
+COMPARED = (MrssGridMeasure, VasMeasure, CountAtSiteMeasure)
+
+
+def baseline_of(
+    assessments: Iterable[Assessment], first_infusion: date | None
+) -> Assessment | None:
+    """The baseline (domain.md section 5): the latest assessment dated on or before the first
+    infusion, so a score taken on the morning of the first infusion is the baseline."""
+    if first_infusion is None:
+        return None
+    before = [a for a in assessments if a.date <= first_infusion]
+    return max(before, key=lambda a: a.date) if before else None
+
+
+def baseline_for(
+    assessments: Iterable[Assessment], first_infusion: date | None, at: date
+) -> Assessment | None:
+    """The baseline the assessment dated `at` is set against: None when that assessment is
+    itself the baseline, or earlier."""
+    base = baseline_of(assessments, first_infusion)
+    return base if base is not None and base.date < at else None
 
 
 def signed(value: Fraction | int, unit: str = "") -> str:
@@ -35,16 +71,23 @@ def same_site(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+def same_person(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
 @dataclass(frozen=True)
 class Comparison:
-    measure: str  # mrss | itch_vas_mm | patient_global_vas_mm | physician_global_vas_mm | papules
+    measure: str  # the measure's key: mrss | itch_vas_mm | ... | papules
     label: str
     before: int | None
     after: int | None
-    delta: Fraction | None  # after - before: points, mm, or per cent for papules
-    unit: str  # "", " mm", " %"
+    delta: Fraction | None  # after - before: points, mm, or per cent for a count
+    unit: str  # of the change: "", " mm", " %"
     comparable: bool
     why_not: str
+    before_date: date | None = None  # the assessment this one was compared with
+    note: str = ""  # said beside the numbers: the examiners differ
+    value_unit: str = ""  # of before and after: "" or " mm"
 
     @property
     def change_text(self) -> str:
@@ -63,6 +106,7 @@ class Evidence:
     threshold: Fraction | None = None
     versus: str | None = None  # baseline | previous
     versus_date: date | None = None
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +118,7 @@ class Evidence:
             "threshold": None if self.threshold is None else as_json_number(self.threshold, 1),
             "versus": self.versus,
             "versus_date": None if self.versus_date is None else self.versus_date.isoformat(),
+            "note": self.note or None,
         }
 
 
@@ -84,6 +129,13 @@ class FlagResult:
     raised: bool
     evidence: tuple[Evidence, ...]
     notes: tuple[str, ...] = ()
+    assessable: bool = True  # False: nothing it is judged on was recorded at this assessment
+
+    @property
+    def status(self) -> str:
+        if self.raised:
+            return "met"
+        return "not met" if self.assessable else "not yet assessable"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,146 +151,321 @@ class FlagResult:
 class Evaluation:
     date: date
     on_treatment: bool
-    first_infusion: date | None
-    baseline_date: date | None
-    previous_date: date | None
+    first_infusion: datetime.date | None
+    baseline_date: datetime.date | None
+    previous_date: datetime.date | None
     response: bool | None
     response_evidence: tuple[Evidence, ...]
     versus_baseline: tuple[Comparison, ...]
     versus_previous: tuple[Comparison, ...]
     flags: tuple[FlagResult, ...]
     notes: tuple[str, ...]
+    assessable: bool = True  # False: no measure that response is judged on was recorded
 
     @property
     def raised(self) -> tuple[FlagResult, ...]:
         return tuple(f for f in self.flags if f.raised)
 
     @property
+    def not_yet_assessable(self) -> tuple[FlagResult, ...]:
+        return tuple(f for f in self.flags if self.on_treatment and not f.assessable)
+
+    @property
     def response_text(self) -> str:
         if self.response is None:
-            return "Response not assessable" if self.on_treatment else "Before treatment"
+            if not self.on_treatment:
+                return "Before treatment"
+            return "Response not assessable" if self.assessable else "Not yet assessable"
         return "Response" if self.response else "No response"
 
 
-def compare(before: Assessment, after: Assessment, forms: Forms) -> tuple[Comparison, ...]:
-    """Every measure of `after` set against `before`, like with like."""
-    out: list[Comparison] = []
-    when = format_date(before.date)
-    b, a = mrss_total(before.mrss, forms.mrss), mrss_total(after.mrss, forms.mrss)
+# ---------------------------------------------------------------- comparisons
+
+
+def _examiners(measure: Measure, before: Assessment, after: Assessment) -> str:
+    """mRSS varies between examiners: a comparison across two says so (a note, not a block)."""
+    if not measure.examiner_dependent or same_person(before.examiner, after.examiner):
+        return ""
+    return (
+        f"examiners differ: {before.examiner} on {format_date(before.date)}, "
+        f"{after.examiner} on {format_date(after.date)}"
+    )
+
+
+def _why_missing(label: str, now: Assessment, earlier: Sequence[Assessment], last: object) -> str:
+    """Why a measure was not compared: nothing earlier recorded it, or this assessment did not."""
+    if last is None:
+        if len(earlier) == 1:
+            return f"{label} not recorded on {format_date(earlier[0].date)}"
+        return f"{label} not recorded at any earlier assessment"
+    return f"{label} not recorded on {format_date(now.date)}"
+
+
+def _compare_grid(
+    m: MrssGridMeasure, earlier: Sequence[Assessment], now: Assessment, forms: Forms
+) -> Comparison:
     label = forms.mrss.short_title
-    if not a.any_assessed or not b.any_assessed:
-        missing = when if not b.any_assessed else format_date(after.date)
-        out.append(
-            Comparison(
-                "mrss",
-                label,
-                b.total if b.any_assessed else None,
-                a.total if a.any_assessed else None,
-                None,
-                "",
-                False,
-                f"{label} not recorded on {missing}",
-            )
+
+    def total(a: Assessment) -> MrssTotal:
+        return mrss_total(m.scores(a), forms.mrss)
+
+    a = total(now)
+    recorded = [x for x in earlier if total(x).any_assessed]
+    last = recorded[0] if recorded else None
+    if not a.any_assessed or last is None:
+        return Comparison(
+            m.key,
+            label,
+            total(last).total if last else None,
+            a.total if a.any_assessed else None,
+            None,
+            "",
+            False,
+            _why_missing(label, now, earlier, last),
+            last.date if last else None,
         )
-    elif not mrss_comparable(a, b):
-        out.append(
-            Comparison(
-                "mrss",
-                label,
-                b.total,
-                a.total,
-                None,
-                "",
-                False,
-                f"{label} not compared: {a.text} now vs {b.text} on {when} "
-                "(different areas assessed)",
-            )
+    # like with like: the most recent earlier score over the same areas
+    same = next((x for x in recorded if mrss_comparable(a, total(x))), None)
+    if same is None:
+        b = total(last)
+        return Comparison(
+            m.key,
+            label,
+            b.total,
+            a.total,
+            None,
+            "",
+            False,
+            f"{label} not compared: {a.text} now vs {b.text} on {format_date(last.date)} "
+            "(different areas assessed)",
+            last.date,
         )
-    else:
-        out.append(
-            Comparison("mrss", label, b.total, a.total, Fraction(a.total - b.total), "", True, "")
+    before = total(same).total
+    return Comparison(
+        m.key,
+        label,
+        before,
+        a.total,
+        Fraction(a.total - before),
+        "",
+        True,
+        "",
+        same.date,
+        _examiners(m, same, now),
+    )
+
+
+def _compare_vas(m: VasMeasure, earlier: Sequence[Assessment], now: Assessment) -> Comparison:
+    y = m.mm(now)
+    last = next((x for x in earlier if m.mm(x) is not None), None)
+    x = m.mm(last) if last else None
+    if y is None or last is None or x is None:
+        why = _why_missing(m.label, now, earlier, last)
+        return Comparison(
+            m.key, m.label, x, y, None, " mm", False, why, last.date if last else None, "", " mm"
         )
-    for scale in forms.vas.scales:
-        x, y = getattr(before, scale.key), getattr(after, scale.key)
-        if x is None or y is None:
-            missing = when if x is None else format_date(after.date)
-            out.append(
-                Comparison(
-                    scale.key,
-                    scale.label,
-                    x,
-                    y,
-                    None,
-                    " mm",
-                    False,
-                    f"{scale.label} not recorded on {missing}",
-                )
-            )
-        else:
-            out.append(Comparison(scale.key, scale.label, x, y, Fraction(y - x), " mm", True, ""))
-    p, q = before.papules, after.papules
-    if p is None or q is None:
-        missing = when if p is None else format_date(after.date)
-        out.append(
-            Comparison(
-                "papules",
-                "Papule count",
-                p.count if p else None,
-                q.count if q else None,
-                None,
-                " %",
-                False,
-                f"Papule count not recorded on {missing}",
-            )
+    delta = Fraction(y - x)
+    note = _examiners(m, last, now)
+    return Comparison(m.key, m.label, x, y, delta, " mm", True, "", last.date, note, " mm")
+
+
+def _compare_count(
+    m: CountAtSiteMeasure, earlier: Sequence[Assessment], now: Assessment
+) -> Comparison:
+    label = m.question  # "Papule count"
+    name = m.short_label.capitalize()  # "Papules"
+    q = m.count(now)
+    counted = [(x, c) for x in earlier if (c := m.count(x)) is not None]
+    last, p = counted[0] if counted else (None, None)
+    if q is None or last is None or p is None:
+        return Comparison(
+            m.key,
+            label,
+            p.count if p else None,
+            q.count if q else None,
+            None,
+            " %",
+            False,
+            _why_missing(label, now, earlier, last),
+            last.date if last else None,
         )
-    elif not same_site(p.site, q.site):
-        out.append(
-            Comparison(
-                "papules",
-                "Papule count",
-                p.count,
-                q.count,
-                None,
-                " %",
-                False,
-                f"Papules not compared: counted over {q.site!r} now but {p.site!r} on {when}",
-            )
+    # like with like: the most recent earlier count over the same site
+    same = next(((x, c) for x, c in counted if same_site(c.site, q.site)), None)
+    if same is None:
+        return Comparison(
+            m.key,
+            label,
+            p.count,
+            q.count,
+            None,
+            " %",
+            False,
+            f"{name} not compared: counted over {q.site!r} now but {p.site!r} on "
+            f"{format_date(last.date)}",
+            last.date,
         )
-    elif p.count == 0:
-        out.append(
-            Comparison(
-                "papules",
-                "Papule count",
-                p.count,
-                q.count,
-                None,
-                " %",
-                False,
-                f"Papules not compared as a percentage: the count on {when} was 0 (now {q.count})",
-            )
+    when, base = same
+    if base.count == 0:
+        return Comparison(
+            m.key,
+            label,
+            base.count,
+            q.count,
+            None,
+            " %",
+            False,
+            f"{name} not compared as a percentage: the count on {format_date(when.date)} was 0 "
+            f"(now {q.count})",
+            when.date,
         )
-    else:
-        pct = Fraction(q.count - p.count, p.count) * 100
-        out.append(Comparison("papules", "Papule count", p.count, q.count, pct, " %", True, ""))
+    pct = Fraction(q.count - base.count, base.count) * 100
+    note = _examiners(m, when, now)
+    return Comparison(m.key, label, base.count, q.count, pct, " %", True, "", when.date, note)
+
+
+def _comparisons(
+    earlier: Sequence[Assessment], now: Assessment, forms: Forms
+) -> tuple[Comparison, ...]:
+    """Each compared measure of `now` against the most recent of `earlier` (newest first) that
+    recorded it, like with like."""
+    out: list[Comparison] = []
+    for m in forms.assessment.measures:
+        if isinstance(m, MrssGridMeasure):
+            out.append(_compare_grid(m, earlier, now, forms))
+        elif isinstance(m, VasMeasure):
+            out.append(_compare_vas(m, earlier, now))
+        elif isinstance(m, CountAtSiteMeasure):
+            out.append(_compare_count(m, earlier, now))
     return tuple(out)
 
 
-def _by(comparisons: tuple[Comparison, ...], measure: str) -> Comparison:
-    return next(c for c in comparisons if c.measure == measure)
+def compare(before: Assessment, after: Assessment, forms: Forms) -> tuple[Comparison, ...]:
+    """Every compared measure of `after` set against `before` (the baseline), like with like."""
+    return _comparisons([before], after, forms)
 
 
-def _evidence(
-    c: Comparison, threshold: Fraction, versus: str, versus_date: date, meaning: str
-) -> Evidence:
-    if c.measure == "papules":
-        numbers = f"{c.before} → {c.after} ({signed(c.delta or 0, ' %')})"
-    else:
-        numbers = f"{c.before} → {c.after}{c.unit} ({signed(c.delta or 0, c.unit)})"
+def compare_with_previous(
+    history: Sequence[Assessment], after: Assessment, forms: Forms
+) -> tuple[Comparison, ...]:
+    """Every compared measure of `after` against the most recent earlier assessment in
+    `history` that recorded it (domain.md section 5: "previous" is read per measure)."""
+    earlier = sorted((a for a in history if a.date < after.date), key=lambda a: a.date)
+    return _comparisons(earlier[::-1], after, forms) if earlier else ()
+
+
+# ---------------------------------------------------------------- the feeds
+
+
+def _evidence(c: Comparison, threshold: Fraction, versus: str, meaning: str) -> Evidence:
+    numbers = f"{c.before} → {c.after}{c.value_unit} ({signed(c.delta or 0, c.unit)})"
     text = (
-        f"{c.label} {numbers} vs {versus} {format_date(versus_date)}; {meaning} "
+        f"{c.label} {numbers} vs {versus} {format_date(c.before_date)}; {meaning} "
         f"{signed(threshold, c.unit)}"
+    ) + (f"; {c.note}" if c.note else "")
+    return Evidence(
+        c.measure, text, c.before, c.after, c.delta, threshold, versus, c.before_date, c.note
     )
-    return Evidence(c.measure, text, c.before, c.after, c.delta, threshold, versus, versus_date)
+
+
+def _by_change(feed: Feed, comparisons: dict[str, Comparison]) -> Evidence | None:
+    c = comparisons.get(feed.measure)
+    if c is None or not c.comparable or c.delta is None or feed.threshold is None:
+        return None
+    limit = Fraction(feed.threshold)
+    versus = feed.versus or ""
+    if feed.change == "down" and c.delta <= -limit:
+        return _evidence(c, -limit, versus, "response is a change of")
+    if feed.change == "up" and c.delta >= limit:
+        meaning = "worsening is a change of" if feed.criterion != RESPONSE else "change of"
+        return _evidence(c, limit, versus, meaning)
+    return None
+
+
+def _was(earlier: Sequence[Assessment]) -> str:
+    """How a yes/no or an organ stood before, when no earlier assessment recorded it."""
+    if not earlier:
+        return "was not recorded"
+    if len(earlier) == 1:
+        return f"was not recorded on {format_date(earlier[0].date)}"
+    return "was not recorded at any earlier assessment"
+
+
+def _by_answer(
+    feed: Feed, m: YesNoMeasure, now: Assessment, earlier: Sequence[Assessment]
+) -> Evidence | None:
+    if m.answer(now) is not True:
+        return None
+    if feed.change == "yes":
+        return Evidence(m.key, f"{m.subject} recorded as {m.yes_means}", None, True)
+    # newly yes: not yes at the most recent earlier assessment that recorded it
+    last = next((x for x in earlier if m.answer(x) is not None), None)
+    if last is not None and m.answer(last):
+        return None
+    was = f"was {m.no_means} on {format_date(last.date)}" if last else _was(earlier)
+    return Evidence(
+        m.key,
+        f"{m.subject} newly {m.yes_means} ({was})",
+        False if last else None,
+        True,
+        versus="previous" if earlier else None,
+        versus_date=last.date if last else (earlier[0].date if earlier else None),
+    )
+
+
+def _by_organ(
+    feeds: Sequence[Feed],
+    m: OrganTableMeasure,
+    now: Assessment,
+    earlier: Sequence[Assessment],
+    forms: Forms,
+) -> tuple[list[Evidence], list[str]]:
+    """Per organ, in the order of forms/systemic.toml: progression, then new involvement."""
+    evidence: list[Evidence] = []
+    notes: list[str] = []
+    changes = [f.change for f in feeds]
+    for organ in forms.systemic.organs:
+        status = m.statuses(now).get(organ.key)
+        if status is None:
+            continue
+        for change in changes:
+            if change == "progressed" and status.progressed:
+                evidence.append(
+                    Evidence(
+                        f"{m.key}.{organ.key}",
+                        f"{organ.label}: evidence of progression recorded",
+                        None,
+                        True,
+                    )
+                )
+            elif change == "newly_involved" and status.involved:
+                if not earlier:
+                    notes.append(f"{organ.label} involved; no previous assessment to compare")
+                    continue
+                # not involved at the most recent earlier assessment that recorded it
+                last = next(
+                    (
+                        x
+                        for x in earlier
+                        if (s := m.statuses(x).get(organ.key)) is not None
+                        and s.involved is not None
+                    ),
+                    None,
+                )
+                before = m.statuses(last).get(organ.key) if last else None
+                if before is not None and before.involved:
+                    continue
+                was = f"was not involved on {format_date(last.date)}" if last else _was(earlier)
+                evidence.append(
+                    Evidence(
+                        f"{m.key}.{organ.key}",
+                        f"{organ.label}: newly involved ({was})",
+                        before.involved if before else None,
+                        True,
+                        versus="previous",
+                        versus_date=last.date if last else earlier[0].date,
+                    )
+                )
+    return evidence, notes
 
 
 def evaluate(
@@ -260,150 +487,89 @@ def evaluate(
     if index < 0:
         raise ValueError(f"no assessment dated {at}")
     current = history[index]
-    previous = history[index - 1] if index > 0 else None
-    baseline = None
-    if first_infusion is not None:
-        baseline = next((x for x in reversed(history) if x.date <= first_infusion), None)
+    earlier = history[:index][::-1]  # newest first
+    previous = earlier[0] if earlier else None
+    baseline = baseline_of(history, first_infusion)
     on_treatment = first_infusion is not None and current.date > first_infusion
     rules = forms.response
+    definition = forms.assessment
     notes: list[str] = []
-    mrss_mcid, vas_mcid = Fraction(rules.mrss_points), Fraction(rules.vas_mm)
-    pap_mcid = Fraction(rules.papules_percent)
 
+    def recorded(feeds: Iterable[Feed]) -> bool:
+        return any(definition.measure(f.measure).recorded(current) for f in feeds)
+
+    # response, versus baseline; judged only on what was recorded
+    response_feeds = rules.feeding(RESPONSE)
+    assessable = recorded(response_feeds)
     versus_baseline: tuple[Comparison, ...] = ()
     response: bool | None = None
     response_evidence: list[Evidence] = []
     if baseline is not None and on_treatment:
         versus_baseline = compare(baseline, current, forms)
-        for c in versus_baseline:
-            if not c.comparable or c.delta is None:
-                notes.append(c.why_not)
-                continue
-            limit = (
-                pap_mcid
-                if c.measure == "papules"
-                else (mrss_mcid if c.measure == "mrss" else vas_mcid)
-            )
-            if c.delta <= -limit:
-                response_evidence.append(
-                    _evidence(c, -limit, "baseline", baseline.date, "response is a change of")
-                )
-        comparable = [c for c in versus_baseline if c.comparable]
+        by_key = {c.measure: c for c in versus_baseline}
+        notes.extend(c.why_not for c in versus_baseline if not c.comparable)
+        for feed in response_feeds:
+            found = _by_change(feed, by_key)
+            if found is not None:
+                response_evidence.append(found)
+        fed = {f.measure for f in response_feeds}
+        comparable = [c for c in versus_baseline if c.comparable and c.measure in fed]
         response = bool(response_evidence) if comparable else None
-        if not comparable:
+        if not assessable:
+            notes.append("Not yet assessable: no response measure recorded at this assessment")
+        elif not comparable:
             notes.append("Nothing could be compared with the baseline assessment")
     elif on_treatment:
         notes.append(
-            "No baseline: no assessment on or before the first infusion "
+            f"No baseline: no assessment on or before the first infusion "
             f"({format_date(first_infusion)})"
         )
 
-    versus_previous = compare(previous, current, forms) if previous is not None else ()
-    flags: list[FlagResult] = []
-
-    def flag(key: str, evidence: list[Evidence], flag_notes: list[str] | None = None) -> None:
-        definition = rules.flag(key)
-        flags.append(
-            FlagResult(
-                key,
-                definition.label,
-                bool(evidence) and on_treatment,
-                tuple(evidence) if on_treatment else (),
-                tuple(flag_notes or ()),
-            )
-        )
-
+    versus_previous = compare_with_previous(history, current, forms)
+    by_previous = {c.measure: c for c in versus_previous}
     if not on_treatment:
         notes.append("Before treatment: stopping criteria apply once immunoglobulin has started")
 
-    # 1. worsening disease activity (vs previous)
-    activity: list[Evidence] = []
-    quality: list[Evidence] = []
-    if previous is not None:
-        for c in versus_previous:
-            if not c.comparable or c.delta is None:
-                continue
-            if c.measure == "mrss" and c.delta >= mrss_mcid:
-                activity.append(
-                    _evidence(c, mrss_mcid, "previous", previous.date, "worsening is a change of")
-                )
-            elif c.measure in ("itch_vas_mm", "physician_global_vas_mm") and c.delta >= vas_mcid:
-                activity.append(
-                    _evidence(c, vas_mcid, "previous", previous.date, "worsening is a change of")
-                )
-            elif c.measure == "papules" and c.delta >= pap_mcid:
-                activity.append(
-                    _evidence(c, pap_mcid, "previous", previous.date, "worsening is a change of")
-                )
-            elif c.measure == "patient_global_vas_mm" and c.delta >= vas_mcid:
-                quality.append(
-                    _evidence(c, vas_mcid, "previous", previous.date, "worsening is a change of")
-                )
-    if current.dermatoneuro_syndrome and not (previous and previous.dermatoneuro_syndrome):
-        was = (
-            "not present"
-            if previous and previous.dermatoneuro_syndrome is False
-            else ("not recorded")
-        )
-        since = f" on {format_date(previous.date)}" if previous else ""
-        activity.append(
-            Evidence(
-                "dermatoneuro_syndrome",
-                f"Dermatoneuro syndrome newly present (was {was}{since})",
-                previous.dermatoneuro_syndrome if previous else None,
-                True,
-                versus="previous" if previous else None,
-                versus_date=previous.date if previous else None,
+    flags: list[FlagResult] = []
+    for definition_flag in rules.flags[:-1]:
+        feeds = rules.feeding(definition_flag.key)
+        evidence: list[Evidence] = []
+        flag_notes: list[str] = []
+        done: set[str] = set()
+        for feed in feeds:
+            m = definition.measure(feed.measure)
+            if isinstance(m, OrganTableMeasure):
+                if m.key not in done:
+                    done.add(m.key)
+                    same = [f for f in feeds if f.measure == m.key]
+                    organs, said = _by_organ(same, m, current, earlier, forms)
+                    evidence += organs
+                    flag_notes += said
+            elif isinstance(m, YesNoMeasure):
+                answer = _by_answer(feed, m, current, earlier)
+                if answer is not None:
+                    evidence.append(answer)
+            else:
+                change = _by_change(feed, by_previous)
+                if change is not None:
+                    evidence.append(change)
+        flags.append(
+            FlagResult(
+                definition_flag.key,
+                definition_flag.label,
+                bool(evidence) and on_treatment,
+                tuple(evidence) if on_treatment else (),
+                tuple(flag_notes),
+                recorded(feeds),
             )
         )
-    flag("worsening_disease_activity", activity)
 
-    # 2. worsening extracutaneous manifestations
-    extra: list[Evidence] = []
-    extra_notes: list[str] = []
-    for organ in forms.systemic.organs:
-        now = current.systemic.get(organ.key)
-        before = previous.systemic.get(organ.key) if previous else None
-        if now is None:
-            continue
-        if now.progressed:
-            extra.append(
-                Evidence(
-                    f"systemic.{organ.key}",
-                    f"{organ.label}: evidence of progression recorded",
-                    None,
-                    True,
-                )
-            )
-        if now.involved and previous is not None and not (before and before.involved):
-            was = "not involved" if before and before.involved is False else "not recorded"
-            extra.append(
-                Evidence(
-                    f"systemic.{organ.key}",
-                    f"{organ.label}: newly involved (was {was} on {format_date(previous.date)})",
-                    before.involved if before else None,
-                    True,
-                    versus="previous",
-                    versus_date=previous.date,
-                )
-            )
-        elif now.involved and previous is None:
-            extra_notes.append(f"{organ.label} involved; no previous assessment to compare")
-    flag("worsening_extracutaneous", extra, extra_notes)
-
-    # 3. worsening health-related quality of life
-    if current.hrqol_worse:
-        quality.insert(
-            0,
-            Evidence("hrqol_worse", "Health-related quality of life recorded as worse", None, True),
-        )
-    flag("worsening_quality_of_life", quality)
-
-    # 4. no response after at least 6 months of therapy
+    # no response after at least N months of therapy: derived from response
+    last_flag = rules.flags[-1]
     months = rules.no_response_after_months
     no_response: list[Evidence] = []
     no_response_notes: list[str] = []
-    if on_treatment and first_infusion is not None:
+    if on_treatment and first_infusion is not None and assessable:
         due = add_months(first_infusion, months)
         if current.date >= due and response is not True:
             if response is None:
@@ -411,8 +577,7 @@ def evaluate(
             else:
                 why = "no response criterion met vs baseline"
                 no_response_notes.extend(
-                    f"{c.label} {c.before} → {c.after}{c.unit if c.measure != 'papules' else ''} "
-                    f"({c.change_text})"
+                    f"{c.label} {c.before} → {c.after}{c.value_unit} ({c.change_text})"
                     for c in versus_baseline
                     if c.comparable
                 )
@@ -427,7 +592,16 @@ def evaluate(
                     versus_date=baseline.date if baseline else None,
                 )
             )
-    flag("no_response_after_6_months", no_response, no_response_notes)
+    flags.append(
+        FlagResult(
+            last_flag.key,
+            last_flag.label,
+            bool(no_response),
+            tuple(no_response),
+            tuple(no_response_notes),
+            assessable,
+        )
+    )
 
     return Evaluation(
         date=current.date,
@@ -441,4 +615,5 @@ def evaluate(
         versus_previous=versus_previous,
         flags=tuple(flags),
         notes=tuple(dict.fromkeys(notes)),
+        assessable=assessable,
     )

@@ -8,6 +8,7 @@ review date the latest MDT decision asked for (while no assessment has followed 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,7 +51,7 @@ class ReviewStatus:
 @dataclass(frozen=True)
 class LatestDecision:
     date: date
-    next_review: date | None
+    next_review: datetime.date | None
 
 
 def review_status(

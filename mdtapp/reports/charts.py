@@ -1,4 +1,4 @@
-"""A small trend chart for the letter: mRSS total and the three VAS since baseline, the baseline
+"""A small trend chart for the letter: mRSS total and the VAS since baseline, the baseline
 marked by a dashed line and each Ig course by a triangle. Series differ by line style and marker,
 so the chart reads in black and white."""
 
@@ -16,6 +16,7 @@ from mdtapp.domain.courses import group_courses
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.instruments import mrss_total
+from mdtapp.domain.measures import MrssGridMeasure, VasMeasure
 from mdtapp.domain.record import PatientRecord
 from mdtapp.reports.pdf import BOLD, FONT, GREY, register_fonts
 
@@ -23,6 +24,8 @@ STYLES = (  # (dash pattern, marker) per series, distinguishable without colour
     (None, "FilledCircle"),
     ((3, 2), "FilledSquare"),
     ((1, 2), "Triangle"),
+    ((4, 1, 1, 1), "Diamond"),
+    ((6, 2), "Cross"),
 )
 
 
@@ -148,7 +151,7 @@ def trend_drawings(
     assessments = [a for a in record.assessments if a.date <= until]
     if not assessments:
         return None
-    baseline = record.baseline
+    baseline = record.baseline  # domain.md section 5, as everywhere
     start = baseline.date if baseline else assessments[0].date
     shown = [a for a in assessments if a.date >= start]
     courses = [c.start for c in group_courses(record.infusions) if start <= c.start <= until]
@@ -163,17 +166,21 @@ def trend_drawings(
     for fraction in (0.5, 1.0):
         day = start + timedelta(days=round(span * fraction))
         labels.append((float(round(span * fraction)), format_date(day)[3:]))
+    # the trend measures of forms/assessment.toml: the mRSS grid on the left, the VAS on the right
+    trended = forms.assessment.shown_in("trend")
     mrss = []
-    for a in shown:
-        total = mrss_total(a.mrss, forms.mrss)
-        if total.complete:
-            mrss.append((x(a.date), float(total.total)))
+    for grid in (m for m in trended if isinstance(m, MrssGridMeasure)):
+        for a in shown:
+            total = mrss_total(grid.scores(a), forms.mrss)
+            if total.complete:
+                mrss.append((x(a.date), float(total.total)))
     vas = [
         (
-            s.label.replace(" assessment VAS", "").replace(" VAS", ""),
-            [(x(a.date), float(getattr(a, s.key))) for a in shown if getattr(a, s.key) is not None],
+            s.short_label.capitalize(),
+            [(x(a.date), float(mm)) for a in shown if (mm := s.mm(a)) is not None],
         )
-        for s in forms.vas.scales
+        for s in trended
+        if isinstance(s, VasMeasure)
     ]
     base_x = 0.0 if baseline else None
     course_x = [x(c) for c in courses]

@@ -27,12 +27,29 @@ from mdtapp.buildinfo import version_text
 from mdtapp.domain.courses import group_courses
 from mdtapp.domain.dates import add_months, age_on, format_date
 from mdtapp.domain.forms import Forms
-from mdtapp.domain.instruments import itch_band, mrss_total, must_score, vas_cm
+from mdtapp.domain.instruments import mrss_total, must_for, vas_cm
+from mdtapp.domain.measures import (
+    CountAtSiteMeasure,
+    Measure,
+    MrssGridMeasure,
+    NumberMeasure,
+    OrganTableMeasure,
+    TextMeasure,
+    VasMeasure,
+    YesNoMeasure,
+)
 from mdtapp.domain.model import Assessment, Decision
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.numbers import plain
 from mdtapp.domain.record import PatientRecord, patient_state
-from mdtapp.domain.response import Comparison, compare, evaluate
+from mdtapp.domain.response import (
+    BASELINE_RULE,
+    Comparison,
+    baseline_for,
+    compare,
+    compare_with_previous,
+    evaluate,
+)
 from mdtapp.reports.charts import trend_drawings
 from mdtapp.reports.pdf import (
     BOLD,
@@ -125,11 +142,18 @@ def _score(value: int | None) -> str:
 
 
 def _mrss_grid(
-    forms: Forms, now: Assessment, previous: Assessment | None, baseline: Assessment | None
+    forms: Forms,
+    m: MrssGridMeasure,
+    now: Assessment,
+    previous: Assessment | None,
+    baseline: Assessment | None,
 ) -> Table:
-    """The 20 areas in the layout of the policy's Figure 1, now beside previous and baseline."""
-    columns = [("Now", now), ("Previous", previous), ("Baseline", baseline)]
-    columns = [(label, a) for label, a in columns if a is not None]
+    """The areas in the layout of the policy's Figure 1, now beside previous and baseline."""
+    columns = [
+        (label, a)
+        for label, a in (("Now", now), ("Previous", previous), ("Baseline", baseline))
+        if a is not None
+    ]
     head1: list[Any] = ["Area"]
     head2: list[Any] = [""]
     for label, a in columns:
@@ -144,15 +168,16 @@ def _mrss_grid(
         r = len(rows)
         for c, (_, a) in enumerate(columns):
             if row.single:
-                line += [_score(a.mrss.get(row.single)), ""]
+                line += [_score(m.scores(a).get(row.single)), ""]
                 spans.append(("SPAN", (1 + 2 * c, r), (2 + 2 * c, r)))
             else:
-                line += [_score(a.mrss.get(row.right or "")), _score(a.mrss.get(row.left or ""))]
+                scores = m.scores(a)
+                line += [_score(scores.get(row.right or "")), _score(scores.get(row.left or ""))]
         rows.append(line)
     total_row: list[Any] = ["Total"]
     r = len(rows)
     for c, (_, a) in enumerate(columns):
-        total_row += [mrss_total(a.mrss, forms.mrss).text, ""]
+        total_row += [mrss_total(m.scores(a), forms.mrss).text, ""]
         spans.append(("SPAN", (1 + 2 * c, r), (2 + 2 * c, r)))
     rows.append(total_row)
     widths = [34 * mm] + [round((WIDTH - 34 * mm) / (2 * len(columns)), 1)] * (2 * len(columns))
@@ -200,11 +225,160 @@ def _change(c: Comparison | None) -> str:
     return c.change_text
 
 
-def _vas_text(key: str, value: int | None, forms: Forms) -> str:
+def _vas_text(m: VasMeasure, value: int | None, forms: Forms) -> str:
     if value is None:
         return "not recorded"
-    band = itch_band(value, forms.vas) if forms.vas.scale(key).banded else None
+    band = m.band(value)
     return f"{vas_cm(value)} ({value} mm{', ' + band if band else ''})"
+
+
+def _when(c: Comparison | None, other: Assessment | None) -> str:
+    """Beside a change: the date compared with, when it is not the column's assessment (an
+    earlier one recorded the measure), and any note (the examiners differ)."""
+    if c is None or c.before_date is None:
+        return ""
+    dated = (
+        f" on {format_date(c.before_date)}" if other is None or c.before_date != other.date else ""
+    )
+    return dated + (f" ({c.note})" if c.note else "")
+
+
+def _mrss_block(
+    forms: Forms,
+    m: MrssGridMeasure,
+    now: Assessment,
+    previous: Assessment | None,
+    baseline: Assessment | None,
+    vs_prev: dict[str, Comparison],
+    vs_base: dict[str, Comparison],
+) -> KeepTogether:
+    mrss = forms.mrss
+    changes = [
+        f"{label} {_change(comp)}{_when(comp, other)}"
+        for label, comp, other in (
+            ("vs previous", vs_prev.get(m.key), previous),
+            ("vs baseline", vs_base.get(m.key), baseline),
+        )
+        if comp is not None
+    ]
+    return KeepTogether(
+        [
+            _p(
+                f"<b>{escape(mrss.title)}</b> ({escape(mrss.key_text)}; * the areas "
+                f"{escape(mrss.added_note)})",
+                "small",
+            ),
+            Spacer(1, 1.5 * mm),
+            _mrss_grid(forms, m, now, previous, baseline),
+            _p(
+                f"Change in {escape(mrss.short_title)}: "
+                + ("; ".join(escape(c) for c in changes) if changes else "first assessment"),
+                "small",
+            ),
+        ]
+    )
+
+
+def _measure_text(m: VasMeasure | CountAtSiteMeasure, a: Assessment | None, forms: Forms) -> str:
+    """A VAS or a count as the letter prints it (escaped)."""
+    if a is None:
+        return "—"
+    if isinstance(m, VasMeasure):
+        return _vas_text(m, m.mm(a), forms)
+    count = m.count(a)
+    return f"{count.count} ({escape(count.site)})" if count else "not counted"
+
+
+def _score_row(
+    m: VasMeasure | CountAtSiteMeasure,
+    forms: Forms,
+    record: PatientRecord,
+    now: Assessment,
+    previous: Assessment | None,
+    baseline: Assessment | None,
+    vs_prev: Comparison | None,
+    vs_base: Comparison | None,
+) -> list[Any]:
+    # "previous" is per measure: when an earlier assessment than the last recorded it, that
+    # one is shown, with its date
+    earlier = previous
+    dated = ""
+    on = vs_prev.before_date if vs_prev is not None else None
+    if on is not None and previous is not None and on != previous.date:
+        earlier = record.assessment_on(on) or previous
+        dated = f" on {format_date(on)}"
+    return [
+        _p(escape(m.label), "cell"),
+        _p(_measure_text(m, now, forms), "cell"),
+        _p(_measure_text(m, earlier, forms) + dated, "cell"),
+        _p(_measure_text(m, baseline, forms), "cell"),
+        _p(
+            escape(_change(vs_prev) + (f" ({vs_prev.note})" if vs_prev and vs_prev.note else "")),
+            "cell",
+        ),
+        _change(vs_base),
+    ]
+
+
+def _other_measures(
+    forms: Forms, shown: tuple[Measure, ...], now: Assessment, height_cm: float | None
+) -> KeepTogether:
+    """The organ table beside the other answers: free text, yes/no, and each group (nutrition)
+    on one line with the score derived from it."""
+    yn = {True: "Yes", False: "No", None: "not recorded"}
+    tables: list[Any] = []
+    side: list[Any] = []
+    heading = ""
+    for m in shown:
+        if isinstance(m, OrganTableMeasure):
+            organs = [["Organ system", "Evidence of involvement", "Evidence of progression"]]
+            for organ in forms.systemic.organs:
+                status = m.statuses(now).get(organ.key)
+                organs.append(
+                    [
+                        organ.label,
+                        yn[status.involved if status else None],
+                        yn[status.progressed if status else None],
+                    ]
+                )
+            tables.append(_table(organs, [31 * mm, 27 * mm, 27 * mm]))
+            heading = f"<b>{escape(m.label)}</b> ({escape(forms.systemic.note)})"
+        elif isinstance(m, TextMeasure) and m.section != "header" and m.recorded(now):
+            side.append(_p(f"<b>{escape(m.label)}:</b> {escape(m.text(now))}", "cell"))
+        elif isinstance(m, YesNoMeasure) and m.group is None:
+            side.append(_p(f"<b>{escape(m.label)}:</b> {yn[m.answer(now)]}", "cell"))
+    groups = dict.fromkeys(m.group for m in shown if m.group is not None)
+    for group in groups:
+        parts = []
+        for m in shown:
+            if m.group != group:
+                continue
+            if isinstance(m, NumberMeasure):
+                value = m.number(now)
+                parts.append(
+                    f"{m.short_label} {plain(value)} {m.unit}"
+                    if value
+                    else f"{m.short_label} not recorded"
+                )
+            elif isinstance(m, YesNoMeasure):
+                parts.append(f"{m.short_label} {yn[m.answer(now)].lower()}")
+        name = group.replace("_", " ").capitalize()  # "nutrition" -> "Nutrition"
+        line = f"<b>{escape(name)}:</b> " + escape("; ".join(parts))
+        if forms.must.weight_measure.startswith(f"{group}."):
+            must = must_for(now, height_cm, forms.must)
+            line += f"; <b>{escape(must.text)}</b>" + (
+                " — " + escape("; ".join(must.steps)) if must.steps else ""
+            )
+        side.append(_p(line, "cell"))
+    column = Table([[o] for o in side], colWidths=[WIDTH * 0.5 - 4 * mm]) if side else Spacer(1, 1)
+    if isinstance(column, Table):
+        column.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    left = tables[0] if tables else Spacer(1, 1)
+    both = Table([[left, column]], colWidths=[WIDTH * 0.5, WIDTH * 0.5])
+    both.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)])
+    )
+    return KeepTogether([_p(heading, "small"), both] if heading else [both])
 
 
 def build_letter(req: LetterRequest) -> bytes:
@@ -216,15 +390,14 @@ def build_letter(req: LetterRequest) -> bytes:
         raise ValueError(f"no assessment dated {req.assessment_date.isoformat()}")
     history = [a for a in record.assessments if a.date < now.date]
     previous = history[-1] if history else None
-    baseline = record.baseline
-    if baseline is not None and baseline.date >= now.date:
-        baseline = None  # this is the baseline (or before it)
-    ev = evaluate(
+    baseline = baseline_for(record.assessments, record.first_infusion, now.date)
+    state = patient_state(record, today=req.letter_date, forms=forms, at=now.date)
+    ev = state.evaluation or evaluate(
         record.assessments, first_infusion=record.first_infusion, forms=forms, at=now.date
     )
-    state = patient_state(record, today=req.letter_date, forms=forms, at=now.date)
     decision = _decision_for(record, now.date)
-    vs_prev = {c.measure: c for c in compare(previous, now, forms)} if previous else {}
+    # "previous" is read per measure: the most recent earlier assessment that recorded it
+    vs_prev = {c.measure: c for c in compare_with_previous(record.assessments, now, forms)}
     vs_base = {c.measure: c for c in compare(baseline, now, forms)} if baseline else {}
     nhs = format_nhs_number(p.nhs_number)
     story: list[Any] = []
@@ -347,9 +520,16 @@ def build_letter(req: LetterRequest) -> bytes:
             f"{'s' if months != 1 else ''} at this assessment)."
         )
     elif first:
-        summary.append(f"Baseline assessment; first infusion {format_date(first)}.")
+        base = record.baseline
+        if base is not None and base.date == now.date:
+            summary.append(f"Baseline assessment; first infusion {format_date(first)}.")
+        else:
+            summary.append(
+                f"Assessment before treatment; first infusion {format_date(first)}; the "
+                f"baseline is {BASELINE_RULE}."
+            )
     else:
-        summary.append("Baseline assessment before immunoglobulin.")
+        summary.append(f"Assessment before immunoglobulin: the baseline will be {BASELINE_RULE}.")
     if ev.on_treatment:
         if ev.response is True:
             summary.append(
@@ -359,124 +539,43 @@ def build_letter(req: LetterRequest) -> bytes:
             )
         elif ev.response is False:
             summary.append("<b>No response</b> against baseline by the policy measures.")
+        elif not ev.assessable:
+            summary.append("Response not yet assessable: no response measure recorded.")
         else:
             summary.append("Response could not be assessed: nothing comparable with baseline.")
-    if now.notes:
-        summary.append(escape(now.notes))
+    for m in forms.assessment.shown_in("letter_summary"):
+        if isinstance(m, TextMeasure) and m.recorded(now):
+            summary.append(escape(m.text(now)))
     story.append(_p(" ".join(summary)))
 
-    # ---- assessment scales
+    # ---- assessment scales: each measure the forms show in letters, by its type
     story.append(_p("Assessment scales", "heading"))
-    story.append(
-        KeepTogether(
-            [
-                _p(
-                    f"<b>{escape(forms.mrss.title)}</b> (0 none, 1 mild, 2 moderate, 3 severe "
-                    "thickening; * the areas added for scleromyxedema)",
-                    "small",
-                ),
-                Spacer(1, 1.5 * mm),
-                _mrss_grid(forms, now, previous, baseline),
-                _p(
-                    "Change in mRSS: "
-                    + "; ".join(
-                        f"{label} {_change(comp)}"
-                        for label, comp in (
-                            ("vs previous", vs_prev.get("mrss")),
-                            ("vs baseline", vs_base.get("mrss")),
-                        )
-                        if comp is not None
-                    )
-                    if (vs_prev or vs_base)
-                    else "Change in mRSS: first assessment",
-                    "small",
-                ),
-            ]
-        )
-    )
-    story.append(Spacer(1, 3 * mm))
+    shown = forms.assessment.shown_in("letter")
+    for m in shown:
+        if isinstance(m, MrssGridMeasure):
+            story.append(_mrss_block(forms, m, now, previous, baseline, vs_prev, vs_base))
     rows: list[list[Any]] = [
         ["Measure", "Now", "Previous", "Baseline", "Change vs previous", "Change vs baseline"]
     ]
-    for scale in forms.vas.scales:
-        key = scale.key
-        rows.append(
-            [
-                _p(escape(scale.label), "cell"),
-                _p(_vas_text(key, getattr(now, key), forms), "cell"),
-                _p(_vas_text(key, getattr(previous, key), forms) if previous else "—", "cell"),
-                _p(_vas_text(key, getattr(baseline, key), forms) if baseline else "—", "cell"),
-                _change(vs_prev.get(key)),
-                _change(vs_base.get(key)),
-            ]
-        )
-
-    def papule_text(a: Assessment | None) -> str:
-        if a is None:
-            return "—"
-        return f"{a.papules.count} ({escape(a.papules.site)})" if a.papules else "not counted"
-
-    rows.append(
-        [
-            _p("Papule count (2 × 2 cm)", "cell"),
-            _p(papule_text(now), "cell"),
-            _p(papule_text(previous), "cell"),
-            _p(papule_text(baseline), "cell"),
-            _change(vs_prev.get("papules")),
-            _change(vs_base.get("papules")),
-        ]
-    )
-    story.append(_table(rows, [38 * mm, 30 * mm, 30 * mm, 30 * mm, 23 * mm, WIDTH - 151 * mm]))
+    for m in shown:
+        if isinstance(m, (VasMeasure, CountAtSiteMeasure)):
+            rows.append(
+                _score_row(
+                    m,
+                    forms,
+                    record,
+                    now,
+                    previous,
+                    baseline,
+                    vs_prev.get(m.key),
+                    vs_base.get(m.key),
+                )
+            )
+    if len(rows) > 1:
+        story.append(Spacer(1, 3 * mm))
+        story.append(_table(rows, [38 * mm, 30 * mm, 30 * mm, 30 * mm, 23 * mm, WIDTH - 151 * mm]))
     story.append(Spacer(1, 3 * mm))
-    yn = {True: "Yes", False: "No", None: "not recorded"}
-    organs = [["Organ system", "Evidence of involvement", "Evidence of progression"]]
-    for organ in forms.systemic.organs:
-        status = now.systemic.get(organ.key)
-        organs.append(
-            [
-                organ.label,
-                yn[status.involved if status else None],
-                yn[status.progressed if status else None],
-            ]
-        )
-    must = must_score(
-        height_cm=p.height_cm,
-        weight_kg=now.nutrition.weight_kg,
-        weight_3_6_months_ago_kg=now.nutrition.weight_3_6_months_ago_kg,
-        acutely_ill_no_intake_5_days=now.nutrition.acutely_ill_no_intake_5_days,
-        rules=forms.must,
-    )
-    weight = f"{plain(now.nutrition.weight_kg)} kg" if now.nutrition.weight_kg else "not recorded"
-    other = [
-        _p(f"<b>Dermatoneuro syndrome:</b> {yn[now.dermatoneuro_syndrome]}", "cell"),
-        _p(f"<b>Quality of life worse:</b> {yn[now.hrqol_worse]}", "cell"),
-        _p(
-            f"<b>Nutrition:</b> weight {weight}; dysphagia "
-            f"{yn[now.nutrition.dysphagia].lower()}; <b>{escape(must.text)}</b>"
-            + (" — " + escape("; ".join(must.steps)) if must.steps else ""),
-            "cell",
-        ),
-    ]
-    if now.systemic_other:
-        other.insert(0, _p(f"<b>Other organs:</b> {escape(now.systemic_other)}", "cell"))
-    side = Table([[o] for o in other], colWidths=[WIDTH * 0.5 - 4 * mm])
-    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    grid = _table(organs, [31 * mm, 27 * mm, 27 * mm])
-    both = Table([[grid, side]], colWidths=[WIDTH * 0.5, WIDTH * 0.5])
-    both.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)])
-    )
-    story.append(
-        KeepTogether(
-            [
-                _p(
-                    "<b>Systemic involvement</b> (neurological includes dermatoneuro syndrome)",
-                    "small",
-                ),
-                both,
-            ]
-        )
-    )
+    story.append(_other_measures(forms, shown, now, p.height_cm))
 
     # ---- trends
     panels = trend_drawings(record, forms, until=now.date, width=WIDTH / 2 - 2 * mm, height=48 * mm)
@@ -555,11 +654,11 @@ def build_letter(req: LetterRequest) -> bytes:
             rows.append(
                 [
                     _p(escape(flag.label), "cell"),
-                    _p("<b>MET</b>" if flag.raised else "not met", "cell"),
+                    _p("<b>MET</b>" if flag.raised else flag.status, "cell"),
                     _p(numbers, "cell"),
                 ]
             )
-        story.append(KeepTogether([heading, _table(rows, [50 * mm, 18 * mm, WIDTH - 68 * mm])]))
+        story.append(KeepTogether([heading, _table(rows, [46 * mm, 24 * mm, WIDTH - 70 * mm])]))
     else:
         story.append(
             KeepTogether(

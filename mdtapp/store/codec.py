@@ -7,12 +7,26 @@ Decoding collects every problem as a FieldError named by its JSON path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.forms import Forms
+from mdtapp.domain.forms import forms as default_forms
+from mdtapp.domain.measures import (
+    CountAtSiteMeasure,
+    DateMeasure,
+    Measure,
+    MrssGridMeasure,
+    NumberMeasure,
+    OrganTableMeasure,
+    PhotosMeasure,
+    TextMeasure,
+    VasMeasure,
+    YesNoMeasure,
+)
 from mdtapp.domain.model import (
     GP,
     Admission,
@@ -21,7 +35,6 @@ from mdtapp.domain.model import (
     Eligibility,
     Infusion,
     LocalCentre,
-    Nutrition,
     OrganStatus,
     Papules,
     Patient,
@@ -96,7 +109,7 @@ class _Reader:
                 FieldError(self._name(key), f"must be a whole number; got {value!r}")
             )
             return None
-        return value
+        return int(value)
 
     def flag(self, key: str) -> bool | None:
         value = self.data.get(key)
@@ -273,7 +286,7 @@ def decode_regimen(data: Json, errors: list[FieldError]) -> Regimen | None:
     regimen = Regimen(
         from_date=start or date.min,
         g_per_kg=r.number("g_per_kg"),  # type: ignore[arg-type]  # required: checked by validate
-        days=r.whole("days"),  # type: ignore[arg-type]
+        days=r.whole("days"),
         interval_weeks=r.whole("interval_weeks"),  # type: ignore[arg-type]
         route=r.text("route"),
         weight_kg=r.number("weight_kg"),  # type: ignore[arg-type]
@@ -339,122 +352,250 @@ def decode_admission(data: Json, errors: list[FieldError]) -> Admission | None:
 
 
 # ---------------------------------------------------------------- assessment
+# One rule per measure type; the measures and their order come from forms/assessment.toml, so
+# a measure added there is stored, exported and imported with no change here.
+
+
+def _encode_measure(m: Measure, a: Assessment, forms: Forms) -> Any:
+    if isinstance(m, DateMeasure):
+        return _iso(m.day(a))
+    if isinstance(m, TextMeasure):
+        return m.text(a)
+    if isinstance(m, MrssGridMeasure):
+        scores = m.scores(a)
+        return {key: scores.get(key) for key in forms.mrss.area_keys}
+    if isinstance(m, VasMeasure):
+        return m.mm(a)
+    if isinstance(m, CountAtSiteMeasure):
+        count = m.count(a)
+        return None if count is None else {"count": count.count, "site": count.site}
+    if isinstance(m, OrganTableMeasure):
+        statuses = m.statuses(a)
+        return {
+            key: {"involved": s.involved, "progressed": s.progressed}
+            for key in forms.systemic.organ_keys
+            for s in (statuses.get(key, OrganStatus()),)
+        }
+    if isinstance(m, YesNoMeasure):
+        return m.answer(a)
+    if isinstance(m, NumberMeasure):
+        return m.number(a)
+    if isinstance(m, PhotosMeasure):
+        return [
+            {"view": p.view, "sha256": p.sha256, "media_type": p.media_type} for p in m.photos(a)
+        ]
+    raise TypeError(f"no encoding for a {m.type} measure")
 
 
 def encode_assessment(a: Assessment, forms: Forms) -> Json:
+    out: Json = {}
+    for m in forms.assessment.measures:
+        value = _encode_measure(m, a, forms)
+        if m.group is None:
+            out[m.key] = value
+        else:
+            out.setdefault(m.group, {})[m.name] = value
+    return out
+
+
+def _decode_measure(m: Measure, r: _Reader, forms: Forms) -> Any:
+    key, errors = m.name, r.errors
+    if isinstance(m, DateMeasure):
+        return r.date(key)
+    if isinstance(m, TextMeasure):
+        return r.text(key)
+    if isinstance(m, MrssGridMeasure):
+        raw = r.data.get(key)
+        scores: dict[str, int | None] = {}
+        if not isinstance(raw, dict):
+            errors.append(FieldError(r._name(key), "must be an object of area: score"))
+            return scores
+        allowed = f"{forms.mrss.min_score}-{forms.mrss.max_score}"
+        for area, value in raw.items():
+            if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+                scores[area] = value
+            else:
+                errors.append(
+                    FieldError(
+                        f"{r._name(key)}.{area}", f"must be {allowed} or null; got {value!r}"
+                    )
+                )
+        return scores
+    if isinstance(m, VasMeasure):
+        return r.whole(key)
+    if isinstance(m, CountAtSiteMeasure):
+        p = r.child(key)
+        if p is None:
+            return None
+        count = p.whole("count")
+        name = f"{r._name(key)}.count"
+        if count is None and name not in [e.field for e in errors]:
+            errors.append(FieldError(name, "is required when papules are recorded"))
+        return Papules(count if count is not None else 0, p.text("site"))
+    if isinstance(m, OrganTableMeasure):
+        organs = r.child(key)
+        statuses: dict[str, OrganStatus] = {}
+        for organ in organs.data if organs else {}:
+            assert organs is not None
+            status = organs.child(organ)
+            statuses[organ] = (
+                OrganStatus(status.flag("involved"), status.flag("progressed"))
+                if status
+                else OrganStatus()
+            )
+        return statuses
+    if isinstance(m, YesNoMeasure):
+        return r.flag(key)
+    if isinstance(m, NumberMeasure):
+        return r.number(key)
+    if isinstance(m, PhotosMeasure):
+        photos: list[PhotoRef] = []
+        raw_photos = r.data.get(key) or []
+        for i, item in enumerate(raw_photos if isinstance(raw_photos, list) else []):
+            ph = _Reader(item, errors, f"{r._name(key)}[{i}].")
+            photos.append(
+                PhotoRef(ph.text("view"), ph.text("sha256"), ph.text("media_type", "image/jpeg"))
+            )
+        return tuple(photos)
+    raise TypeError(f"no decoding for a {m.type} measure")
+
+
+def decode_assessment(data: Json, errors: list[FieldError], forms: Forms) -> Assessment | None:
+    r = _Reader(data, errors)
+    groups: dict[str, _Reader | None] = {}
+    values: dict[str, Any] = {}
+    for m in forms.assessment.measures:
+        if m.group is None:
+            reader: _Reader | None = r
+        else:
+            if m.group not in groups:
+                groups[m.group] = r.child(m.group)
+            reader = groups[m.group]
+        if reader is not None:
+            values[m.key] = _decode_measure(m, reader, forms)
+    if not isinstance(values.get("date"), date):
+        return None
+    return Assessment.from_values({k: v for k, v in values.items() if v is not None})
+
+
+# ---------------------------------------------------------------- drafts
+# What is being typed, kept on every change: the assessment in the codec's own encoding, plus
+# what that encoding cannot hold (areas not yet scored, text that is not yet a valid value).
+
+DRAFT_FORMAT = "mdtapp-draft/1"
+
+
+@dataclass(frozen=True)
+class AssessmentDraft:
+    assessment: Assessment | None
+    not_scored: tuple[str, ...] = ()  # mRSS areas left blank (not the same as not assessed)
+    as_typed: dict[str, str] = field(default_factory=dict)  # measure key -> text as typed
+
+
+def encode_draft(
+    a: Assessment, forms: Forms, *, not_scored: Sequence[str], as_typed: Mapping[str, str]
+) -> Json:
     return {
-        "date": a.date.isoformat(),
-        "examiner": a.examiner,
-        "mrss": {key: a.mrss.get(key) for key in forms.mrss.area_keys},
-        "itch_vas_mm": a.itch_vas_mm,
-        "patient_global_vas_mm": a.patient_global_vas_mm,
-        "physician_global_vas_mm": a.physician_global_vas_mm,
-        "papules": None
-        if a.papules is None
-        else {"count": a.papules.count, "site": a.papules.site},
-        "systemic": {
-            key: {"involved": s.involved, "progressed": s.progressed}
-            for key in forms.systemic.organ_keys
-            if (s := a.systemic.get(key, OrganStatus())) is not None
-        },
-        "systemic_other": a.systemic_other,
-        "dermatoneuro_syndrome": a.dermatoneuro_syndrome,
-        "hrqol_worse": a.hrqol_worse,
-        "nutrition": {
-            "weight_kg": a.nutrition.weight_kg,
-            "weight_3_6_months_ago_kg": a.nutrition.weight_3_6_months_ago_kg,
-            "acutely_ill_no_intake_5_days": a.nutrition.acutely_ill_no_intake_5_days,
-            "dysphagia": a.nutrition.dysphagia,
-        },
-        "notes": a.notes,
-        "photos": [
-            {"view": p.view, "sha256": p.sha256, "media_type": p.media_type} for p in a.photos
-        ],
+        "format": DRAFT_FORMAT,
+        "assessment": encode_assessment(a, forms),
+        "not_scored": list(not_scored),
+        "as_typed": dict(as_typed),
     }
 
 
-def decode_assessment(data: Json, errors: list[FieldError]) -> Assessment | None:
-    r = _Reader(data, errors)
-    on = r.date("date")
-    mrss_raw = r.data.get("mrss")
-    mrss: dict[str, int | None] = {}
-    if isinstance(mrss_raw, dict):
-        for key, value in mrss_raw.items():
-            if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-                mrss[key] = value
-            else:
-                errors.append(FieldError(f"mrss.{key}", f"must be 0-3 or null; got {value!r}"))
-    else:
-        errors.append(FieldError("mrss", "must be an object of area: score"))
-    papules = None
-    p = r.child("papules")
-    if p is not None:
-        count = p.whole("count")
-        if count is None and "papules.count" not in [e.field for e in errors]:
-            errors.append(FieldError("papules.count", "is required when papules are recorded"))
-        papules = Papules(count if count is not None else 0, p.text("site"))
-    systemic: dict[str, OrganStatus] = {}
-    organs = r.child("systemic")
-    for key in organs.data if organs else {}:
-        assert organs is not None
-        status = organs.child(key)
-        systemic[key] = (
-            OrganStatus(status.flag("involved"), status.flag("progressed"))
-            if (status)
-            else OrganStatus()
-        )
-    n = r.child("nutrition")
-    nutrition = (
-        Nutrition(
-            weight_kg=n.number("weight_kg"),
-            weight_3_6_months_ago_kg=n.number("weight_3_6_months_ago_kg"),
-            acutely_ill_no_intake_5_days=n.flag("acutely_ill_no_intake_5_days"),
-            dysphagia=n.flag("dysphagia"),
-        )
-        if n
-        else Nutrition()
+def decode_draft(data: Json, forms: Forms) -> AssessmentDraft:
+    """A kept draft, leniently: whatever it holds is given back, even if it would not save."""
+    if data.get("format") != DRAFT_FORMAT:
+        data = _legacy_draft(data, forms)
+    errors: list[FieldError] = []
+    raw = data.get("assessment")
+    assessment = decode_assessment(raw, errors, forms) if isinstance(raw, dict) else None
+    not_scored = data.get("not_scored") or []
+    as_typed = data.get("as_typed") or {}
+    return AssessmentDraft(
+        assessment,
+        tuple(k for k in not_scored if isinstance(k, str)),
+        {k: v for k, v in as_typed.items() if isinstance(k, str) and isinstance(v, str)},
     )
-    photos: list[PhotoRef] = []
-    raw_photos = r.data.get("photos") or []
-    for i, item in enumerate(raw_photos if isinstance(raw_photos, list) else []):
-        ph = _Reader(item, errors, f"photos[{i}].")
-        photos.append(
-            PhotoRef(ph.text("view"), ph.text("sha256"), ph.text("media_type", "image/jpeg"))
-        )
-    assessment = Assessment(
-        date=on or date.min,
-        examiner=r.text("examiner"),
-        mrss=mrss,
-        itch_vas_mm=r.whole("itch_vas_mm"),
-        patient_global_vas_mm=r.whole("patient_global_vas_mm"),
-        physician_global_vas_mm=r.whole("physician_global_vas_mm"),
-        papules=papules,
-        systemic=systemic,
-        systemic_other=r.text("systemic_other"),
-        dermatoneuro_syndrome=r.flag("dermatoneuro_syndrome"),
-        hrqol_worse=r.flag("hrqol_worse"),
-        nutrition=nutrition,
-        notes=r.text("notes"),
-        photos=tuple(photos),
-    )
-    return assessment if on else None
+
+
+def _legacy_draft(old: Json, forms: Forms) -> Json:
+    """A draft kept before drafts used the codec's encoding (no "format"), in today's form."""
+    mrss = old.get("mrss") or {}
+    vas = old.get("vas") or {}
+    papules = old.get("papules")
+    weights = {
+        "weight_kg": old.get("weight") or "",
+        "weight_3_6_months_ago_kg": old.get("weight_before") or "",
+    }
+    as_typed = {"date": str(old.get("date") or "")}
+    nutrition: Json = {}
+    for name, text in weights.items():
+        try:
+            nutrition[name] = float(str(text).replace(",", ".")) if str(text).strip() else None
+        except ValueError:
+            nutrition[name] = None
+            as_typed[f"nutrition.{name}"] = str(text)
+    nutrition["acutely_ill_no_intake_5_days"] = old.get("acute")
+    nutrition["dysphagia"] = old.get("dysphagia")
+    assessment: Json = {
+        "date": date.today().isoformat(),
+        "examiner": old.get("examiner") or "",
+        "mrss": {k: v if isinstance(v, int) else None for k, v in mrss.items()},
+        **{k: v for k, v in vas.items()},
+        "papules": {"count": papules, "site": old.get("papule_site") or ""}
+        if isinstance(papules, int) and papules >= 0
+        else None,
+        "systemic": {
+            k: {"involved": v[0], "progressed": v[1]}
+            for k, v in (old.get("systemic") or {}).items()
+            if isinstance(v, list) and len(v) == 2
+        },
+        "systemic_other": old.get("systemic_other") or "",
+        "dermatoneuro_syndrome": old.get("dermatoneuro"),
+        "hrqol_worse": old.get("hrqol"),
+        "nutrition": nutrition,
+        "notes": old.get("notes") or "",
+        "photos": [
+            {"view": p[0], "sha256": p[1], "media_type": p[2]}
+            for p in old.get("photos") or []
+            if isinstance(p, list) and len(p) == 3
+        ],
+    }
+    site = old.get("papule_site")
+    if isinstance(site, str) and site and assessment["papules"] is None:
+        as_typed["papules.site"] = site  # a site named before a count
+    not_scored = [k for k in forms.mrss.area_keys if k in mrss and mrss[k] is None]
+    return {"assessment": assessment, "not_scored": not_scored, "as_typed": as_typed}
 
 
 # ---------------------------------------------------------------- by kind
 
 
 Encoder = Callable[[Any, Forms], Json]
-Decoder = Callable[[Json, list[FieldError]], Any]
+Decoder = Callable[[Json, list[FieldError], Forms], Any]
 
 KINDS: dict[str, tuple[Encoder, Decoder, str | None]] = {
     # kind: (encode, decode, the field that dates the record)
-    "patients": (lambda v, f: encode_patient(v), decode_patient, None),
-    "eligibility": (lambda v, f: encode_eligibility(v), decode_eligibility, None),
-    "decisions": (lambda v, f: encode_decision(v), decode_decision, "date"),
-    "regimens": (lambda v, f: encode_regimen(v), decode_regimen, "from_date"),
-    "infusions": (lambda v, f: encode_infusion(v), decode_infusion, "date"),
+    "patients": (lambda v, f: encode_patient(v), lambda d, e, f: decode_patient(d, e), None),
+    "eligibility": (
+        lambda v, f: encode_eligibility(v),
+        lambda d, e, f: decode_eligibility(d, e),
+        None,
+    ),
+    "decisions": (lambda v, f: encode_decision(v), lambda d, e, f: decode_decision(d, e), "date"),
+    "regimens": (
+        lambda v, f: encode_regimen(v),
+        lambda d, e, f: decode_regimen(d, e),
+        "from_date",
+    ),
+    "infusions": (lambda v, f: encode_infusion(v), lambda d, e, f: decode_infusion(d, e), "date"),
     "assessments": (encode_assessment, decode_assessment, "date"),
-    "admissions": (lambda v, f: encode_admission(v), decode_admission, "admitted"),
+    "admissions": (
+        lambda v, f: encode_admission(v),
+        lambda d, e, f: decode_admission(d, e),
+        "admitted",
+    ),
 }
 
 LABELS = {
@@ -472,10 +613,11 @@ def encode(kind: str, value: Any, forms: Forms) -> Json:
     return KINDS[kind][0](value, forms)
 
 
-def decode(kind: str, data: Json) -> Any:
-    """The record, or ValidationError naming each bad field by its JSON path."""
+def decode(kind: str, data: Json, forms: Forms | None = None) -> Any:
+    """The record, or ValidationError naming each bad field by its JSON path. An assessment is
+    read as `forms` (default: the forms in use) describe its measures."""
     errors: list[FieldError] = []
-    value = KINDS[kind][1](data, errors)
+    value = KINDS[kind][1](data, errors, forms or default_forms())
     if errors or value is None:
         raise ValidationError(errors or [FieldError("(record)", "could not be read")])
     return value

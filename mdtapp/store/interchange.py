@@ -14,12 +14,11 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from mdtapp.domain.errors import ValidationError
+from mdtapp.domain.forms import Forms
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.record import PatientRecord
 from mdtapp.store import codec
@@ -39,11 +38,13 @@ class ImportRejected(StoreError):
         super().__init__(f"import refused: {len(problems)} problem(s)")
 
 
-@lru_cache(maxsize=1)
-def schema() -> dict[str, Any]:
-    text = resources.files("mdtapp.store").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+def schema(forms: Forms | None = None) -> dict[str, Any]:
+    """The JSON Schema a file is checked against, generated from the forms in use (the shipped
+    mdtapp-1.schema.json is the same document for the shipped forms)."""
+    from mdtapp.domain.forms import forms as forms_in_use
+    from mdtapp.store.json_schema import interchange_schema
+
+    return interchange_schema(forms or forms_in_use())
 
 
 # ---------------------------------------------------------------- export
@@ -184,7 +185,7 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
 
     problems: list[str] = []
     bad_paths: list[tuple[Any, ...]] = []
-    validator = Draft202012Validator(schema())
+    validator = Draft202012Validator(schema(store.forms))
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
         error_path = list(error.absolute_path)
         bad_paths.append(tuple(error_path))
@@ -241,7 +242,7 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
                         for ph in item.get("photos", [])
                     ]
                 try:
-                    value = codec.decode(kind, payload)
+                    value = codec.decode(kind, payload, store.forms)
                 except ValidationError as e:
                     problems.extend(
                         f"{_field(where, parts, err.field)}: {err.message}" for err in e.errors

@@ -164,3 +164,165 @@ def test_every_flag_is_reported_raised_or_not(f):
         "no_response_after_6_months",
     ]
     assert e.flags[0].to_json()["flag"] == "worsening_disease_activity"
+
+
+# ---------------------------------------------------------------- issue 15.1: previous per measure
+
+
+def test_a_vas_left_blank_last_time_does_not_hide_a_rise_since_the_time_before(f):
+    # itch 60 at baseline, not recorded at 3 months, 90 at 6 months: 90 - 60 = +30 mm, over
+    # the 20 mm threshold, against the most recent assessment that recorded itch (03-Feb-2026)
+    e = ev(
+        f,
+        assessment(BASE, itch=60),
+        assessment(M3, itch=None),
+        assessment(M6, itch=90),
+    )
+    flag = raised(e)["worsening_disease_activity"]
+    [itch] = [x for x in flag.evidence if x.measure == "itch_vas_mm"]
+    assert itch.text == (
+        "Itch VAS 60 → 90 mm (+30 mm) vs previous 03-Feb-2026; worsening is a change of +20 mm"
+    )
+    assert (itch.before, itch.after, itch.change, itch.versus_date) == (60, 90, 30, BASE)
+    assert e.previous_date == M3  # the previous assessment is still the 3-month one
+    itch_vs_previous = next(c for c in e.versus_previous if c.measure == "itch_vas_mm")
+    assert itch_vs_previous.before_date == BASE
+
+
+def test_the_mrss_is_compared_with_the_last_score_over_the_same_areas(f):
+    # a complete 30, a partial at 3 months (back not assessed), a complete 36 at 6 months:
+    # 36 - 30 = +6 against the last complete score; the partial is never set against it
+    partial = mrss_all(1, back=None)
+    e = ev(f, assessment(BASE, mrss=30), assessment(M3, mrss=partial), assessment(M6, mrss=36))
+    [mrss] = [x for x in raised(e)["worsening_disease_activity"].evidence if x.measure == "mrss"]
+    assert mrss.text == "mRSS 30 → 36 (+6) vs previous 03-Feb-2026; worsening is a change of +5"
+    # and with nothing over the same areas, it says so with the latest score's date
+    only_partial = ev(f, assessment(M3, mrss=partial), assessment(M6, mrss=36), first=BASE)
+    c = next(c for c in only_partial.versus_previous if c.measure == "mrss")
+    assert not c.comparable
+    assert c.why_not == (
+        "mRSS not compared: 36 / 60 now vs 19 / 57 — 1 area not assessed on 05-May-2026 "
+        "(different areas assessed)"
+    )
+
+
+def test_papules_are_compared_with_the_last_count_over_the_same_site(f):
+    # left forearm 40 at baseline, right forearm 10 at 3 months, left forearm 52 at 6 months:
+    # (52 - 40) / 40 = +30 %, over the 25 % threshold, against 03-Feb-2026
+    e = ev(
+        f,
+        assessment(BASE, papules=40, site="left forearm"),
+        assessment(M3, papules=10, site="right forearm"),
+        assessment(M6, papules=52, site="left forearm"),
+    )
+    flag = raised(e)["worsening_disease_activity"]
+    [papules] = [x for x in flag.evidence if x.measure == "papules"]
+    assert papules.text == (
+        "Papule count 40 → 52 (+30 %) vs previous 03-Feb-2026; worsening is a change of +25 %"
+    )
+
+
+def test_dermatoneuro_syndrome_and_organs_are_compared_with_the_last_recording(f):
+    unrecorded = {o: OrganStatus(None, None) for o in f.systemic.organ_keys}
+    # not present at baseline, not recorded at 3 months, present at 6 months: newly present
+    newly = ev(
+        f,
+        assessment(BASE, dermatoneuro=False, systemic={"renal": OrganStatus(False, False)}),
+        assessment(M3, dermatoneuro=None, systemic=unrecorded),
+        assessment(M6, dermatoneuro=True, systemic={"renal": OrganStatus(True, False)}),
+    )
+    texts = [x.text for x in raised(newly)["worsening_disease_activity"].evidence]
+    assert texts == ["Dermatoneuro syndrome newly present (was not present on 03-Feb-2026)"]
+    extra = [x.text for x in raised(newly)["worsening_extracutaneous"].evidence]
+    assert extra == ["Renal: newly involved (was not involved on 03-Feb-2026)"]
+    # present at baseline, not recorded at 3 months, present at 6 months: not new
+    known = ev(
+        f,
+        assessment(BASE, dermatoneuro=True, systemic={"renal": OrganStatus(True, False)}),
+        assessment(M3, dermatoneuro=None, systemic=unrecorded),
+        assessment(M6, dermatoneuro=True, systemic={"renal": OrganStatus(True, False)}),
+    )
+    assert not {"worsening_disease_activity", "worsening_extracutaneous"} & set(raised(known))
+
+
+# ---------------------------------------------------------------- issue 15.3: what was recorded
+
+
+def empty(on):
+    nothing = {o: OrganStatus(None, None) for o in forms_organs()}
+    return assessment(
+        on,
+        mrss=None,
+        itch=None,
+        ptga=None,
+        phga=None,
+        papules=None,
+        systemic=nothing,
+        dermatoneuro=None,
+        hrqol_worse=None,
+        weight=None,
+    )
+
+
+def forms_organs():
+    from mdtapp.domain.forms import forms
+
+    return forms().systemic.organ_keys
+
+
+def test_an_empty_form_at_six_months_is_not_yet_assessable_never_met(f):
+    e = ev(f, assessment(BASE), assessment(M3), empty(M6))
+    assert e.on_treatment and not e.raised
+    assert e.response is None and e.response_text == "Not yet assessable"
+    no_response = next(x for x in e.flags if x.key == "no_response_after_6_months")
+    assert no_response.status == "not yet assessable"
+    assert {x.key for x in e.not_yet_assessable} == {x.key for x in e.flags}
+    assert "Not yet assessable: no response measure recorded at this assessment" in e.notes
+
+
+def test_one_response_measure_recorded_is_judged(f):
+    # only itch typed so far at 6 months: 60 -> 55 is -5 mm, not the -20 mm of a response
+    only_itch = assessment(
+        M6, mrss=None, itch=55, ptga=None, phga=None, papules=None, dermatoneuro=None
+    )
+    e = ev(f, assessment(BASE, itch=60), only_itch)
+    assert e.response is False
+    assert (
+        raised(e)["no_response_after_6_months"]
+        .evidence[0]
+        .text.endswith("no response criterion met vs baseline")
+    )
+
+
+# ---------------------------------------------------------------- issue 15.6: examiners differ
+
+
+def test_an_mrss_compared_across_examiners_says_so(f):
+    # 30 by Dr A Rheum, 36 by Dr B Derm: +6 raises the flag, and the evidence names both
+    e = ev(
+        f,
+        assessment(BASE, mrss=30, examiner="Dr A Rheum"),
+        assessment(M3, mrss=36, examiner="Dr B Derm"),
+    )
+    [mrss] = [x for x in raised(e)["worsening_disease_activity"].evidence if x.measure == "mrss"]
+    assert mrss.note == "examiners differ: Dr A Rheum on 03-Feb-2026, Dr B Derm on 05-May-2026"
+    assert mrss.text.endswith("; worsening is a change of +5; " + mrss.note)
+    assert next(c for c in e.versus_baseline if c.measure == "mrss").note == mrss.note
+    # the VAS is not examiner-dependent (forms/assessment.toml): no note there
+    assert all(c.note == "" for c in e.versus_previous if c.measure != "mrss")
+    same = ev(
+        f,
+        assessment(BASE, mrss=30, examiner="Dr A Rheum"),
+        assessment(M3, mrss=36, examiner="dr a  rheum"),
+    )
+    assert raised(same)["worsening_disease_activity"].evidence[0].note == ""
+
+
+def test_the_baseline_is_the_latest_assessment_on_or_before_the_first_infusion(f):
+    from mdtapp.domain.response import baseline_for, baseline_of
+
+    history = [assessment(date(2026, 1, 5)), assessment(BASE), assessment(M3)]
+    assert baseline_of(history, FIRST).date == BASE  # the same day as the first infusion
+    assert baseline_of(history, None) is None
+    assert baseline_for(history, FIRST, M3).date == BASE
+    assert baseline_for(history, FIRST, BASE) is None  # the baseline has no baseline

@@ -115,3 +115,74 @@ def test_an_earlier_assessment_can_be_chosen(store, jane_treated):
     assert produced.assessment_date == date(2026, 8, 3)
     assert "Baseline assessment; first infusion 05-Aug-2026." in text
     assert "Before treatment: the stopping criteria apply once immunoglobulin has started" in text
+
+
+def test_the_letter_compares_each_measure_with_its_last_recording(store, jane_treated):
+    # issue 15.1: itch 65 on 05-Nov, not recorded on 20-Nov, 90 on 21-Nov: 90 - 65 = +25 mm
+    # against 05-Nov, shown with that date; issue 15.6: the mRSS by another examiner says so
+    from tests.factories import assessment
+
+    store.save(
+        "assessments",
+        jane_treated,
+        assessment(date(2026, 11, 20), mrss=27, itch=None, ptga=40, phga=40, papules=20),
+    )
+    store.save(
+        "assessments",
+        jane_treated,
+        assessment(
+            date(2026, 11, 21),
+            mrss=33,
+            itch=90,
+            ptga=40,
+            phga=40,
+            papules=20,
+            examiner="Dr A Rheum",
+        ),
+    )
+    text = " ".join(pages_text(_letter(store, jane_treated).pdf))
+    assert (
+        "Itch VAS 9.0 cm (90 mm, very severe) 6.5 cm (65 mm, moderate) on 05-Nov-2026 "
+        "4.0 cm (40 mm, moderate) +25 mm +50 mm" in text
+    )
+    assert "Itch VAS 65 → 90 mm (+25 mm) vs previous 05-Nov-2026" in text
+    # mRSS 27 (Dr B Derm, 20-Nov) -> 33 (Dr A Rheum) = +6
+    assert (
+        "Change in mRSS: vs previous +6 (examiners differ: Dr B Derm on 20-Nov-2026, "
+        "Dr A Rheum on 21-Nov-2026)" in text
+    )
+    assert (
+        "mRSS 27 → 33 (+6) vs previous 20-Nov-2026; worsening is a change of +5; examiners "
+        "differ: Dr B Derm on 20-Nov-2026, Dr A Rheum on 21-Nov-2026" in text
+    )
+
+
+def test_an_empty_assessment_at_six_months_is_not_yet_assessable_in_the_letter(store):
+    # issue 15.3: first infusion 03-Feb-2026, an empty form on 04-Aug-2026 (6 months on)
+    from mdtapp.domain.model import Infusion, OrganStatus
+    from tests.factories import assessment
+
+    p = store.add_patient(jane())
+    store.save("assessments", p.uid, assessment(date(2026, 2, 3)))
+    store.save("infusions", p.uid, Infusion(date(2026, 2, 3), 25.0, "Privigen", "B1", "iv"))
+    nothing = {o: OrganStatus(None, None) for o in store.forms.systemic.organ_keys}
+    store.save(
+        "assessments",
+        p.uid,
+        assessment(
+            date(2026, 8, 4),
+            mrss=None,
+            itch=None,
+            ptga=None,
+            phga=None,
+            papules=None,
+            systemic=nothing,
+            dermatoneuro=None,
+            hrqol_worse=None,
+            weight=None,
+        ),
+    )
+    text = " ".join(pages_text(_letter(store, p.uid).pdf))
+    assert "No response after at least 6 months not yet assessable" in text
+    assert "MET" not in text
+    assert "Response not yet assessable: no response measure recorded." in text

@@ -138,3 +138,35 @@ def test_db_is_honoured_before_or_after_the_command(tmp_path, capsys, where, mon
     assert str(path) in capsys.readouterr().out
     assert path.exists()
     assert not list(home.rglob("*.db"))  # the default database was not touched
+
+
+def test_summary_json_names_each_measures_own_previous_date(tmp_path, capsys):
+    # issue 15.1: itch 60 on 03-Feb, not recorded on 05-May, 90 on 04-Aug: +30 mm vs 03-Feb
+    from datetime import date
+
+    from mdtapp.domain.model import Infusion
+    from mdtapp.store.repository import Store
+    from tests.factories import assessment
+    from tests.store.conftest import fixed_clock, jane
+
+    path = tmp_path / "s.db"
+    store = Store.open(path, user="tester", clock=fixed_clock)
+    p = store.add_patient(jane())
+    store.save("assessments", p.uid, assessment(date(2026, 2, 3), itch=60))
+    store.save("infusions", p.uid, Infusion(date(2026, 2, 3), 25.0, "Privigen", "B1", "iv"))
+    store.save("assessments", p.uid, assessment(date(2026, 5, 5), itch=None))
+    store.save("assessments", p.uid, assessment(date(2026, 8, 4), itch=90))
+    assert [s.flags for s in store.summaries()] == [
+        ("worsening_disease_activity", "no_response_after_6_months")
+    ]  # the patient list, through the same domain function
+    store.close()
+    assert main(["summary", "--db", str(path), "--nhs-number", "9434765919", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    [itch] = [n for n in s["flags"][0]["numbers"] if n["measure"] == "itch_vas_mm"]
+    assert (itch["before"], itch["after"], itch["change"]) == (60, 90, 30)
+    assert (itch["versus"], itch["versus_date"], itch["note"]) == ("previous", "2026-02-03", None)
+    assert s["flags_not_yet_assessable"] == []
+    assert main(["summary", "--db", str(path), "--nhs-number", "9434765919"]) == 0
+    out = capsys.readouterr().out
+    assert "Itch VAS 60 → 90 mm (+30 mm) vs previous 03-Feb-2026" in out
+    assert "mRSS 30 / 60; itch 9.0 cm (very severe); patient global 6.0 cm" in out

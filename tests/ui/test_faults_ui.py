@@ -29,7 +29,8 @@ def test_a_full_disk_at_save_keeps_what_was_typed_and_the_app_running(
 ):
     editor = open_assessment(window, treated)
     _type_assessment(qtbot, editor)
-    editor.notes.setPlainText("Seen with her daughter. " * 150)  # a long note, pasted in
+    notes = editor.inputs["notes"].box
+    notes.setPlainText("Seen with her daughter. " * 150)  # a long note, pasted in
     editor.flush_draft()
     before = table_counts(store)
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]

@@ -6,8 +6,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from mdtapp.store.repository import PatientFile
+from mdtapp.ui.controllers.assessment import AssessmentEditor
 from mdtapp.ui.session import Session
-from mdtapp.ui.views.assessment import AssessmentEditor
 from mdtapp.ui.views.decisions import DecisionsView
 from mdtapp.ui.views.eligibility import EligibilityView
 from mdtapp.ui.views.history import HistoryView

@@ -1,4 +1,5 @@
-"""The mRSS scores on a body outline, coloured by severity, with the digit in each area.
+"""The mRSS scores on a body outline, coloured by severity, with the digit in each area. An area
+the drawing has no shape for is a labelled box under the figure (mdtapp.bodymap).
 
 Clicking an area makes it the grid's current area, so it can be scored from the keyboard.
 """
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from mdtapp.bodymap import BodyMap, Shape
 from mdtapp.ui import theme
-from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED
+from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED, severity
 
 
 class BodyMapView(QWidget):
@@ -74,8 +75,9 @@ class BodyMapView(QWidget):
         for key, shapes in self.body.areas.items():
             value = self.values.get(key)
             if isinstance(value, int):
-                brush = QBrush(QColor(theme.SEVERITY[value]))
-                ink = QColor(theme.SEVERITY_TEXT[value])
+                fill, text_colour = severity(value)
+                brush = QBrush(QColor(fill))
+                ink = QColor(text_colour)
             elif value == NOT_ASSESSED:
                 brush = QBrush(QColor(theme.NOT_ASSESSED), Qt.BrushStyle.BDiagPattern)
                 ink = QColor(theme.GREY_1)
@@ -96,6 +98,14 @@ class BodyMapView(QWidget):
                 p.setPen(ink)
                 for shape in shapes:
                     p.drawText(rect(shape), Qt.AlignmentFlag.AlignCenter, text)
+            if key in self.body.listed:  # no drawing for this area: its name beside its box
+                p.setPen(QColor(theme.GREY_1))
+                r = rect(shapes[0])
+                p.drawText(
+                    QRectF(r.right() + 4 * s, r.top(), 80 * s, r.height()),
+                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                    self.labels.get(key, key),
+                )
         small = QFont(self.font())
         small.setPointSizeF(max(6.0, 8 * s / 0.75))
         p.setFont(small)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.forms import ResponseRules
-from mdtapp.domain.response import Evaluation
+from mdtapp.domain.response import BASELINE_RULE, Evaluation
 from mdtapp.ui import theme
 
 
@@ -51,9 +51,15 @@ class FlagsPanel(QFrame):
         if ev is None:
             self.response.setText("No assessment yet.")
         elif not ev.on_treatment:
+            # the one definition of the baseline, worded once (domain.md section 5)
+            role = (
+                "This is the baseline"
+                if ev.baseline_date is not None and ev.baseline_date == ev.date
+                else "Before treatment"
+            )
             self.response.setText(
-                "Before treatment: this is a baseline; stopping criteria "
-                "apply once immunoglobulin has started."
+                f"{role}: the baseline is {BASELINE_RULE}; stopping criteria apply once "
+                "immunoglobulin has started."
             )
         else:
             colour = (
@@ -78,6 +84,15 @@ class FlagsPanel(QFrame):
                     f"{escape(definition.label)}</b></span>{evidence}{notes}"
                 )
                 label.setAccessibleName(f"Stopping criterion met: {definition.label}")
+            elif flag and ev and ev.on_treatment and not flag.assessable:
+                # judged only on what was recorded: an empty form is neither met nor not met
+                label.setText(
+                    f"<span style='color:{theme.GREY_1}'>◌ Not yet assessable: "
+                    f"{escape(definition.label)}</span>"
+                )
+                label.setAccessibleName(
+                    f"Stopping criterion not yet assessable: {definition.label}"
+                )
             else:
                 label.setText(
                     f"<span style='color:{theme.GREY_1}'>○ Not met: "

@@ -1,7 +1,9 @@
-"""The 20-area mRSS grid, laid out like the policy's Figure 1 (rows of areas, right and left).
+"""The mRSS grid of forms/mrss.toml, laid out like the policy's Figure 1 (rows of areas, right
+and left).
 
-Keyboard first: typing 0-3 scores the highlighted area and moves to the next, so a full score is
-20 keystrokes; N (or - or .) marks "not assessed"; Backspace steps back and clears; arrows move.
+Keyboard first: typing a score (0-3) scores the highlighted area and moves to the next, so a full
+score of 20 areas is 20 keystrokes; N (or - or .) marks "not assessed"; Backspace steps back and
+clears; arrows move.
 After the last area, focus moves on to the next field. Mouse: click a box. Each area also shows
 which box was scored last time (a small marker), so a change is visible as it is typed.
 """
@@ -30,7 +32,12 @@ NOT_ASSESSED = "na"
 AreaValue = Any  # int 0-3 | NOT_ASSESSED | None (not yet scored)
 
 BOX_W, BOX_H, GAP = 26, 24, 3
-CHOICES: tuple[Any, ...] = (0, 1, 2, 3, NOT_ASSESSED)
+
+
+def severity(score: int) -> tuple[str, str]:
+    """Fill and ink for a score: the theme's four shades, the darkest for any higher score."""
+    i = min(score, len(theme.SEVERITY) - 1)
+    return theme.SEVERITY[i], theme.SEVERITY_TEXT[i]
 
 
 def value_text(value: AreaValue) -> str:
@@ -46,10 +53,13 @@ class AreaScore(QWidget):
 
     picked = Signal(object)
 
-    def __init__(self, key: str, label: str, parent: QWidget | None = None):
+    def __init__(
+        self, key: str, label: str, choices: tuple[Any, ...], parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.key = key
         self.label = label
+        self.choices = choices  # the scores, then not assessed
         self.value: AreaValue = None
         self.previous: AreaValue = None
         self.current = False
@@ -62,7 +72,7 @@ class AreaScore(QWidget):
         self._describe()
 
     def sizeHint(self) -> QSize:
-        return QSize(len(CHOICES) * (BOX_W + GAP) + GAP + 2, BOX_H + 8)
+        return QSize(len(self.choices) * (BOX_W + GAP) + GAP + 2, BOX_H + 8)
 
     def _describe(self) -> None:
         prev = f"; last time {value_text(self.previous)}" if self.previous is not None else ""
@@ -95,13 +105,13 @@ class AreaScore(QWidget):
         font = QFont(self.font())
         font.setBold(True)
         p.setFont(font)
-        for i, choice in enumerate(CHOICES):
+        for i, choice in enumerate(self.choices):
             box = self._box(i)
             chosen = self.value == choice and self.value is not None
             if chosen and choice == NOT_ASSESSED:
                 fill, ink = QColor(theme.NOT_ASSESSED), QColor("#1f2d33")
             elif chosen:
-                fill, ink = QColor(theme.SEVERITY[choice]), QColor(theme.SEVERITY_TEXT[choice])
+                fill, ink = (QColor(c) for c in severity(choice))
             else:
                 fill, ink = QColor(theme.WHITE), QColor(theme.GREY_1)
             p.setPen(QPen(QColor(theme.GREY_1 if chosen else theme.GREY_3), 2 if chosen else 1))
@@ -129,7 +139,7 @@ class AreaScore(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         if self.read_only:
             return
-        for i, choice in enumerate(CHOICES):
+        for i, choice in enumerate(self.choices):
             if self._box(i).contains(event.position()):
                 self.picked.emit(choice)
                 return
@@ -148,12 +158,15 @@ class MrssGrid(QWidget):
         self.setObjectName("mrssGrid")
         self.setAccessibleName("Modified Rodnan skin score grid")
         self.setAccessibleDescription(
-            "Type 0 to 3 to score the highlighted area and move on; N for not assessed; "
+            f"Type {definition.min_score} to {definition.max_score} to score the highlighted "
+            "area and move on; N for not assessed; "
             "Backspace to go back; arrow keys to move"
         )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.order = list(definition.area_keys)
+        self.choices: tuple[Any, ...] = (*definition.scores, NOT_ASSESSED)
+        self.keys = {str(score): score for score in definition.scores}  # typed digits
         self.cells: dict[str, AreaScore] = {}
         self.read_only = False
         layout = QGridLayout(self)
@@ -169,10 +182,12 @@ class MrssGrid(QWidget):
         for r, row in enumerate(definition.rows, start=1):
             label = QLabel(row.label + (" *" if row.added else ""))
             if row.added:
-                label.setToolTip("One of the three areas added for scleromyxedema (Mecoli 2020)")
+                label.setToolTip(
+                    f"One of the areas {definition.added_note} ({definition.added_source})"
+                )
             layout.addWidget(label, r, 0)
             for key in row.keys:
-                cell = AreaScore(key, definition.area(key).label)
+                cell = AreaScore(key, definition.area(key).label, self.choices)
                 cell.picked.connect(lambda value, k=key: self._on_cell_picked(k, value))
                 self.cells[key] = cell
                 self.row_labels[key] = label
@@ -272,8 +287,8 @@ class MrssGrid(QWidget):
         if modifiers not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
             super().keyPressEvent(event)
             return
-        if not self.read_only and text in ("0", "1", "2", "3"):
-            self.score_current(int(text))
+        if not self.read_only and text in self.keys:
+            self.score_current(self.keys[text])
         elif not self.read_only and text in ("n", "N", "-", "."):
             self.score_current(NOT_ASSESSED)
         elif not self.read_only and key == Qt.Key.Key_Backspace:

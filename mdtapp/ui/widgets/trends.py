@@ -1,5 +1,6 @@
-"""Trend charts: mRSS total, the three VAS and the papule count since baseline, with the
-baseline marked and the infusions shown along the bottom. QtCharts loads when first shown."""
+"""Trend charts: mRSS total, the VAS and the papule count since baseline (the measures marked
+"trend" in forms/assessment.toml), with the baseline marked and the infusions shown along the
+bottom. QtCharts loads when first shown."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.instruments import mrss_total
+from mdtapp.domain.measures import CountAtSiteMeasure, MrssGridMeasure, VasMeasure
 from mdtapp.domain.record import PatientRecord
 from mdtapp.ui import theme
 
@@ -56,7 +58,7 @@ class TrendCharts(QWidget):
         end = max([a.date for a in assessments] + [i.date for i in record.infusions])
         span = max((end - start).days, 28)
         lo, hi = start - timedelta(days=span // 20 + 3), end + timedelta(days=span // 20 + 3)
-        courses = []
+        courses: list[date] = []
         for infusion in record.infusions:
             if not courses or (infusion.date - courses[-1]).days >= 7:
                 courses.append(infusion.date)
@@ -129,26 +131,30 @@ class TrendCharts(QWidget):
             view.setMinimumWidth(220)
             return view
 
+        # the trend measures of forms/assessment.toml, by type
+        trended = self.forms.assessment.shown_in("trend")
         mrss = []
-        for a in assessments:
-            total = mrss_total(a.mrss, self.forms.mrss)
-            if total.complete:
-                mrss.append((a.date, float(total.total)))
+        for grid in (m for m in trended if isinstance(m, MrssGridMeasure)):
+            for a in assessments:
+                total = mrss_total(grid.scores(a), self.forms.mrss)
+                if total.complete:
+                    mrss.append((a.date, float(total.total)))
+        colours = (theme.RED, "#7c2855", theme.GREEN, theme.DARK_BLUE, "#8a5a00")
         vas = [
             (
-                s.label.replace(" assessment VAS", "").replace(" VAS", ""),
-                colour,
-                [
-                    (a.date, float(getattr(a, s.key)))
-                    for a in assessments
-                    if getattr(a, s.key) is not None
-                ],
+                s.short_label.capitalize(),
+                colours[i % len(colours)],
+                [(a.date, float(mm)) for a in assessments if (mm := s.mm(a)) is not None],
             )
-            for s, colour in zip(
-                self.forms.vas.scales, (theme.RED, "#7c2855", theme.GREEN), strict=False
-            )
+            for i, s in enumerate(m for m in trended if isinstance(m, VasMeasure))
         ]
-        papules = [(a.date, float(a.papules.count)) for a in assessments if a.papules]
+        papules = [
+            (a.date, float(c.count))
+            for m in trended
+            if isinstance(m, CountAtSiteMeasure)
+            for a in assessments
+            if (c := m.count(a)) is not None
+        ]
         top_papules = max([p for _, p in papules] + [10]) * 1.15
         for view in (
             chart(

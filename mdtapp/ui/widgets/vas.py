@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdtapp.domain.forms import VasDefinition, VasScale
-from mdtapp.domain.instruments import itch_band, vas_cm
+from mdtapp.domain.forms import VasDefinition
+from mdtapp.domain.instruments import vas_cm
+from mdtapp.domain.measures import VasMeasure
 from mdtapp.ui import theme
 
 NOT_RECORDED = -1
@@ -28,7 +29,7 @@ NOT_RECORDED = -1
 class VasLine(QWidget):
     value_picked = Signal(int)
 
-    def __init__(self, scale: VasScale, low: int, high: int, parent: QWidget | None = None):
+    def __init__(self, scale: VasMeasure, low: int, high: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.scale = scale
         self.low, self.high = low, high
@@ -119,7 +120,7 @@ class VasLine(QWidget):
             Qt.Key.Key_PageUp: 10,
             Qt.Key.Key_PageDown: -10,
         }
-        key = event.key()
+        key = Qt.Key(event.key())
         if key in steps:
             self.value_picked.emit(min(self.high, max(self.low, current + steps[key])))
         elif key == Qt.Key.Key_Home:
@@ -139,7 +140,7 @@ class VasInput(QWidget):
 
     def __init__(
         self,
-        scale: VasScale,
+        scale: VasMeasure,
         definition: VasDefinition,
         object_name: str,
         parent: QWidget | None = None,
@@ -210,6 +211,6 @@ class VasInput(QWidget):
         if value is None:
             self.reading.setText("not recorded")
         else:
-            band = itch_band(value, self.definition) if self.scale.banded else None
+            band = self.scale.band(value)
             self.reading.setText(f"<b>{vas_cm(value)}</b>" + (f" · {band}" if band else ""))
         self.setAccessibleDescription(self.reading.text())
