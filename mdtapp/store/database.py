@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mdtapp.store import files
 from mdtapp.store.errors import (
     CorruptDatabase,
     NewerDatabase,
@@ -162,8 +164,9 @@ def _apply_migrations(db: sqlite_utils.Database) -> None:
 
 def _create(path: Path, key: bytes | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    building = path.with_name(path.name + ".creating")
-    building.unlink(missing_ok=True)
+    # a name of its own: two processes creating the same database must never delete one
+    # another's file in progress (Windows refuses; POSIX pulls it from under the other)
+    building = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.creating")
     conn = connect(building, key)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -171,9 +174,9 @@ def _create(path: Path, key: bytes | None) -> None:
     finally:
         conn.close()
     if path.exists():  # another process won the race: keep theirs
-        building.unlink()
+        files.remove(building)
         return
-    os.replace(building, path)
+    files.replace(building, path)
 
 
 def backup_before_migrating(

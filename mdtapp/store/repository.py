@@ -312,6 +312,7 @@ class Store:
         today = self.today()
         if self.path is None or self.daily_backups_kept <= 0 or self._backed_up_on == today:
             return None
+        from mdtapp.store import files
         from mdtapp.store.backup import backup_to
         from mdtapp.store.database import backups_dir
         from mdtapp.store.keyring import copy_keyring, keyring_path
@@ -326,8 +327,11 @@ class Store:
             for old in sorted(folder.glob(f"{self.path.stem}-daily-*.db"))[
                 : -self.daily_backups_kept
             ]:
-                old.unlink(missing_ok=True)
-                keyring_path(old).unlink(missing_ok=True)
+                try:
+                    files.remove(old)
+                    files.remove(keyring_path(old))
+                except OSError:  # open elsewhere (Windows): removed at a later day's rotation
+                    continue
         self._backed_up_on = today
         return made
 
