@@ -91,6 +91,9 @@ def main() -> int:
             data = (work / pdf).read_bytes()
             if not data.startswith(b"%PDF-") or len(data) < 10_000:
                 raise SystemExit(f"FAILED: {pdf} is not a rendered PDF ({len(data)} bytes)")
+        for name in ("audit.csv", "dose.out.txt"):  # Windows line ends, never doubled
+            if b"\r\r\n" in (work / name).read_bytes():
+                raise SystemExit(f"FAILED: {name} has doubled line ends (\\r\\r\\n)")
         with (work / "audit.csv").open(encoding="utf-8", newline="") as f:
             rows = list(csv.reader(f))
         if not rows or "nhs_number" not in ",".join(rows[0]).lower():
