@@ -12,6 +12,8 @@ import pytest
 
 from mdtapp.store import files
 from mdtapp.store.backup import backup_to, verify_database
+from mdtapp.store.interchange import write_atomically
+from mdtapp.store.keyring import Keyring
 from mdtapp.store.repository import Store
 from tests.factories import assessment
 from tests.store.conftest import jane
@@ -94,3 +96,33 @@ def test_a_refusal_for_another_reason_is_not_retried(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError):
         files.replace(tmp_path / "missing", tmp_path / "target")
     assert waits == []
+
+
+def _keyring(path, text):
+    Keyring(path, db_id=text).save()
+
+
+WRITERS = {
+    # an export, or the audit return, over last week's, which a spreadsheet is reading
+    "export": lambda path, text: write_atomically(path, text.encode()),
+    # the keyring, rewritten at a password change or a failed sign-in, read by another window
+    "keyring": _keyring,
+}
+
+
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_a_file_written_whole_replaces_one_another_process_is_reading(tmp_path, monkeypatch, write):
+    path = tmp_path / "file"
+    write(path, "old")
+    waits: list[float] = []
+    with path.open("rb") as reader:
+
+        def reader_done(seconds: float) -> None:
+            waits.append(seconds)
+            reader.close()
+
+        monkeypatch.setattr(files, "pause", reader_done)
+        write(path, "new")
+    assert "new" in path.read_text() and "old" not in path.read_text()
+    assert bool(waits) == WINDOWS
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]  # no temporary file left
