@@ -7,6 +7,7 @@ line per problem on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -1035,7 +1036,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def utf8_streams() -> None:
+    """Write stdout and stderr as UTF-8 whatever they are attached to. Windows gives a redirected
+    stream its ANSI code page (cp1252), which has no "−" or "→": a dose plan sent to a file would
+    fail half-way. Never fails itself: a missing stream (a windowed program has none) or one that
+    cannot be changed is left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        # UTF-8 encodes every character but a lone surrogate: that one is written escaped
+        with contextlib.suppress(Exception):  # output set-up must never stop a command
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)  # inside: the dose command's help reads forms/

@@ -52,3 +52,12 @@ def user_data_dir() -> Path:
     import platformdirs  # imported here: only needed once a default path is asked for
 
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def qt_font_dir() -> Path | None:
+    """The folder of fonts to give Qt when it cannot ask the system itself. On Windows, Qt's
+    offscreen platform (screenshots, tests) reads fonts from one folder, by default an empty one
+    inside Qt's own: without this it draws no text and warns. Elsewhere fontconfig finds them."""
+    if os.name != "nt":
+        return None
+    return Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"

@@ -2,6 +2,8 @@
 
     python3 packaging/build.py               # dist/mdtapp/, a zip and its .sha256, then smoke
     python3 packaging/build.py --smoke-only  # smoke-test an existing dist/mdtapp/
+    python packaging/build.py --python-ready --dist DIR  # with this Python's packages as they
+                                             # are (the Windows job under Wine: windows/wine.py)
 
 Needs only Python 3.11+ and the package registry (first run): a build venv is made in
 build/package-venv with mdtapp installed from this tree (as a wheel, so the bundle holds exactly
@@ -18,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-import venv
 import zipfile
 from pathlib import Path
 
@@ -48,17 +49,22 @@ def run(args: list[str | Path], **kwargs: object) -> None:
     subprocess.run([str(a) for a in args], check=True, **kwargs)  # type: ignore[call-overload]
 
 
-def prepare_venv() -> Path:
-    python = venv_python()
-    if not python.exists():
-        step(f"build venv {VENV}")
-        venv.create(VENV, with_pip=True)
-        run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    step("install mdtapp (as a wheel, stamped with its commit) and PyInstaller")
-    run([python, "-m", "pip", "install", "--quiet", PYINSTALLER])
-    # always reinstalled: the bundle must hold this tree's code and this commit's stamp
-    run([python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", ROOT])
-    run([python, "-m", "pip", "install", "--quiet", ROOT])  # its dependencies, if new
+def prepare_venv(python_ready: bool = False) -> Path:
+    python = Path(sys.executable) if python_ready else venv_python()
+    if python_ready:
+        step(f"build with {python} as it is (mdtapp's wheel and PyInstaller already there)")
+    else:
+        if not python.exists():
+            import venv  # here: the embeddable Windows Python (--python-ready) has none
+
+            step(f"build venv {VENV}")
+            venv.create(VENV, with_pip=True)
+            run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        step("install mdtapp (as a wheel, stamped with its commit) and PyInstaller")
+        run([python, "-m", "pip", "install", "--quiet", PYINSTALLER])
+        # always reinstalled: the bundle must hold this tree's code and this commit's stamp
+        run([python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", ROOT])
+        run([python, "-m", "pip", "install", "--quiet", ROOT])  # its dependencies, if new
     # the bundle carries this Python and this Qt binding: never the pair that aborts mid-meeting
     # (PySide6 6.12.0 on Python 3.11 drops references to None; pyproject.toml keeps it out)
     run(
@@ -78,9 +84,9 @@ def folder_size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def build() -> Path:
+def build(dist: Path = DIST, python_ready: bool = False) -> Path:
     info = project()
-    python = prepare_venv()
+    python = prepare_venv(python_ready)
     step("PyInstaller (one folder)")
     # run outside the source tree, so the analysis imports the installed mdtapp
     run(
@@ -93,26 +99,26 @@ def build() -> Path:
             "--log-level",
             "WARN",
             "--distpath",
-            DIST,
+            dist,
             "--workpath",
-            BUILD / "pyinstaller",
+            BUILD / f"pyinstaller-{sys.platform}",
             ROOT / "packaging" / "mdtapp.spec",
         ],
         cwd=BUILD,
     )
-    app = DIST / info["name"]
+    app = dist / info["name"]
     step("zip and checksum")
     system = {"darwin": "macos"}.get(sys.platform, sys.platform.rstrip("0123456789"))
-    archive = DIST / f"{info['name']}-{info['version']}-{system}-{platform.machine().lower()}.zip"
+    archive = dist / f"{info['name']}-{info['version']}-{system}-{platform.machine().lower()}.zip"
     archive.unlink(missing_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for path in sorted(app.rglob("*")):
             if path.is_symlink():  # macOS frameworks: keep the link, not a second copy
-                info_ = zipfile.ZipInfo(str(path.relative_to(DIST)))
+                info_ = zipfile.ZipInfo(str(path.relative_to(dist)))
                 info_.external_attr = 0o120777 << 16
                 z.writestr(info_, os.readlink(path))
             elif path.is_file():
-                z.write(path, path.relative_to(DIST))
+                z.write(path, path.relative_to(dist))
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     checksum = archive.with_name(archive.name + ".sha256")
     checksum.write_text(f"{digest}  {archive.name}\n")
@@ -214,8 +220,19 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--smoke-only", action="store_true", help="smoke-test dist/mdtapp/")
+    parser.add_argument("--dist", type=Path, default=DIST, help="where the app goes (dist/)")
+    parser.add_argument(
+        "--python-ready",
+        action="store_true",
+        help="build with this Python and the packages it has (mdtapp's wheel, PyInstaller), "
+        "without the build venv",
+    )
     args = parser.parse_args(argv)
-    app = DIST / project()["name"] if args.smoke_only else build()
+    app = (
+        args.dist / project()["name"]
+        if args.smoke_only
+        else build(args.dist, python_ready=args.python_ready)
+    )
     step(f"smoke test of {app}")
     smoke(app)
     return 0

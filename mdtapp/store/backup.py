@@ -8,6 +8,7 @@ crash half-way leaves the old content).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from mdtapp.store import files
 from mdtapp.store.connection import connect, has_sqlite_header
 from mdtapp.store.errors import (
     CorruptDatabase,
@@ -103,9 +105,12 @@ def backup_to(conn: dbapi.Connection, out: Path, *, key: bytes | None = None) ->
         finally:
             dest.close()
         verify_database(partial, key=key)
-        os.replace(partial, out)
+        # both closed now; Windows refuses while another process reads `out` (a window
+        # checking its backups, an antivirus): retried for a moment
+        files.replace(partial, out)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a leftover of our own name harms nothing
+            files.remove(partial)
         raise
     return out
 
@@ -161,7 +166,7 @@ def restore_file(db_path: Path, backup: Path, *, key: bytes | None = None) -> Pa
         os.fsync(f.fileno())
     for suffix in ("-wal", "-shm"):  # the damaged file's journal must not replay onto it
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
-    os.replace(staged, db_path)
+    files.replace(staged, db_path)
     return kept
 
 

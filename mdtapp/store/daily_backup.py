@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from mdtapp.store import files
 from mdtapp.store.backup import backup_to, backups_dir
 from mdtapp.store.sqlite import dbapi
 
@@ -33,7 +34,10 @@ class DailyBackups:
             if key is not None:
                 copy_keyring(self.path, target)
             for old in sorted(folder.glob(f"{self.path.stem}-daily-*.db"))[: -self.kept]:
-                old.unlink(missing_ok=True)
-                keyring_path(old).unlink(missing_ok=True)
+                try:
+                    files.remove(old)
+                    files.remove(keyring_path(old))
+                except OSError:  # open elsewhere (Windows): removed at a later day's rotation
+                    continue
         self._made_on = today
         return made

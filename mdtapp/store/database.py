@@ -10,8 +10,10 @@ first), is upgrade.py's.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
+from mdtapp.store import files
 from mdtapp.store.backup import latest_backup
 from mdtapp.store.connection import (
     SQLITE_HEADER,
@@ -119,8 +121,9 @@ def damaged_message(path: Path, why: str) -> str:
 
 def _create(path: Path, key: bytes | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    building = path.with_name(path.name + ".creating")
-    building.unlink(missing_ok=True)
+    # a name of its own: two processes creating the same database must never delete one
+    # another's file in progress (Windows refuses; POSIX pulls it from under the other)
+    building = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.creating")
     conn = connect(building, key)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -128,9 +131,9 @@ def _create(path: Path, key: bytes | None) -> None:
     finally:
         conn.close()
     if path.exists():  # another process won the race: keep theirs
-        building.unlink()
+        files.remove(building)
         return
-    os.replace(building, path)
+    files.replace(building, path)
 
 
 def _opening_faults(path: Path, key: bytes | None, key_verified: bool) -> Explanations:

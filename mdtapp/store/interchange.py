@@ -21,7 +21,7 @@ from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.record import PatientRecord
-from mdtapp.store import codec
+from mdtapp.store import codec, files
 from mdtapp.store.errors import StoreError
 from mdtapp.store.repository import CHILD_KINDS, Store
 from mdtapp.store.security import ACTIONS
@@ -102,7 +102,7 @@ def write_atomically(path: Path, content: bytes) -> None:
             f.write(content)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        files.replace(Path(tmp), path)  # another program may be reading the old one
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -22,6 +22,8 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from mdtapp.store import files
+
 FORMAT = "mdtapp-keyring/1"
 KEY_BYTES = 32
 # OWASP-recommended argon2id settings; each entry keeps its own, so they can be raised later
@@ -112,7 +114,7 @@ class Keyring:
                 json.dump(payload, f, indent=2)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            files.replace(Path(tmp), self.path)  # another window may be reading it
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -6,6 +6,7 @@ Nothing heavy is imported before the first paint: charts, PDF and reportlab load
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -27,6 +28,11 @@ def app_icon() -> QIcon:
 def application() -> QApplication:
     app = QApplication.instance()
     if app is None:
+        from mdtapp.paths import qt_font_dir
+
+        fonts = qt_font_dir()
+        if fonts is not None:  # read only by platforms without the system's fonts (offscreen)
+            os.environ.setdefault("QT_QPA_FONTDIR", str(fonts))
         app = QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("mdtapp")

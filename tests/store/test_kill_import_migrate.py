@@ -1,11 +1,10 @@
-"""A process killed (SIGKILL) while importing or migrating, many times: every file it leaves is
-intact and holds either the old state or the new, never a part."""
+"""A process killed (SIGKILL; TerminateProcess on Windows) while importing or migrating, many
+times: every file it leaves is intact and holds either the old state or the new, never a part."""
 
 from __future__ import annotations
 
 import random
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +56,7 @@ def _kill_after(script: str, args: list[str], lines: int) -> None:
     for _ in range(lines):
         if not child.stdout.readline():
             break
-    child.send_signal(signal.SIGKILL)
+    child.kill()  # SIGKILL; on Windows TerminateProcess
     child.wait()
     child.stdout.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import subprocess
 import sys
 from datetime import date
@@ -81,7 +80,7 @@ def test_a_process_killed_while_saving_leaves_old_or_new_never_a_mix(tmp_path):
         assert child.stdout is not None
         for _ in range(rng.randint(1, 40)):  # let it commit a few saves, then kill mid-loop
             child.stdout.readline()
-        child.send_signal(signal.SIGKILL)
+        child.kill()  # SIGKILL; on Windows TerminateProcess
         child.wait()
         child.stdout.close()
         store = Store.open(path, user="checker")

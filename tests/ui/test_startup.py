@@ -73,6 +73,29 @@ def test_screenshot_renders_each_view_at_laptop_size(demo, tmp_path, view):
     assert (image.width(), image.height()) == (1366, 768)  # fits a typical NHS laptop
 
 
+def test_a_screenshot_finds_the_fonts_without_being_told(demo, tmp_path):
+    # as on a user's machine, where nobody points Qt at a font folder: on Windows the offscreen
+    # platform reads fonts from one folder, by default an empty one inside Qt's own, and then
+    # draws every letter as a box and lays the patient views out too wide for the window
+    from PySide6.QtGui import QImage
+
+    path, nhs = demo
+    out = tmp_path / "overview.png"
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_FONTDIR"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mdtapp", "screenshot", "--db", str(path), "--view", "overview"]
+        + ["--open", nhs, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**env, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1366, 768)
+
+
 def test_patient_views_need_a_patient(demo, tmp_path):
     path, _ = demo
     result = run(
