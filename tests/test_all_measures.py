@@ -141,7 +141,7 @@ def test_a_21st_area_and_a_fourth_vas_reach_every_output(changed, tmp_path, qtbo
         ("physician_global_vas_mm", "40"),
         ("fatigue_vas_mm", "60"),  # 30 -> 60: +30 mm, over the 20 mm threshold
     ):
-        spin = editor.vas[key].spin
+        spin = editor.vas[key].mm
         spin.setFocus()
         qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClicks(spin, mm)

@@ -93,7 +93,7 @@ def test_painting_every_view_and_typing_an_assessment_keeps_none_alive(qtbot, wi
             editor.grid.setFocus()
             qtbot.keyClicks(editor.grid, "01230123012301230123")
             for key in editor.vas:
-                spin = editor.vas[key].spin
+                spin = editor.vas[key].mm
                 spin.setFocus()
                 qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
                 qtbot.keyClicks(spin, "45")

@@ -75,7 +75,7 @@ def test_a_full_mrss_is_twenty_keystrokes(qtbot, window, treated, store):
     assert editor.mrss_total.text() == "mRSS 30 / 60"
     assert editor.grid.values()["right_fingers"] == 0
     assert editor.grid.values()["neck"] == 3
-    assert editor.vas["itch_vas_mm"].spin.hasFocus()  # typing flows on to the itch VAS
+    assert editor.vas["itch_vas_mm"].mm.hasFocus()  # typing flows on to the itch VAS
 
 
 def test_not_assessed_and_backspace(qtbot, window, treated):
@@ -93,7 +93,7 @@ def test_not_assessed_and_backspace(qtbot, window, treated):
 
 
 def _type_vas(qtbot, editor, key, text):
-    spin = editor.vas[key].spin
+    spin = editor.vas[key].mm
     spin.setFocus()
     qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(spin, text)

@@ -38,7 +38,7 @@ from mdtapp.store.errors import StoreError
 from mdtapp.store.repository import PatientFile, Saved
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import AssessmentView
-from mdtapp.ui.widgets.fields import mark_errors
+from mdtapp.ui.widgets.fields import error_text, mark_errors
 from mdtapp.ui.widgets.measure_inputs import CountInput, GridInput, ScaleInput
 from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED
 
@@ -557,11 +557,18 @@ class AssessmentEditor(AssessmentView):
         self.save_error.setText(text)
         self.error_banner.show()
 
-    def _mark_errors(self, errors: list[FieldError]) -> None:
+    def _targets(self) -> dict[str, QWidget]:
         targets: dict[str, QWidget] = {}
         for measure_input in self.inputs.values():
             targets.update(measure_input.targets())
-        mark_errors(targets, errors)
+        return targets
+
+    def _mark_errors(self, errors: list[FieldError]) -> None:
+        mark_errors(self._targets(), errors)
+
+    def _errors_text(self, errors: list[FieldError]) -> str:
+        """Each problem named as the form labels the field, never by its internal key."""
+        return "Not saved: " + error_text(self._targets(), errors).replace("\n", "; ")
 
     def save(self) -> bool:
         if self.file is None:
@@ -573,10 +580,7 @@ class AssessmentEditor(AssessmentView):
         assessment, errors = self.candidate()
         self._mark_errors(errors)
         if errors:
-            self._show_error(
-                "Not saved: "
-                + "; ".join(f"{e.field.replace('_', ' ')}: {e.message}" for e in errors)
-            )
+            self._show_error(self._errors_text(errors))
             return False
         store = self.session.store
         try:
@@ -590,7 +594,7 @@ class AssessmentEditor(AssessmentView):
             )
         except ValidationError as e:
             self._mark_errors(list(e.errors))
-            self._show_error("Not saved: " + str(e))
+            self._show_error(self._errors_text(list(e.errors)))
             return False
         except StoreError as e:
             # what was typed stays on screen and in the draft

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -45,10 +44,10 @@ from mdtapp.domain.model import OrganStatus, Papules, PhotoRef
 from mdtapp.ui.widgets.body_map import BodyMapView
 from mdtapp.ui.widgets.fields import DateField
 from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED, MrssGrid
+from mdtapp.ui.widgets.number_field import WholeNumberField
 from mdtapp.ui.widgets.vas import VasInput
 from mdtapp.ui.widgets.yes_no import YesNo
 
-NOT_COUNTED = -1
 Row = tuple[str, QWidget]  # a label ("" : the widget spans the card) and its widget
 
 
@@ -304,11 +303,23 @@ class ScaleInput(MeasureInput):
     def set_value(self, value: Any) -> None:
         self.vas.set_value(value if isinstance(value, int) else None)
 
+    def problems(self) -> list[FieldError]:
+        problem = self.vas.problem()
+        return [FieldError(self.measure.key, problem)] if problem else []
+
+    def as_typed(self) -> dict[str, str]:
+        # what was typed but is not a value (150 for a 0-100 scale) is kept as typed
+        return {self.measure.key: self.vas.mm.text()} if self.vas.problem() else {}
+
+    def restore_typed(self, typed: dict[str, str]) -> None:
+        if self.measure.key in typed:
+            self.vas.mm.setText(typed[self.measure.key])
+
     def set_read_only(self, read_only: bool) -> None:
         self.vas.set_read_only(read_only)
 
     def focus_chain(self) -> list[QWidget]:
-        return [self.vas.spin]
+        return [self.vas.mm]
 
     def targets(self) -> dict[str, QWidget]:
         return {self.measure.key: self.vas}
@@ -322,12 +333,11 @@ class CountInput(MeasureInput):
     def __init__(self, measure: CountAtSiteMeasure, forms: Forms):
         super().__init__(measure, forms)
         name = object_name(measure.summary_name)
-        self.count = QSpinBox()
+        # what is typed is what is kept: a letter or a number over the range is said, in
+        # red, and saves nothing (a spin box ignored letters without a word)
+        self.count = WholeNumberField(measure.label, 0, measure.max_count)
         self.count.setObjectName(f"{name}Count")
-        self.count.setAccessibleName(measure.label)
-        self.count.setRange(NOT_COUNTED, measure.max_count)
-        self.count.setSpecialValueText("not counted")
-        self.count.setValue(NOT_COUNTED)
+        self.count.setPlaceholderText("— not counted")
         self.site = QComboBox()
         self.site.setEditable(True)
         self.site.setObjectName(f"{name}Site")
@@ -341,7 +351,7 @@ class CountInput(MeasureInput):
         self.warning.setWordWrap(True)
         self.warning.hide()
         self.history = muted(name=f"{name}History")
-        self.count.valueChanged.connect(self.changed)
+        self.count.value_changed.connect(self.changed)
         self.site.currentTextChanged.connect(self.changed)
 
     def rows(self) -> list[Row]:
@@ -357,10 +367,10 @@ class CountInput(MeasureInput):
 
     def value(self) -> Papules | None:
         count = self.count.value()
-        return None if count == NOT_COUNTED else Papules(count, self.site_text())
+        return None if count is None else Papules(count, self.site_text())
 
     def set_value(self, value: Any) -> None:
-        self.count.setValue(value.count if isinstance(value, Papules) else NOT_COUNTED)
+        self.count.set_value(value.count if isinstance(value, Papules) else None)
         if isinstance(value, Papules):
             self.site.setCurrentText(value.site)
 
@@ -372,7 +382,9 @@ class CountInput(MeasureInput):
         self.site.blockSignals(False)
 
     def problems(self) -> list[FieldError]:
-        if self.count.value() != NOT_COUNTED and not self.site_text():
+        if self.count.problem():
+            return [FieldError(f"{self.measure.key}.count", self.count.problem())]
+        if self.count.value() is not None and not self.site_text():
             return [
                 FieldError(
                     f"{self.measure.key}.site", f"is required: name the {self.measure.site_hint}"
@@ -382,14 +394,20 @@ class CountInput(MeasureInput):
 
     def as_typed(self) -> dict[str, str]:
         # a site named before a count: kept, as the count would be
-        if self.count.value() == NOT_COUNTED and self.site_text():
-            return {f"{self.measure.key}.site": self.site_text()}
-        return {}
+        typed = {}
+        if self.count.value() is None and self.site_text():
+            typed[f"{self.measure.key}.site"] = self.site_text()
+        if self.count.problem():  # a count that is not one yet is kept as typed
+            typed[f"{self.measure.key}.count"] = self.count.text()
+        return typed
 
     def restore_typed(self, typed: dict[str, str]) -> None:
         site = typed.get(f"{self.measure.key}.site")
         if site:
             self.site.setCurrentText(site)
+        count = typed.get(f"{self.measure.key}.count")
+        if count:
+            self.count.setText(count)
 
     def set_read_only(self, read_only: bool) -> None:
         self.count.setReadOnly(read_only)
@@ -399,7 +417,11 @@ class CountInput(MeasureInput):
         return [self.count, self.site]
 
     def targets(self) -> dict[str, QWidget]:
-        return {self.measure.key: self.count, f"{self.measure.key}.site": self.site}
+        return {
+            self.measure.key: self.count,
+            f"{self.measure.key}.count": self.count,
+            f"{self.measure.key}.site": self.site,
+        }
 
 
 class OrganInput(MeasureInput):
@@ -517,7 +539,7 @@ class NumberInput(MeasureInput):
             return [
                 FieldError(
                     self.measure.key,
-                    f"must be a number in {self.measure.unit}; got {self.line.text()!r}",
+                    f"must be a number in {self.measure.unit}; got “{self.line.text().strip()}”",
                 )
             ]
         return []

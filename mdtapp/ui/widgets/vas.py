@@ -7,13 +7,14 @@ where the scale has bands. Not recorded is its own state, never 0.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -22,8 +23,7 @@ from mdtapp.domain.forms import VasDefinition
 from mdtapp.domain.instruments import vas_cm
 from mdtapp.domain.measures import VasMeasure
 from mdtapp.ui import theme
-
-NOT_RECORDED = -1
+from mdtapp.ui.widgets.number_field import WholeNumberField
 
 
 class VasLine(QWidget):
@@ -159,21 +159,18 @@ class VasInput(QWidget):
         self.line = VasLine(scale, definition.min_mm, definition.max_mm)
         layout.addWidget(self.line)
         row = QHBoxLayout()
-        self.spin = QSpinBox()
-        self.spin.setObjectName(f"{object_name}Mm")
-        self.spin.setAccessibleName(f"{scale.label} in millimetres")
-        self.spin.setRange(NOT_RECORDED, definition.max_mm)
-        self.spin.setSpecialValueText("—")
-        self.spin.setSuffix(" mm")
-        self.spin.setValue(NOT_RECORDED)
-        self.spin.setToolTip(
-            f"0-{definition.max_mm} mm; clear to 'not recorded' with the down arrow below 0"
-        )
-        self.spin.setFixedWidth(86)
+        # the millimetres typed: what is typed is what is kept (a spin box once turned 150
+        # into 15 without a word); out of range is said, in red, and saves nothing
+        self.mm = WholeNumberField(scale.label, definition.min_mm, definition.max_mm, unit="mm")
+        self.mm.setObjectName(f"{object_name}Mm")
+        self.mm.setAccessibleName(f"{scale.label} in millimetres")
+        self.mm.setFixedWidth(self.mm.fontMetrics().horizontalAdvance("0000 mm") + 16)
+        unit = QLabel("mm")
         self.reading = QLabel()
         self.reading.setObjectName(f"{object_name}Reading")
         self.reading.setMinimumWidth(150)
-        row.addWidget(self.spin)
+        row.addWidget(self.mm)
+        row.addWidget(unit)
         row.addWidget(self.reading, 1)
         layout.addLayout(row)
         self.history = QLabel()
@@ -182,33 +179,41 @@ class VasInput(QWidget):
         self.history.setWordWrap(True)
         layout.addWidget(self.history)
         self.line.value_picked.connect(self.set_value)
-        self.spin.valueChanged.connect(self._on_spin_value_changed)
-        self.setFocusProxy(self.spin)
+        self.mm.value_changed.connect(self._on_mm_changed)
+        self.setFocusProxy(self.mm)
         self._show()
 
     def value(self) -> int | None:
-        v = self.spin.value()
-        return None if v == NOT_RECORDED else v
+        return self.mm.value()
+
+    def problem(self) -> str:
+        """What is wrong with the millimetres typed ("" when nothing is)."""
+        return self.mm.problem()
 
     def set_value(self, value: int | None) -> None:
-        self.spin.setValue(NOT_RECORDED if value is None else value)
+        self.mm.set_value(value)
 
     def set_previous(self, value: int | None) -> None:
         self.line.previous = value
         self.line.update()
 
     def set_read_only(self, read_only: bool) -> None:
-        self.spin.setReadOnly(read_only)
+        self.mm.setReadOnly(read_only)
         self.line.setEnabled(not read_only)
 
-    def _on_spin_value_changed(self, _: int) -> None:
+    def _on_mm_changed(self) -> None:
         self._show()
         self.changed.emit()
 
     def _show(self) -> None:
         value = self.value()
         self.line.set_value(value)
-        if value is None:
+        problem = self.problem()
+        if problem:
+            self.reading.setText(
+                f"<span style='color:{theme.RED}'><b>✗ Not saved:</b> {escape(problem)}</span>"
+            )
+        elif value is None:
             self.reading.setText("not recorded")
         else:
             band = self.scale.band(value)
