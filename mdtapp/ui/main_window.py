@@ -494,7 +494,40 @@ class MainWindow(QMainWindow):
 
         PasswordDialog(self.session, self).exec()
 
+    def ask_unsaved(self) -> str:
+        """Unsaved changes on closing: "save", "keep" (as a draft) or "cancel"."""
+        patient = (
+            self._workspace.file.patient.value if self._workspace and self._workspace.file else None
+        )
+        box = QMessageBox(self)
+        box.setObjectName("unsavedPrompt")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved changes")
+        who = f" for {patient.display_name}" if patient else ""
+        box.setText(f"The assessment{who} has changes that are not saved.")
+        box.setInformativeText(
+            "Closing keeps them as a draft, offered back when this assessment is next opened; "
+            "a draft is not part of the record and is not in letters or the audit return."
+        )
+        save = box.addButton("&Save and close", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Close, &keep the draft", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        return "save" if clicked is save else "keep" if clicked is keep else "cancel"
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if (
+            self._workspace is not None
+            and not self.locked
+            and self._workspace.assessment.unsaved_changes
+        ):
+            choice = self.ask_unsaved()
+            if choice == "cancel" or (choice == "save" and not self._workspace.assessment.save()):
+                self.workspace.show_tab("assessment")  # the errors are on screen there
+                event.ignore()
+                return
         # what is being typed is kept as a draft, so closing never loses it
         self._flush_draft()
         # a closed window must not go on watching the whole application

@@ -57,3 +57,13 @@ def window(qtbot, store: Store):
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+ASK_UNSAVED = MainWindow.ask_unsaved  # the real question, for the tests that answer it
+
+
+@pytest.fixture(autouse=True)
+def closing_keeps_drafts(monkeypatch):
+    """Closing a window with unsaved changes asks (a modal question); tests that do not answer
+    it themselves keep the draft, as the person who closed it would by default."""
+    monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self: "keep")

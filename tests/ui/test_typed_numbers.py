@@ -15,9 +15,7 @@ def _type_into_focus(qtbot, text):
         qtbot.keyClick(QApplication.focusWidget(), ch)
 
 
-def test_after_the_twentieth_score_the_digits_typed_go_into_the_itch_vas(
-    qtbot, window, treated
-):
+def test_after_the_twentieth_score_the_digits_typed_go_into_the_itch_vas(qtbot, window, treated):
     editor = open_assessment(window, treated)
     editor.vas["itch_vas_mm"].set_value(30)  # something there already: typing replaces it
     editor.grid.setFocus()

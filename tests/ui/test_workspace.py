@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 
 from mdtapp.store.repository import Store
 from mdtapp.ui.main_window import MainWindow
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.new_patient import PatientDialog
-from tests.ui.conftest import clock
+from tests.ui.conftest import ASK_UNSAVED, clock
 
 
 def open_assessment(window, uid):
@@ -281,3 +282,50 @@ def test_every_input_in_the_editor_has_an_accessible_name(window, treated):
         if focusable and not exempt and not widget.accessibleName():
             missing.append(f"{type(widget).__name__} {widget.objectName()}")
     assert missing == []
+
+
+def _button(box, text):
+    return next(b for b in box.buttons() if b.text() == text)
+
+
+def test_closing_with_unsaved_changes_asks_and_says_the_draft_is_kept(
+    qtbot, window, treated, store, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    editor = open_assessment(window, treated)
+    qtbot.keyClicks(editor.examiner, "Dr B Derm")
+    asked = []
+
+    def answer(box):
+        asked.append((box.text(), box.informativeText()))
+        _button(box, "Cancel").click()
+
+    monkeypatch.setattr(MainWindow, "ask_unsaved", ASK_UNSAVED)
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    assert not window.close()  # cancelled: the window stays, with what was typed
+    assert "has changes that are not saved" in asked[0][0]
+    assert "keeps them as a draft" in asked[0][1]
+    assert editor.examiner.text() == "Dr B Derm"
+
+    def save_and_close(box):
+        _button(box, "&Save and close").click()  # refused (150 mm), so it stays open
+
+    monkeypatch.setattr(QMessageBox, "exec", save_and_close)
+    editor.vas["itch_vas_mm"].mm.setText("150")
+    assert not window.close()
+    assert "Not saved" in editor.save_error.text()
+
+    def keep(box):
+        _button(box, "Close, &keep the draft").click()
+
+    monkeypatch.setattr(QMessageBox, "exec", keep)
+    assert window.close()
+    assert store.drafts(treated, "assessments")
+
+
+def test_closing_after_saving_asks_nothing(qtbot, window, treated, monkeypatch):
+    editor = open_assessment(window, treated)
+    monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self: pytest.fail("asked"))
+    assert not editor.unsaved_changes
+    assert window.close()

@@ -17,13 +17,14 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QCompleter, QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QCompleter, QLineEdit, QWidget
 
 from mdtapp.domain.dates import format_date, format_timestamp
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.instruments import mrss_total, must_for, vas_cm
 from mdtapp.domain.measures import CountAtSiteMeasure, Measure, MrssGridMeasure, VasMeasure
 from mdtapp.domain.model import Assessment, validate_assessment
+from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.response import (
     Comparison,
     Evaluation,
@@ -41,6 +42,7 @@ from mdtapp.ui.views.assessment import AssessmentView
 from mdtapp.ui.widgets.fields import error_text, mark_errors
 from mdtapp.ui.widgets.measure_inputs import CountInput, GridInput, ScaleInput
 from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED
+from mdtapp.ui.widgets.sign_dialog import ReasonDialog, SignDialog
 
 KIND = "assessments"
 DRAFT_DELAY_MS = 300
@@ -59,7 +61,8 @@ class AssessmentEditor(AssessmentView):
         self._shown: Assessment | None = None  # as saved: what the inputs started from
         self._pending_draft: Any = None
         self._loading = False
-        self._dirty = False
+        self._dirty = False  # typed since the draft was last kept
+        self._unsaved = False  # typed since the record was last loaded or saved
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
@@ -156,6 +159,7 @@ class AssessmentEditor(AssessmentView):
             self.picker.setCurrentIndex(max(0, self.picker.findData(saved.uid)))
         self._loading = False
         self._dirty = False
+        self._unsaved = False
         self.amend_reason = ""
         self.apply_roles()
         self._refresh()
@@ -269,21 +273,31 @@ class AssessmentEditor(AssessmentView):
         self.apply_roles()
 
     def _on_sign_clicked(self) -> None:
-        password, ok = QInputDialog.getText(
-            self,
+        if self.file is None or self._shown is None:
+            return
+        patient = self.file.patient.value
+        dialog = SignDialog(
             "Sign the assessment",
-            "Your password, to sign this version:",
-            QLineEdit.EchoMode.Password,
+            f"Assessment of {format_date(self._shown.date)} by {self._shown.examiner} for "
+            f"{patient.display_name}, NHS No. {format_nhs_number(patient.nhs_number)} "
+            f"(version {self.base_version}).",
+            "Signing confirms these scores as recorded. Once signed they change only by "
+            "amendment, with a reason.",
+            self.session.store.principal.display_name,
+            self,
         )
-        if ok:
-            self.sign(password)
+        if dialog.exec():
+            self.sign(dialog.take_password())
 
     def _on_amend_clicked(self) -> None:
-        reason, ok = QInputDialog.getText(
-            self, "Amend a signed assessment", "Why does it need changing? (kept with the record)"
+        dialog = ReasonDialog(
+            "Amend a signed assessment",
+            "Why does it need changing? The reason is kept with the record and shown in its "
+            "history.",
+            self,
         )
-        if ok and reason.strip():
-            self.amend(reason)
+        if dialog.exec() and dialog.reason.text().strip():
+            self.amend(dialog.reason.text().strip())
 
     # ------------------------------------------------------------ reading the form
 
@@ -320,8 +334,14 @@ class AssessmentEditor(AssessmentView):
         if self._loading:
             return
         self._dirty = True
+        self._unsaved = True
         self._refresh()
         self._draft_timer.start()
+
+    @property
+    def unsaved_changes(self) -> bool:
+        """Something typed (or a draft restored) that is not saved as a version yet."""
+        return self._unsaved and self.session.store.can_write(KIND)
 
     def evaluation(self) -> Evaluation | None:
         if self.file is None:
@@ -536,6 +556,7 @@ class AssessmentEditor(AssessmentView):
             return
         self.base_version = draft.base_version if draft.record_uid else None
         self._apply_draft(draft.data)
+        self._unsaved = True
         self.draft_banner.hide()
         self.status.setText("Draft restored — not saved yet")
 

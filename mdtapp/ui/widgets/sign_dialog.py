@@ -60,3 +60,30 @@ class SignDialog(QDialog):
         password = self.password.text()
         self.password.clear()
         return password
+
+
+class ReasonDialog(QDialog):
+    """A reason that is kept with the record (an amendment): asked in words, required."""
+
+    def __init__(self, title: str, question: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("reasonDialog")
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        label = QLabel(question)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reasonText")
+        self.reason.setAccessibleName("Reason")
+        layout.addWidget(self.reason)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)  # a reason is required
+        self.reason.textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(max(420, self.fontMetrics().horizontalAdvance(title) + 120))
