@@ -273,7 +273,7 @@ class PapuleCount:
                 f"(meant {plain(self.square.side_mm)} mm), "
                 f"turned {self.square.angle_degrees:.1f}°."
             )
-        return " ".join(lines)
+        return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types only (whole pixels, decimal strings): the same bytes everywhere."""
