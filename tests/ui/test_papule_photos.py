@@ -86,9 +86,16 @@ def test_the_counter_is_reachable_by_keyboard(qtbot, window, store, treated, tmp
         return 0
 
     monkeypatch.setattr(PapuleCountDialog, "exec", exec_)
+    window.activateWindow()  # mnemonics act in the active window
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(opened) == 1)  # a mnemonic "animates" the click first
+    assert opened == ["Count papules — left forearm, 05-Nov-2026"]
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(opened) == 2)
+    assert opened[-1] == "Count papules — left forearm, 03-Aug-2026"
     view.count_right.setFocus()
     qtbot.keyClick(view.count_right, Qt.Key.Key_Space)
-    assert opened == ["Count papules — left forearm, 05-Nov-2026"]
+    assert len(opened) == 3
     assert view.count_right.focusPolicy() & Qt.FocusPolicy.TabFocus
     assert view.count_left.text().replace("&", "") == "Count papules on the earlier photo…"
 
