@@ -2,8 +2,10 @@
 
 The photo sits in a QGraphicsScene at one scene unit per image pixel; the overlay is painted in
 screen pixels over it (drawForeground), so markers and numbers stay the same size at any zoom.
-A large photo is drawn from a pyramid of halved copies, so a zoomed-out 6000 × 4000 photo is
-not rescaled in full on every paint.
+A large photo is drawn from a pyramid of halved copies: zoomed out, Qt's one-step smooth scaling
+samples a 6000 × 4000 photo rather than averaging it (aliasing that could hide or invent small
+papules); each halving averages. Markers and numbers are drawn once and copied (sprites), so
+hundreds of marks repaint in milliseconds (benchmarks/papule_paint.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QNativeGestureEvent,
@@ -138,6 +141,7 @@ class PhotoCanvas(QGraphicsView):
         self._font = QFont()
         self._font.setBold(True)
         self._font.setPixelSize(13)
+        self._sprites: dict[str, QPixmap] = {}
 
     # ------------------------------------------------------------ content
 
@@ -287,8 +291,12 @@ class PhotoCanvas(QGraphicsView):
             if count.square is not None:
                 self._paint_square(painter, count.square)
             numbers = count.numbers
+            # only the marks on screen (a zoomed-in view of hundreds of marks shows a few)
+            seen = QRectF(self.viewport().rect()).adjusted(-40, -40, 40, 40)
             for i, mark in enumerate(count.marks):
-                self._paint_mark(painter, mark, numbers[i], i == self.selected)
+                p = self.viewport_point_of(mark)
+                if seen.contains(p):
+                    self._paint_mark(painter, p, numbers[i], i == self.selected)
         if self.pending_ruler_point is not None:
             self._paint_cross(painter, self.viewport_point_of(self.pending_ruler_point), RULER)
         if self.pointer is not None:
@@ -346,42 +354,67 @@ class PhotoCanvas(QGraphicsView):
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_mark(
-        self, painter: QPainter, mark: Point, number: int | None, selected: bool
+        self, painter: QPainter, p: QPointF, number: int | None, selected: bool
     ) -> None:
-        p = self.viewport_point_of(mark)
-        r = MARK_RADIUS
-        if number is None:
-            # outside the square: hollow, grey, crossed, and no number (not counted)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            for colour, width in ((SHADOW, 3.5), (OUTSIDE, 1.5)):
-                pen = QPen(colour, width)
-                pen.setStyle(Qt.PenStyle.DashLine if colour == OUTSIDE else Qt.PenStyle.SolidLine)
-                painter.setPen(pen)
-                painter.drawEllipse(p, r, r)
-            painter.setPen(QPen(OUTSIDE, 1.5))
-            d = r * 0.6
-            painter.drawLine(QLineF(p.x() - d, p.y() - d, p.x() + d, p.y() + d))
-            painter.drawLine(QLineF(p.x() - d, p.y() + d, p.x() + d, p.y() - d))
-        else:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            for colour, width in ((SHADOW, 4.5), (COUNTED, 2.5)):
-                painter.setPen(QPen(colour, width))
-                painter.drawEllipse(p, r, r)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QBrush(COUNTED))
-            painter.drawEllipse(p, 1.5, 1.5)
-            self._paint_number(painter, QPointF(p.x() + r + 2, p.y() - r - 1), str(number))
+        sprite = self._sprite("outside" if number is None else "counted")
+        half = sprite.width() / sprite.devicePixelRatio() / 2
+        painter.drawPixmap(QPointF(p.x() - half, p.y() - half), sprite)
+        if number is not None:
+            label = self._sprite(str(number))
+            painter.drawPixmap(QPointF(p.x() + MARK_RADIUS, p.y() - MARK_RADIUS - 14), label)
         if selected:
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(SELECTED, 2.0, Qt.PenStyle.DotLine))
-            painter.drawEllipse(p, r + 5, r + 5)
+            painter.drawEllipse(p, MARK_RADIUS + 5, MARK_RADIUS + 5)
 
-    def _paint_number(self, painter: QPainter, at: QPointF, text: str) -> None:
-        path = QPainterPath()
-        path.addText(at, self._font, text)
-        painter.setPen(QPen(SHADOW, 3.0))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(path)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(QColor("#ffffff")))
-        painter.drawPath(path)
+    def _sprite(self, what: str) -> QPixmap:
+        """A marker ("counted", "outside") or a number label, drawn once and then copied:
+        hundreds of antialiased outlines on every repaint would make panning sluggish."""
+        ratio = self.devicePixelRatioF()
+        key = f"{what}@{ratio}"
+        sprite = self._sprites.get(key)
+        if sprite is not None:
+            return sprite
+        if what in ("counted", "outside"):
+            w = h = 2 * MARK_RADIUS + 6
+        else:
+            w, h = QFontMetrics(self._font).horizontalAdvance(what) + 6, 18
+        sprite = QPixmap(round(w * ratio), round(h * ratio))
+        sprite.setDevicePixelRatio(ratio)
+        sprite.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(sprite)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        centre = QPointF(w / 2, h / 2)
+        r = MARK_RADIUS
+        if what == "outside":
+            # outside the square: hollow, grey, dashed, crossed, and no number (not counted)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(SHADOW, 3.5))
+            painter.drawEllipse(centre, r, r)
+            painter.setPen(QPen(OUTSIDE, 1.5, Qt.PenStyle.DashLine))
+            painter.drawEllipse(centre, r, r)
+            painter.setPen(QPen(OUTSIDE, 1.5))
+            d = r * 0.6
+            painter.drawLine(QLineF(centre.x() - d, centre.y() - d, centre.x() + d, centre.y() + d))
+            painter.drawLine(QLineF(centre.x() - d, centre.y() + d, centre.x() + d, centre.y() - d))
+        elif what == "counted":
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for colour, pen_width in ((SHADOW, 4.5), (COUNTED, 2.5)):
+                painter.setPen(QPen(colour, pen_width))
+                painter.drawEllipse(centre, r, r)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(COUNTED))
+            painter.drawEllipse(centre, 1.5, 1.5)
+        else:
+            # white digits outlined in black: legible on any skin
+            path = QPainterPath()
+            path.addText(QPointF(3, 14), self._font, what)
+            painter.setPen(QPen(SHADOW, 3.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(QColor("#ffffff")))
+            painter.drawPath(path)
+        painter.end()
+        self._sprites[key] = sprite
+        return sprite
