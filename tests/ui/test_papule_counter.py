@@ -66,6 +66,8 @@ def counter(qtbot, tmp_path):
     widget.resize(1100, 700)
     widget.show()
     qtbot.waitExposed(widget)
+    widget.activateWindow()  # shortcuts (Ctrl+Z) act in the active window, also in a real one
+    qtbot.waitUntil(widget.isActiveWindow)
     assert widget.open_file(papule_photo(tmp_path), "left forearm")
     widget.canvas.setFocus()
     qtbot.keyClick(widget.canvas, Qt.Key.Key_1)  # 1:1, one screen pixel per image pixel
@@ -309,3 +311,11 @@ def test_painting_the_counter_thousands_of_times_keeps_none_alive(qtbot, counter
         for _ in range(150):
             counter.canvas.viewport().repaint()
             watch.check()
+
+
+def test_the_running_count_is_shown_large_under_the_apps_style(qtbot, counter):
+    from mdtapp.ui import theme
+
+    counter.total.ensurePolished()
+    # the style sheet sets every widget's font size, so the size must come from it
+    assert counter.total.fontInfo().pointSizeF() >= 3 * theme.BASE_POINT_SIZE

@@ -155,10 +155,7 @@ class PapuleCounter(QWidget):
         self.total = QLabel("—")
         self.total.setObjectName("papuleCountTotal")
         self.total.setAccessibleName("Papules counted inside the square")
-        font = self.total.font()
-        font.setPointSizeF(font.pointSizeF() * 4)
-        font.setBold(True)
-        self.total.setFont(font)
+        # shown large (theme.py: QLabel#papuleCountTotal, scaled with View -> Zoom)
         self.total.setAlignment(Qt.AlignmentFlag.AlignCenter)
         caption = QLabel(f"papules inside the {plain(rules.side_mm)} mm square")
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -334,6 +331,7 @@ class PapuleCounter(QWidget):
         if tool != "ruler":
             self.canvas.pending_ruler_point = None
         self.canvas.show_handles = tool in ("square", "template")
+        self.canvas.show_corner_handles = tool == "template"
         cursor = (
             Qt.CursorShape.CrossCursor
             if tool in ("ruler", "mark")

@@ -135,7 +135,8 @@ class PhotoCanvas(QGraphicsView):
         self.pending_ruler_point: Point | None = None  # the first of two ruler clicks
         self.pointer: Point | None = None  # the keyboard pointer, when in use
         self.selected: int | None = None  # a selected mark, by index
-        self.show_handles = False
+        self.show_handles = False  # the rotation handle
+        self.show_corner_handles = False  # corners that can be dragged onto the template
         self.placeholder = "No photo"
         self._fit_on_resize = True
         self._font = QFont()
@@ -344,9 +345,9 @@ class PhotoCanvas(QGraphicsView):
         middle = (points[0] + points[1]) / 2
         painter.setPen(QPen(SQUARE, 1.5))
         painter.drawLine(QLineF(middle, handle))
-        for corner in points:
-            painter.setPen(QPen(SHADOW, 1.5))
-            painter.setBrush(QBrush(SQUARE))
+        painter.setPen(QPen(SHADOW, 1.5))
+        painter.setBrush(QBrush(SQUARE))
+        for corner in points if self.show_corner_handles else []:
             painter.drawRect(
                 QRectF(corner.x() - HANDLE, corner.y() - HANDLE, 2 * HANDLE, 2 * HANDLE)
             )
