@@ -134,22 +134,29 @@ def test_squares_of_different_real_size_are_warned_side_by_side(qtbot):
     assert not widget.warning.isVisibleTo(widget)
 
 
-def test_a_photo_with_location_data_is_stored_without_it(qtbot, window, store, treated, tmp_path):
+def test_a_photo_with_location_data_is_stored_upright_without_it(
+    qtbot, window, store, treated, tmp_path
+):
     from tests.store.test_images import exif_with_location_and_device
 
     path = tmp_path / "phone.jpg"
+    exif = exif_with_location_and_device()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to view
     Image.new("RGB", (300, 200), (200, 120, 110)).save(
-        path, "JPEG", exif=exif_with_location_and_device()
+        path, "JPEG", exif=exif, comment=b"taken at home"
     )
-    assert b"PhoneMaker" in path.read_bytes()
+    assert b"PhoneMaker" in path.read_bytes() and b"taken at home" in path.read_bytes()
     window.open_patient(treated, "photos")
     view = window.workspace.photos
     assert view.add_photo(path, "left forearm")
     ref = store.load(treated).assessments[0].value.photos[0]
     content, media_type = store.photo(treated, ref.sha256)
     assert media_type == "image/jpeg"
-    assert b"Exif" not in content and b"PhoneMaker" not in content
-    assert dict(Image.open(io.BytesIO(content)).getexif()) == {}
+    for secret in (b"Exif", b"PhoneMaker", b"SN-0042-XYZ", b"taken at home"):
+        assert secret not in content
+    stored = Image.open(io.BytesIO(content))
+    assert dict(stored.getexif()) == {}
+    assert stored.size == (200, 300)  # upright
 
 
 def test_a_file_too_large_is_refused_with_its_name_and_nothing_is_stored(

@@ -44,6 +44,9 @@ class PapuleSideBySide(QWidget):
             canvas.setObjectName(f"photo{name}")
             canvas.setAccessibleName(f"{name} photo")
             canvas.setMinimumSize(320, 260)
+            # zoomed to the square: wheel, keys and arrows still zoom and pan
+            canvas.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            canvas.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             caption.setObjectName(f"caption{name}")
             caption.setWordWrap(True)
             caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
