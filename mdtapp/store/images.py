@@ -62,22 +62,27 @@ def clean_photo(data: bytes, name: str, rules: PhotoRules) -> CleanPhoto:
         raise PhotoRefused(_too_many_pixels(name, None, rules)) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise PhotoRefused(not_an_image) from None
+    longest = rules.stored_max_side_px
     with image:
         width, height = image.size
         if width * height > rules.max_pixels:
             raise PhotoRefused(_too_many_pixels(name, (width, height), rules))
+        icc = image.info.get("icc_profile")
         try:
+            # a JPEG decodes at 1/2, 1/4 or 1/8 when that still covers the stored size:
+            # a 24-megapixel photo never sits in memory at full size
+            shrink = max(width, height) / longest
+            if shrink > 1:
+                image.draft("RGB", (int(width / shrink), int(height / shrink)))
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            ImageOps.exif_transpose(image, in_place=True)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             raise PhotoRefused(
                 f"{name} is damaged or incomplete: its picture could not be decoded"
             ) from None
-        icc = image.info.get("icc_profile")
-    pixels = _bare_rgb(upright)
-    longest = rules.stored_max_side_px
-    if max(pixels.size) > longest:
-        pixels.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+        if max(image.size) > longest:
+            image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+        pixels = _bare_rgb(image)
     out = io.BytesIO()
     options: dict[str, object] = {"quality": rules.jpeg_quality}
     if isinstance(icc, bytes) and icc:
