@@ -210,6 +210,26 @@ def test_the_square_fitted_to_the_template_by_its_corners(qtbot, counter):
     assert counter.rotation.value() == 45.0
 
 
+def test_a_distance_changed_after_the_ruler_clicks_resizes_the_square_once(qtbot, counter):
+    place_square_by_two_ruler_clicks(qtbot, counter)
+    steps = len(counter._undo)
+    set_distance(qtbot, counter, "10")
+    assert counter.count.scale.distance_mm == 20  # not at each keystroke ("1" would be 1 mm)
+    qtbot.keyClick(counter.distance.lineEdit(), Qt.Key.Key_Return)
+    # the same 200 px now span 10 mm: 0.05 mm per pixel, so 20 mm is 400 px
+    assert counter.count.scale.distance_mm == 10
+    assert counter.count.square is not None and counter.count.square.corner == Point(-200, -200)
+    assert counter.count.real_side_mm() == Decimal("20.00")
+    assert len(counter._undo) == steps + 1
+    counter.rotation.setFocus()
+    counter.rotation.lineEdit().selectAll()
+    qtbot.keyClicks(counter.rotation.lineEdit(), "30")
+    assert counter.count.square.angle_degrees == 0.0
+    qtbot.keyClick(counter.rotation.lineEdit(), Qt.Key.Key_Return)
+    assert round(counter.count.square.angle_degrees) == 30
+    assert len(counter._undo) == steps + 2
+
+
 def test_keyboard_only_pointer_marks_a_papule(qtbot, counter):
     place_square_by_two_ruler_clicks(qtbot, counter)
     key(qtbot, counter, Qt.Key.Key_M)

@@ -122,6 +122,7 @@ class PapuleCounter(QWidget):
         self.rotation.setDecimals(1)
         self.rotation.setSuffix("°")
         self.rotation.setWrapping(True)
+        self.rotation.setKeyboardTracking(False)  # typed degrees apply on Enter
         self.rotation.setToolTip("Turn the square clockwise ([ and ] on the photo: 1° steps)")
         rotation_label = QLabel("Rotati&on")
         rotation_label.setBuddy(self.rotation)
@@ -197,7 +198,9 @@ class PapuleCounter(QWidget):
         outer.addLayout(bar)
         outer.addLayout(body, 1)
 
-        self.distance.currentTextChanged.connect(self._on_distance_changed)
+        # a typed distance applies when it is finished (Enter, Tab), not at each keystroke
+        self.distance.lineEdit().editingFinished.connect(self._on_distance_changed)
+        self.distance.activated.connect(self._on_distance_changed)
         self.rotation.valueChanged.connect(self._on_rotation_changed)
         for keys, slot in (
             (("Ctrl+Z",), self.undo),
@@ -423,7 +426,7 @@ class PapuleCounter(QWidget):
         self.rotation.setValue(round(square.angle_degrees, 1))
         self.rotation.blockSignals(False)
 
-    def _on_distance_changed(self, _text: str) -> None:
+    def _on_distance_changed(self, *_: object) -> None:
         scale = self.count.scale
         if scale is None or scale.source != "ruler":
             return
