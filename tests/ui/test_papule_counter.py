@@ -5,6 +5,7 @@ place, each papule clicked."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -242,6 +243,17 @@ def test_keyboard_only_pointer_marks_a_papule(qtbot, counter):
 
 
 # ---------------------------------------------------------------- bad input
+
+
+def test_marks_made_on_a_photo_of_another_size_are_not_laid_over_this_one(qtbot, counter):
+    image = QImage(800, 600, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    made_on_640 = replace(counter.count, marks=(Point(10, 10),))
+    counter.open_image(image, "left forearm", made_on_640)
+    assert counter.count.marks == () and (counter.count.width, counter.count.height) == (800, 600)
+    assert counter.message.text() == (
+        "The marks were made on a 640 × 480 photo, not this 800 × 600 one: they are not shown."
+    )
 
 
 def test_two_ruler_clicks_on_one_point_give_no_scale(qtbot, counter):

@@ -219,7 +219,16 @@ class PapuleCounter(QWidget):
     def open_image(self, image: QImage, view: str, count: PapuleCount | None = None) -> None:
         """Show `image`; start from `count` (marks made before) or from nothing."""
         self.canvas.set_image(image)
-        start = count or PapuleCount(view, image.width(), image.height())
+        size = (image.width(), image.height())
+        self._notice = ""
+        if count is not None and (count.width, count.height) != size:
+            # marks are in the pixels of the photo they were made on: never moved onto another
+            self._notice = (
+                f"The marks were made on a {count.width} × {count.height} photo, not this "
+                f"{size[0]} × {size[1]} one: they are not shown."
+            )
+            count = None
+        start = count or PapuleCount(view, *size)
         self._undo.clear()
         self._redo.clear()
         self.canvas.pending_ruler_point = None
