@@ -308,11 +308,51 @@ def test_zoom_by_keys_and_wheel_and_fit(qtbot, counter):
     assert counter.canvas.zoom == pytest.approx(1.25)
     key(qtbot, counter, Qt.Key.Key_Minus)
     assert counter.canvas.zoom == pytest.approx(1.0)
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = QPointF(at(counter, Point(420, 200)))
+    wheel = QWheelEvent(
+        pos,
+        QPointF(counter.canvas.viewport().mapToGlobal(pos.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 240),  # two notches away from the user
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(counter.canvas.viewport(), wheel)
+    assert counter.canvas.zoom == pytest.approx(1.25**2)
     key(qtbot, counter, Qt.Key.Key_0)
     viewport = counter.canvas.viewport().size()
     fit = min(viewport.width() / WIDTH, viewport.height() / HEIGHT)
     assert counter.canvas.zoom == pytest.approx(fit, rel=0.02)
     assert counter.zoom_label.text() == f"{counter.canvas.zoom * 100:.0f} %"
+
+
+def test_a_trackpad_pinch_zooms_about_the_fingers(qtbot, counter):
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
+    from PySide6.QtWidgets import QApplication
+
+    canvas = counter.canvas
+    under = at(counter, Point(420, 200))
+    pos = QPointF(under)
+    pinch = QNativeGestureEvent(
+        Qt.NativeGestureType.ZoomNativeGesture,
+        QPointingDevice.primaryPointingDevice(),
+        2,
+        pos,
+        pos,
+        QPointF(canvas.viewport().mapToGlobal(under)),
+        0.5,  # fingers 50 % further apart
+        QPointF(0, 0),
+    )
+    QApplication.sendEvent(canvas.viewport(), pinch)
+    assert canvas.zoom == pytest.approx(1.5)
+    # the pixel under the fingers stays under them (to a screen pixel)
+    moved = at(counter, Point(420, 200)) - under
+    assert abs(moved.x()) <= 1 and abs(moved.y()) <= 1
 
 
 def test_counting_zoomed_out_lands_within_a_screen_pixel(qtbot, counter):
