@@ -194,6 +194,25 @@ def test_a_mark_on_the_edge_counts_and_the_square_turned_with_the_keyboard(qtbot
     assert counter.rotation.value() == 4.0
 
 
+def test_the_square_turned_by_its_round_handle(qtbot, counter):
+    place_square_by_two_ruler_clicks(qtbot, counter)
+    square = counter.count.square
+    handle = counter.canvas.rotation_handle(square)  # above the top edge
+    viewport = counter.canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=handle.toPoint())
+    # to the right of the centre: the top edge now faces right, a quarter turn clockwise
+    qtbot.mouseMove(viewport, at(counter, SQUARE_CENTRE + Point(150, 0)))
+    qtbot.mouseRelease(
+        viewport, Qt.MouseButton.LeftButton, pos=at(counter, SQUARE_CENTRE + Point(150, 0))
+    )
+    turned = counter.count.square
+    assert counter.rotation.value() == 90.0
+    assert turned.centre == SQUARE_CENTRE and round(turned.angle_degrees) == 90
+    assert turned.side_px_squared == 200**2  # the same size
+    key(qtbot, counter, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one step
+    assert counter.count.square == square
+
+
 def test_the_square_fitted_to_the_template_by_its_corners(qtbot, counter):
     key(qtbot, counter, Qt.Key.Key_T)
     square = counter.count.square
