@@ -199,7 +199,9 @@ class PapuleCounter(QWidget):
         outer.addLayout(body, 1)
 
         # a typed distance applies when it is finished (Enter, Tab), not at each keystroke
-        self.distance.lineEdit().editingFinished.connect(self._on_distance_changed)
+        typed = self.distance.lineEdit()
+        assert typed is not None  # an editable combo box has one
+        typed.editingFinished.connect(self._on_distance_changed)
         self.distance.activated.connect(self._on_distance_changed)
         self.rotation.valueChanged.connect(self._on_rotation_changed)
         for keys, slot in (
