@@ -390,7 +390,7 @@ def test_counting_zoomed_out_lands_within_a_screen_pixel(qtbot, counter):
         assert abs(mark.x - dot.x) <= 1 / zoom + 0.5 and abs(mark.y - dot.y) <= 1 / zoom + 0.5
 
 
-def test_painting_the_counter_thousands_of_times_keeps_none_alive(qtbot, counter):
+def test_repainting_the_counter_with_its_marks_keeps_none_alive(qtbot, counter):
     from tests.ui.test_none_refcount import none_references_kept
 
     place_square_by_two_ruler_clicks(qtbot, counter)
