@@ -169,7 +169,8 @@ def test_photos_are_attached_and_compared_side_by_side(qtbot, window, store, tre
     assert view.compare_view.currentText() == "left forearm"
     # earliest on the left, latest on the right, without having to choose
     assert (view.left.currentText(), view.right.currentText()) == ("03-Aug-2026", "05-Nov-2026")
-    assert not view.left_image.pixmap().isNull() and not view.right_image.pixmap().isNull()
+    left, right = view.side_by_side.canvases
+    assert left.image_size == (80, 60) and right.image_size == (80, 60)
 
 
 def test_a_file_that_is_not_an_image_is_refused(qtbot, window, store, treated, tmp_path):

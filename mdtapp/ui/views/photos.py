@@ -1,16 +1,19 @@
-"""Photographic record: photos tagged by view, compared across two dates side by side."""
+"""Photographic record: photos tagged by view, compared across two dates side by side, and the
+papule count made on a photo (the 2 × 2 cm square and a mark per papule).
+
+Photos are checked and cleaned before storing (mdtapp.store.images: decoded, bounded, upright,
+EXIF stripped). The views offered and the bounds are in forms/photos.toml.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -20,41 +23,17 @@ from PySide6.QtWidgets import (
 
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.model import PhotoRef
+from mdtapp.domain.papule_count import PapuleCount
+from mdtapp.domain.photo_rules import photo_rules
 from mdtapp.store.errors import StoreError
+from mdtapp.store.images import read_photo
 from mdtapp.store.repository import PatientFile
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
+from mdtapp.ui.views.papule_dialog import PapuleCountDialog
+from mdtapp.ui.widgets.papule_side_by_side import PapuleSideBySide, Side
 
-VIEWS = (
-    "face",
-    "anterior chest",
-    "back",
-    "left forearm",
-    "right forearm",
-    "hands (dorsal)",
-    "left thigh",
-    "right thigh",
-)
-MAX_SIDE = 2400  # photos are stored at up to this size, as JPEG
-
-
-def encode_photo(path: Path) -> tuple[bytes, str]:
-    """A photo file as stored: re-encoded JPEG, at most MAX_SIDE pixels on its long side."""
-    image = QImage(str(path))
-    if image.isNull():
-        raise ValueError(f"{path.name} is not an image mdtapp can read")
-    if max(image.width(), image.height()) > MAX_SIDE:
-        image = image.scaled(
-            MAX_SIDE,
-            MAX_SIDE,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "JPEG", 90)
-    return bytes(data.data()), "image/jpeg"
+PhotoKey = tuple[str, str]  # (assessment uid, photo sha256)
 
 
 class PhotosView(QWidget):
@@ -62,6 +41,9 @@ class PhotosView(QWidget):
         super().__init__(parent)
         self.session = session
         self.file: PatientFile | None = None
+        self.rules = photo_rules(session.forms.source_dir)
+        # counts made on photos while this patient is open, by photo (not yet stored)
+        self.counts: dict[PhotoKey, PapuleCount] = {}
         self.setObjectName("photos")
         outer = QVBoxLayout(self)
         add_card, add = card("Add a photo to an assessment")
@@ -71,7 +53,7 @@ class PhotosView(QWidget):
         self.view = QComboBox()
         self.view.setEditable(True)
         self.view.setObjectName("photoView")
-        self.view.addItems(VIEWS)
+        self.view.addItems(self.rules.views)
         self.add_button = QPushButton("Add photo…")
         self.add_button.setObjectName("addPhoto")
         row.addWidget(QLabel("Assessment"))
@@ -102,22 +84,28 @@ class PhotosView(QWidget):
             pick.addWidget(widget)
         pick.addStretch(1)
         cmp.addLayout(pick)
-        images = QGridLayout()
-        self.left_image = QLabel("—")
-        self.right_image = QLabel("—")
-        for i, label in enumerate((self.left_image, self.right_image)):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setMinimumSize(320, 260)
-            label.setObjectName(("photoLeft", "photoRight")[i])
-            images.addWidget(label, 0, i)
-        cmp.addLayout(images, 1)
+        self.side_by_side = PapuleSideBySide(self.rules)
+        cmp.addWidget(self.side_by_side, 1)
+        count_row = QHBoxLayout()
+        self.count_left = QPushButton("Count papules on the ea&rlier photo…")
+        self.count_left.setObjectName("countEarlier")
+        self.count_right = QPushButton("&Count papules on the later photo…")
+        self.count_right.setObjectName("countLater")
+        for button in (self.count_left, self.count_right):
+            button.setEnabled(False)
+            count_row.addWidget(button)
+        cmp.addLayout(count_row)
         outer.addWidget(cmp_card, 1)
         self.add_button.clicked.connect(self._on_add_clicked)
+        self.count_left.clicked.connect(lambda: self.open_counter(0))
+        self.count_right.clicked.connect(lambda: self.open_counter(1))
         self.compare_view.currentIndexChanged.connect(self._fill_dates)
         self.left.currentIndexChanged.connect(self._show_images)
         self.right.currentIndexChanged.connect(self._show_images)
 
     def show_file(self, file: PatientFile) -> None:
+        if self.file is None or self.file.uid != file.uid:
+            self.counts.clear()
         self.file = file
         self.assessment.clear()
         for saved in reversed(file.assessments):
@@ -136,10 +124,10 @@ class PhotosView(QWidget):
         uid = self.assessment.currentData()
         saved = next(s for s in self.file.assessments if s.uid == uid)
         try:
-            content, media_type = encode_photo(path)
-            digest = self.session.store.add_photo(self.file.uid, content, media_type)
+            photo = read_photo(path, self.rules)
+            digest = self.session.store.add_photo(self.file.uid, photo.content, photo.media_type)
             updated = dataclasses.replace(
-                saved.value, photos=(*saved.value.photos, PhotoRef(view, digest, media_type))
+                saved.value, photos=(*saved.value.photos, PhotoRef(view, digest, photo.media_type))
             )
             self.session.store.save(
                 "assessments",
@@ -173,27 +161,57 @@ class PhotosView(QWidget):
                 for photo in saved.value.photos:
                     if photo.view == view:
                         for combo in (self.left, self.right):
-                            combo.addItem(format_date(saved.value.date), photo.sha256)
+                            combo.addItem(format_date(saved.value.date), (saved.uid, photo.sha256))
         for combo in (self.left, self.right):
             combo.blockSignals(False)
         if self.right.count():
             self.right.setCurrentIndex(self.right.count() - 1)
         self._show_images()
 
+    def _side(self, combo: QComboBox) -> Side | None:
+        key = combo.currentData()
+        if self.file is None or not key:
+            return None
+        content, _ = self.session.store.photo(self.file.uid, key[1])
+        return Side(
+            combo.currentText(),
+            QImage.fromData(content),
+            self.compare_view.currentText(),
+            self.counts.get(key),
+        )
+
     def _show_images(self, *_: object) -> None:
-        for combo, label in ((self.left, self.left_image), (self.right, self.right_image)):
-            digest = combo.currentData()
-            if self.file is None or not digest:
-                label.setText("—")
-                continue
-            content, _ = self.session.store.photo(self.file.uid, digest)
-            pixmap = QPixmap()
-            pixmap.loadFromData(content)
-            label.setPixmap(
-                pixmap.scaled(
-                    label.width(),
-                    label.height(),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
+        sides = (self._side(self.left), self._side(self.right))
+        self.side_by_side.show_sides(*sides)
+        self.count_left.setEnabled(sides[0] is not None)
+        self.count_right.setEnabled(sides[1] is not None)
+
+    def counter_dialog(self, which: int) -> PapuleCountDialog | None:
+        """The counter over the earlier (0) or later (1) photo, starting from its marks."""
+        combo = (self.left, self.right)[which]
+        side = self._side(combo)
+        if side is None or side.image is None or side.image.isNull():
+            return None
+        dialog = PapuleCountDialog(
+            self.rules,
+            side.image,
+            view=side.view,
+            title=f"{side.view}, {side.label}",
+            count=side.count,
+            parent=self,
+        )
+        key = combo.currentData()
+        dialog.finished.connect(lambda _result: self._on_counted(key, dialog.count))
+        return dialog
+
+    def open_counter(self, which: int) -> None:
+        dialog = self.counter_dialog(which)
+        if dialog is not None:
+            dialog.resize(self.window().size() * 0.95)
+            dialog.exec()
+            dialog.deleteLater()
+
+    def _on_counted(self, key: PhotoKey, count: PapuleCount) -> None:
+        # not yet stored with the photo: kept while this patient is open
+        self.counts[key] = count
+        self._show_images()
