@@ -222,6 +222,11 @@ class FlagDefinition:
     key: str
     label: str
     policy: str
+    short: str = ""  # a few words, for a list's column; the label where none is given
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
 
 
 RESPONSE = "response"
@@ -616,7 +621,10 @@ def _load_response(t: _Table, assessment: AssessmentDefinition) -> ResponseRules
     flags_table = t.table("flag")
     flags = tuple(
         FlagDefinition(
-            key, flags_table.table(key).str("label"), flags_table.table(key).str("policy")
+            key,
+            flags_table.table(key).str("label"),
+            flags_table.table(key).str("policy"),
+            flags_table.table(key).str("short", flags_table.table(key).str("label")),
         )
         for key in FLAG_KEYS
     )

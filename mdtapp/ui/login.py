@@ -286,7 +286,7 @@ class RecoveryKeyDialog(QDialog):
         )
         text.setWordWrap(True)
         layout.addWidget(text)
-        key = QLabel(f"<pre style='font-size:13pt'>{code}</pre>")
+        key = QLabel(f"<pre style='font-size:large'>{code}</pre>")
         key.setObjectName("recoveryCode")
         key.setTextInteractionFlags(
             key.textInteractionFlags() | key.textInteractionFlags().TextSelectableByMouse

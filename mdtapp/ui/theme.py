@@ -49,6 +49,7 @@ QFrame[role="card"] {{ background: {WHITE}; border: 1px solid {GREY_4}; border-r
 QFrame#patientBanner {{ background: {DARK_BLUE}; }}
 QFrame#patientBanner QLabel {{ color: {WHITE}; }}
 QLabel#bannerName {{ font-size: {pt(14)}; font-weight: bold; }}
+QLabel[role="total"] {{ font-size: {pt(13)}; font-weight: bold; }}
 QLabel#papuleCountTotal {{ font-size: {pt(36)}; font-weight: bold; color: {DARK_BLUE}; }}
 QFrame#draftBanner, QFrame#saveErrorBanner {{ background: {PALE_YELLOW};
     border: 1px solid {WARM_YELLOW}; }}

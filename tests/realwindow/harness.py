@@ -169,8 +169,9 @@ def main(argv: list[str]) -> int:
             outcome["error"] = "".join(traceback.format_exception(e))
             driver.shot("failure")
         finally:
-            driver.gui(lambda: [w.close() for w in QApplication.topLevelWidgets()])
-            driver.gui(app.quit)
+            # closing the last window ends the app's loop: ask, don't wait for an answer
+            invoker.submitted.emit(lambda: [w.close() for w in QApplication.topLevelWidgets()])
+            invoker.submitted.emit(app.quit)
 
     thread = threading.Thread(target=drive, name="scenario", daemon=True)
     thread.start()

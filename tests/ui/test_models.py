@@ -108,3 +108,58 @@ def test_every_column_but_the_last_shows_its_whole_text(qtbot):
     assert model.index(0, 4).data() == "30-Sep-2024 (OVERDUE 782 days)"
     # a cut-off list of flags still says how many criteria are met
     assert model.index(0, 5).data().startswith("2 met: Worsening disease activity; ")
+
+
+def test_the_reviews_list_shows_every_met_criterion_in_short_before_the_reason(qtbot):
+    """Three criteria met fit their column at 1024 pixels; the reason comes after them."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from mdtapp.domain.forms import forms
+    from mdtapp.ui.app import application
+    from mdtapp.ui.models.patients import review_columns
+
+    application()
+    flags = forms().response.flags
+    model = PatientTableModel(
+        [],
+        {f.key: f.label for f in flags},
+        lambda: date(2026, 11, 21),
+        {f.key: f.short_label for f in flags},
+    )
+    model.columns = review_columns(model.flags_text, model.every_flag_text())
+    three = tuple(f.key for f in flags[:3])
+    model.set_rows(
+        [
+            PatientSummary(
+                "f" * 32,
+                "9434765919",
+                "RXW12345678",
+                "MONTGOMERY-SMITH",
+                "Mary",
+                date(1958, 9, 30),
+                "female",
+                None,
+                None,
+                date(2024, 9, 30),
+                "6-month review (from first infusion 30-Mar-2024)",
+                False,
+                None,
+                three,
+            )
+        ]
+    )
+    table = PatientTable(model, "t")
+    qtbot.addWidget(table)
+    table.resize(1024, 600)
+    table.show()
+    titles = [c.title for c in model.columns]
+    flags_column = titles.index("Stop flags")
+    assert flags_column < titles.index("For")
+    text = model.index(0, flags_column).data()
+    assert text == "3 met: activity; extracutaneous; QoL"
+    bold = QFont(table.font())
+    bold.setBold(True)
+    assert QFontMetrics(bold).horizontalAdvance(text) < table.columnWidth(flags_column)
+    right = sum(table.columnWidth(c) for c in range(flags_column + 1))
+    assert right <= 1024 - 20  # the whole criteria column is on a 1024-pixel screen
+    assert "Worsening quality of life" in model.index(0, 0).data(3)  # the tooltip: full names

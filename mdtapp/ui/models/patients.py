@@ -53,11 +53,16 @@ def review_state(s: PatientSummary, today: date) -> str:
 
 class PatientTableModel(QAbstractTableModel):
     def __init__(
-        self, columns: list[Column], flag_labels: dict[str, str], today: Callable[[], date]
+        self,
+        columns: list[Column],
+        flag_labels: dict[str, str],
+        today: Callable[[], date],
+        flag_short: dict[str, str] | None = None,
     ):
         super().__init__()
         self.columns = columns
-        self.flag_labels = flag_labels
+        self.flag_labels = flag_labels  # the full names: the tooltip
+        self.flag_short = flag_short or flag_labels  # a few words each: the column
         self.today = today
         self.rows: list[PatientSummary] = []
         self._today = today()
@@ -106,10 +111,22 @@ class PatientTableModel(QAbstractTableModel):
     def uid_at(self, row: int) -> str:
         return self.rows[row].patient_uid
 
+    def every_flag_text(self) -> str:
+        """The criteria column when every criterion is met: its width."""
+        keys = tuple(self.flag_short)
+        return self.flags_text(
+            PatientSummary(
+                "", "", "", "", "", date.min, "", None, None, None, "", False, None, keys
+            ),
+            date.min,
+        )
+
     def flags_text(self, s: PatientSummary, today: date) -> str:
-        names = "; ".join(self.flag_labels.get(f, f) for f in s.flags)
+        if len(s.flags) == 1:
+            return self.flag_labels.get(s.flags[0], s.flags[0])
+        names = "; ".join(self.flag_short.get(f, f) for f in s.flags)
         # the count first: a narrow column elides the end, never how many criteria are met
-        return f"{len(s.flags)} met: {names}" if len(s.flags) > 1 else names
+        return f"{len(s.flags)} met: {names}" if s.flags else ""
 
 
 def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
@@ -132,7 +149,10 @@ def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     ]
 
 
-def review_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
+def review_columns(
+    flags: Callable[[PatientSummary, date], str], every_flag: str = "W" * 30
+) -> list[Column]:
+    """`every_flag`: the criteria column's text when every criterion is met (sizes it)."""
     return [
         Column(
             "Due",
@@ -146,12 +166,15 @@ def review_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]
             lambda s, t: s.overdue(t) or s.unscheduled,
             widest="OVERDUE 999 days",
         ),
-        Column("Name", lambda s, t: s.display_name, widest="MONTGOMERY-SMITH, Mary Elizabeth"),
+        Column("Name", lambda s, t: s.display_name, widest="MONTGOMERY-SMITH, Mary"),
         Column("NHS No.", lambda s, t: format_nhs_number(s.nhs_number), widest="000 000 0000"),
+        # the stopping criteria before the reason: on a narrow screen the reason is what is cut
+        # (it is the row's tooltip too), never the criteria
         Column(
-            "For",
-            lambda s, t: s.review_reason,
-            widest="6-month review (from first infusion 30-Sep-2026)",
+            "Stop flags",
+            lambda s, t: flags(s, t) or "—",
+            lambda s, t: bool(s.flags),
+            widest=every_flag,
         ),
-        Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
+        Column("For", lambda s, t: s.review_reason),
     ]

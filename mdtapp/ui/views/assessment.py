@@ -8,7 +8,10 @@ reads or writes the record: mdtapp.ui.controllers.assessment wires it.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -106,8 +109,8 @@ class AssessmentView(QWidget):
         self.picker = QComboBox()
         self.picker.setObjectName("assessmentPicker")
         self.picker.setAccessibleName("Assessment to show")
-        self.picker.setMinimumWidth(220)
-        self.examiner.setMinimumWidth(180)
+        self.picker.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
+        self.examiner.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 10)
         self.status = QLabel()
         self.status.setObjectName("assessmentStatus")
         self.status.setProperty("role", "muted")
@@ -133,9 +136,6 @@ class AssessmentView(QWidget):
                             header.addWidget(QLabel(label))
                         header.addWidget(widget)
         header.addWidget(self.status, 1)
-        header.addWidget(self.letter_button)
-        header.addWidget(self.form_button)
-        header.addWidget(self.save_button)
         outer.addLayout(header)
 
         signing = QHBoxLayout()
@@ -148,9 +148,13 @@ class AssessmentView(QWidget):
         self.amend_button = QPushButton("Amend…")
         self.amend_button.setObjectName("amendAssessment")
         self.amend_button.setToolTip("Change a signed assessment: a new version, with a reason")
+        # the actions on their own row, so Save stays on screen however narrow the window
         signing.addWidget(self.signature, 1)
         signing.addWidget(self.sign_button)
         signing.addWidget(self.amend_button)
+        signing.addWidget(self.letter_button)
+        signing.addWidget(self.form_button)
+        signing.addWidget(self.save_button)
         outer.addLayout(signing)
 
         self.draft_banner, draft_row = banner("draftBanner")
@@ -179,7 +183,9 @@ class AssessmentView(QWidget):
         page = QVBoxLayout(content)
         page.setContentsMargins(0, 0, 0, 0)
         page.setSpacing(8)
-        columns = QHBoxLayout()
+        # two columns side by side where they fit; one under the other on a narrow window or
+        # a large zoom (resizeEvent), so nothing needs scrolling sideways
+        self.columns = columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         columns.setSpacing(8)
         left, right = QVBoxLayout(), QVBoxLayout()
         for column in (left, right):
@@ -209,11 +215,20 @@ class AssessmentView(QWidget):
         body.addWidget(self.scroll_area, 1)
 
         self.flags = FlagsPanel(forms.response)
-        self.flags.setFixedWidth(300)
-        side = QVBoxLayout()
+        # the flags scroll on their own: at a large zoom they are longer than the screen
+        side_page = QWidget()
+        side = QVBoxLayout(side_page)
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.flags)
         side.addStretch(1)
-        body.addLayout(side)
+        self.flags_scroll = QScrollArea()
+        self.flags_scroll.setObjectName("flagsScroll")
+        self.flags_scroll.setWidgetResizable(True)
+        self.flags_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.flags_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.flags_scroll.setWidget(side_page)
+        body.addWidget(self.flags_scroll)
+        self._size_flags()
         outer.addLayout(body, 1)
 
         # keyboard order: the picker, then every input in the order of the forms, then save
@@ -225,6 +240,37 @@ class AssessmentView(QWidget):
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
         self.focus_order = order
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._arrange_columns()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._size_flags()
+            self._arrange_columns()
+
+    def _size_flags(self) -> None:
+        """The flags' column: between 14 and 22 letters wide, at any zoom."""
+        em = self.fontMetrics().horizontalAdvance("M")
+        self.flags_scroll.setMinimumWidth(em * 14)
+        self.flags_scroll.setMaximumWidth(em * 22)
+
+    def _arrange_columns(self) -> None:
+        """Side by side when both columns fit the scroll area's width, else one under the
+        other (a 1024-pixel projector, a large zoom)."""
+        needed = (
+            sum(
+                self.columns.itemAt(i).layout().minimumSize().width()  # type: ignore[union-attr]
+                for i in range(self.columns.count())
+            )
+            + self.columns.spacing()
+        )
+        wide = self.scroll_area.viewport().width() >= needed
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.columns.direction() != direction:
+            self.columns.setDirection(direction)
 
     def input_after(self, key: str) -> QWidget | None:
         """The first field after a measure's, in keyboard order (the grid moves on to it)."""

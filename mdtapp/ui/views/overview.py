@@ -92,7 +92,7 @@ class OverviewView(QWidget):
             for m in r.milestones
         )
         self.review.setText(
-            f"<b style='color:{colour};font-size:12pt'>{escape(r.text)}</b>{milestones}"
+            f"<b style='color:{colour};font-size:large'>{escape(r.text)}</b>{milestones}"
         )
         self.dose.setText(dose_plan_html(state.dose_plan, state.dose_problem))
         self.flags.show_evaluation(state.evaluation)

@@ -51,7 +51,7 @@ class PatientTable(QTableView):
         metrics = QFontMetrics(bold)
         header = self.horizontalHeader()
         for i, column in enumerate(self.model().columns):  # type: ignore[attr-defined]
-            header.resizeSection(i, metrics.horizontalAdvance(column.widest) + 24)
+            header.resizeSection(i, metrics.horizontalAdvance(column.widest) + 14)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
@@ -76,8 +76,13 @@ class PatientListView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        labels = {f.key: f.label for f in session.forms.response.flags}
-        self.model = PatientTableModel([], labels, session.today)
+        flags = session.forms.response.flags
+        self.model = PatientTableModel(
+            [],
+            {f.key: f.label for f in flags},
+            session.today,
+            {f.key: f.short_label for f in flags},
+        )
         self.model.columns = list_columns(self.model.flags_text)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -131,9 +136,14 @@ class ReviewsView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        labels = {f.key: f.label for f in session.forms.response.flags}
-        self.model = PatientTableModel([], labels, session.today)
-        self.model.columns = review_columns(self.model.flags_text)
+        flags = session.forms.response.flags
+        self.model = PatientTableModel(
+            [],
+            {f.key: f.label for f in flags},
+            session.today,
+            {f.key: f.short_label for f in flags},
+        )
+        self.model.columns = review_columns(self.model.flags_text, self.model.every_flag_text())
         layout = QVBoxLayout(self)
         title = QLabel("Reviews due")
         title.setProperty("role", "heading")

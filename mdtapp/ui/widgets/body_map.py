@@ -33,7 +33,8 @@ class BodyMapView(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def sizeHint(self) -> QSize:
-        return QSize(330, 308)
+        k = max(1.0, self.font().pointSizeF() / theme.BASE_POINT_SIZE)  # grows with the zoom
+        return QSize(round(330 * k), round(308 * k))
 
     def set_values(self, values: dict[str, Any]) -> None:
         self.values = dict(values)

@@ -34,7 +34,7 @@ def checklist_html(result: EligibilityResult | None) -> str:
         )
     reasons = "".join(f"<li>{escape(r)}</li>" for r in result.reasons)
     return (
-        f"<p style='font-size:12pt'><b style='color:{colour}'>{escape(result.verdict)}"
+        f"<p style='font-size:large'><b style='color:{colour}'>{escape(result.verdict)}"
         f"</b></p><ul style='margin-top:0'>{reasons}</ul>"
         f"<table cellspacing='2' cellpadding='2'>{''.join(rows)}</table>"
         f"<p><b>Starting requirements</b> "

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
 
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.errors import FieldError
@@ -97,9 +97,15 @@ class DateField(QLineEdit):
         self.setAccessibleName(accessible)
         self.setPlaceholderText("dd/mm/yyyy")
         self.setToolTip(f"Type a date: {DATE_EXAMPLES}")
-        self.setMaximumWidth(130)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.editingFinished.connect(self._normalise)
         self.textChanged.connect(lambda _: self.date_changed.emit())
+
+    def sizeHint(self) -> QSize:
+        # a whole date at any zoom ("30-Sep-2026", with room for a wrong entry to be seen)
+        return QSize(
+            self.fontMetrics().horizontalAdvance("30-Sep-20266") + 16, super().sizeHint().height()
+        )
 
     def value(self) -> date | None:
         return parse_uk_date(self.text())

@@ -23,6 +23,7 @@ class FlagsPanel(QFrame):
         layout.setSpacing(4)
         title = QLabel("Response and stopping criteria")
         title.setProperty("role", "heading")
+        title.setWordWrap(True)
         layout.addWidget(title)
         self.response = QLabel()
         self.response.setObjectName("responseStatus")

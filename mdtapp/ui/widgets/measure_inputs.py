@@ -209,14 +209,10 @@ class GridInput(MeasureInput):
         mrss = forms.mrss
         self.grid = MrssGrid(mrss)
         self.body = BodyMapView(body_map(mrss), {a.key: a.label for a in mrss.areas})
-        self.body.setFixedWidth(205)
         self.total = QLabel()
         self.total.setObjectName(f"{object_name(measure.key)}Total")
         self.total.setAccessibleName(f"{mrss.short_title} total")
-        font = self.total.font()
-        font.setPointSizeF(13)
-        font.setBold(True)
-        self.total.setFont(font)
+        self.total.setProperty("role", "total")  # large and bold: the style sheet, with the zoom
         self.history = muted(name=f"{object_name(measure.key)}History")
         self.legend = muted(
             f"Type {mrss.score_range} for the highlighted area · N not assessed · ⌫ back · "

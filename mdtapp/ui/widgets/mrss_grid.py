@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -31,7 +31,7 @@ from mdtapp.ui import theme
 NOT_ASSESSED = "na"
 AreaValue = Any  # int 0-3 | NOT_ASSESSED | None (not yet scored)
 
-BOX_W, BOX_H, GAP = 26, 24, 3
+BOX_W, BOX_H, GAP = 26, 24, 3  # at the normal text size; scaled with the zoom
 
 
 def severity(score: int) -> tuple[str, str]:
@@ -71,8 +71,18 @@ class AreaScore(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._describe()
 
+    def _scale(self) -> float:
+        """The boxes grow with the text (View -> Zoom): drawn for the normal text size."""
+        return max(1.0, self.font().pointSizeF() / theme.BASE_POINT_SIZE)
+
     def sizeHint(self) -> QSize:
-        return QSize(len(self.choices) * (BOX_W + GAP) + GAP + 2, BOX_H + 8)
+        k = self._scale()
+        return QSize(round(len(self.choices) * (BOX_W + GAP) * k + GAP + 2), round((BOX_H + 8) * k))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.setFixedSize(self.sizeHint())
 
     def _describe(self) -> None:
         prev = f"; last time {value_text(self.previous)}" if self.previous is not None else ""
@@ -90,7 +100,8 @@ class AreaScore(QWidget):
         self.update()
 
     def _box(self, i: int) -> QRectF:
-        return QRectF(GAP + 1 + i * (BOX_W + GAP), 4, BOX_W, BOX_H)
+        k = self._scale()
+        return QRectF(GAP + 1 + i * (BOX_W + GAP) * k, 4 * k, BOX_W * k, BOX_H * k)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
@@ -129,8 +140,8 @@ class AreaScore(QWidget):
                     QPolygonF(
                         [
                             corner,
-                            QPointF(corner.x() - 9, corner.y()),
-                            QPointF(corner.x(), corner.y() + 9),
+                            QPointF(corner.x() - 9 * self._scale(), corner.y()),
+                            QPointF(corner.x(), corner.y() + 9 * self._scale()),
                         ]
                     )
                 )

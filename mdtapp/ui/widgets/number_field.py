@@ -9,9 +9,9 @@ Focus selects what is there, so typing replaces it; arrow keys step by 1, Page U
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
 
 from mdtapp.ui.widgets.fields import mark
 
@@ -41,7 +41,13 @@ class WholeNumberField(QLineEdit):
         self.setPlaceholderText("—")
         self.setMaxLength(12)  # room to show what was typed wrongly, not to store it
         self.setToolTip(self.range_text)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.textChanged.connect(self._on_text_changed)
+
+    def sizeHint(self) -> QSize:
+        # room for a few digits (and a wrong entry to be seen), at any zoom
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance("000000") + 16, hint.height())
 
     @property
     def range_text(self) -> str:

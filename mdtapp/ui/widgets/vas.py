@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -41,8 +41,17 @@ class VasLine(QWidget):
         self.setMinimumWidth(240)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
+    def _k(self) -> float:
+        """Sizes drawn for the normal text size, grown with the zoom."""
+        return max(1.0, self.font().pointSizeF() / theme.BASE_POINT_SIZE)
+
     def sizeHint(self) -> QSize:
-        return QSize(360, 46)
+        return QSize(round(360 * self._k()), round(46 * self._k()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()  # a larger text: a taller line
 
     def _track(self) -> tuple[float, float]:
         return 12.0, float(self.width() - 12)
@@ -60,42 +69,45 @@ class VasLine(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         left, right = self._track()
-        y = 16.0
+        k = self._k()
+        y = 16.0 * k
         if self.hasFocus():
             p.setPen(QPen(QColor(theme.BLUE), 1, Qt.PenStyle.DashLine))
             p.drawRect(QRectF(1, 1, self.width() - 2, self.height() - 2))
         p.setPen(QPen(QColor(theme.GREY_1), 2))
         p.drawLine(QPointF(left, y), QPointF(right, y))
         for end in (left, right):
-            p.drawLine(QPointF(end, y - 7), QPointF(end, y + 7))
+            p.drawLine(QPointF(end, y - 7 * k), QPointF(end, y + 7 * k))
         p.setPen(QPen(QColor(theme.GREY_3), 1))
         for mm in range(self.low + 10, self.high, 10):
-            p.drawLine(QPointF(self._x(mm), y - 3), QPointF(self._x(mm), y + 3))
+            p.drawLine(QPointF(self._x(mm), y - 3 * k), QPointF(self._x(mm), y + 3 * k))
         small = self.font()
-        small.setPointSizeF(8)
+        small.setPointSizeF(self.font().pointSizeF() * 0.8)
         p.setFont(small)
         p.setPen(QColor(theme.GREY_1))
         p.drawText(
-            QRectF(0, y + 9, self.width() / 2, 16),
+            QRectF(0, y + 9 * k, self.width() / 2, 16 * k),
             Qt.AlignmentFlag.AlignLeft,
             self.scale.anchor_low,
         )
         p.drawText(
-            QRectF(self.width() / 2, y + 9, self.width() / 2, 16),
+            QRectF(self.width() / 2, y + 9 * k, self.width() / 2, 16 * k),
             Qt.AlignmentFlag.AlignRight,
             self.scale.anchor_high,
         )
         if self.previous is not None:
             x = self._x(self.previous)
             p.setPen(QPen(QColor(theme.GREY_3), 2, Qt.PenStyle.DotLine))
-            p.drawLine(QPointF(x, y - 10), QPointF(x, y + 10))
+            p.drawLine(QPointF(x, y - 10 * k), QPointF(x, y + 10 * k))
         if self.value is not None:
             x = self._x(self.value)
             p.setPen(QPen(QColor(theme.RED), 3))
-            p.drawLine(QPointF(x, y - 11), QPointF(x, y + 11))
+            p.drawLine(QPointF(x, y - 11 * k), QPointF(x, y + 11 * k))
             p.setBrush(QColor(theme.RED))
             p.setPen(Qt.PenStyle.NoPen)
-            p.drawPolygon(QPolygonF([QPointF(x - 6, 1), QPointF(x + 6, 1), QPointF(x, 7)]))
+            p.drawPolygon(
+                QPolygonF([QPointF(x - 6 * k, 1), QPointF(x + 6 * k, 1), QPointF(x, 7 * k)])
+            )
         p.end()
 
     def set_value(self, value: int | None) -> None:
@@ -164,7 +176,6 @@ class VasInput(QWidget):
         self.mm = WholeNumberField(scale.label, definition.min_mm, definition.max_mm, unit="mm")
         self.mm.setObjectName(f"{object_name}Mm")
         self.mm.setAccessibleName(f"{scale.label} in millimetres")
-        self.mm.setFixedWidth(self.mm.fontMetrics().horizontalAdvance("0000 mm") + 16)
         unit = QLabel("mm")
         self.reading = QLabel()
         self.reading.setObjectName(f"{object_name}Reading")
