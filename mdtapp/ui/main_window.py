@@ -345,14 +345,16 @@ class MainWindow(QMainWindow):
         )
 
     def letter(self) -> None:
-        dialog = self.preview("letter")
-        if dialog is not None:
-            dialog.exec()
+        self._show_preview(self.preview("letter"))
 
     def print_form(self) -> None:
-        dialog = self.preview("form")
+        self._show_preview(self.preview("form"))
+
+    @staticmethod
+    def _show_preview(dialog: PdfPreview | None) -> None:
         if dialog is not None:
             dialog.exec()
+            dialog.deleteLater()  # by the event loop, once nothing is pending for it
 
     def audit_return(self) -> None:
         from mdtapp.ui.views.audit_dialog import AuditDialog

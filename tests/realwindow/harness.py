@@ -185,5 +185,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    import faulthandler
+
+    faulthandler.enable()  # a native crash prints where each thread was
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     sys.exit(main(sys.argv[1:]))

@@ -59,3 +59,77 @@ def test_sign_in_find_guide_and_zoom_in_a_real_window(x_display, tmp_path, demo_
     assert result["reset"] is True
     assert result["cut_columns"] == []  # at 125 % every column still shows its whole text
     assert len(result["screenshots"]) == 3
+
+
+@pytest.fixture
+def meeting_db(tmp_path: Path) -> Path:
+    """The meeting room's laptop: a nurse who may also record doses, and the demo patients."""
+    db = tmp_path / "meeting.db"
+    created = access.create_database(
+        db, username="admin", display_name="Ada Admin", password="admin-passphrase"
+    )
+    created.store.add_account(
+        "nurse", "Nina Nurse", ["clinician", "pharmacist"], "nurse-passphrase"
+    )
+    add_demo_patients(created.store)
+    created.store.close()
+    return db
+
+
+def test_the_meeting_of_domain_md_by_keyboard_in_a_real_window(x_display, tmp_path, meeting_db):
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    r = run_scenario("meeting", x_display, tmp_path, meeting_db)
+    store = access.sign_in(meeting_db, "admin", "admin-passphrase")
+    try:
+        # 1. the dashboard listed the overdue patient first
+        assert r["due_before"][0][3] == "999 000 1049" and "OVERDUE" in r["due_before"][0][1]
+        # 2. the NHS number was checked as it was typed
+        assert "Modulus 11" in r["nhs_wrong"] and r["nhs_right"] == "✓ valid: 943 476 5919"
+        a = store.load_by_nhs("9434765919")
+        p = a.patient.value
+        assert (p.family_name, p.given_names, p.date_of_birth, p.sex, p.height_cm) == (
+            "Ng",
+            "Mei Ling",
+            date(1971, 3, 7),
+            "female",
+            165.0,
+        )
+        e = a.eligibility.value
+        assert [e.criteria[k] for k in sorted(e.criteria)] == ["unknown", "yes", "yes", "yes"]
+        assert "3 of 4" in r["checklist"] and "biopsy" in r["checklist"].lower()
+        # 3. the baseline, exactly as typed
+        (baseline,) = [s.value for s in a.assessments]
+        assert sum(baseline.mrss.values()) == 30 and None not in baseline.mrss.values()
+        assert r["itch"] == 60
+        assert (baseline.itch_vas_mm, baseline.patient_global_vas_mm) == (60, 55)
+        assert baseline.physician_global_vas_mm == 50
+        assert (baseline.papules.count, baseline.papules.site) == (30, "left forearm")
+        assert baseline.nutrition.weight_kg == 70.0
+        # 4. the dose: adjusted weight 62.1 kg -> 124.3 g -> 120 g; 25, 25, 25, 25, 20
+        (regimen,) = [s.value for s in a.regimens]
+        assert (regimen.g_per_kg, regimen.weight_kg) == (2.0, 70.0)
+        assert "120 g" in r["plan"] and "25, 25, 25, 25, 20" in r["plan"]
+        # 5. the decision, signed by the person signed in
+        (decision,) = a.decisions
+        assert decision.value.decision == "start"
+        assert store.signatures("decisions", decision.uid)[0].username == "nurse"
+        assert r["signed"].startswith("Signed the decision of")
+        letter_a = "\n".join(
+            page.extract_text() for page in PdfReader(tmp_path / "screens" / "letter-A.pdf").pages
+        )
+        assert "Mei Ling" in letter_a and "120 g" in letter_a
+        # 6. patient B: the 6-month review showed no response, and the MDT stopped
+        assert "No response after at least 6 months" in r["panel_B"]
+        b = store.load_by_nhs("9990001049")
+        assert b.decisions[-1].value.decision == "stop"
+        letter_b = "\n".join(
+            page.extract_text() for page in PdfReader(tmp_path / "screens" / "letter-B.pdf").pages
+        )
+        assert "stop" in letter_b.lower()
+        # the dashboard afterwards: A's 3-month review is listed
+        assert any(row[3] == "943 476 5919" for row in r["due_after"])
+    finally:
+        store.close()

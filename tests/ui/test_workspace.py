@@ -329,3 +329,23 @@ def test_closing_after_saving_asks_nothing(qtbot, window, treated, monkeypatch):
     monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self: pytest.fail("asked"))
     assert not editor.unsaved_changes
     assert window.close()
+
+
+def test_the_assessment_lays_its_columns_side_by_side_where_they_fit(qtbot, window, treated):
+    from PySide6.QtWidgets import QBoxLayout
+
+    editor = open_assessment(window, treated)
+    qtbot.waitUntil(
+        lambda: editor.columns.direction() == QBoxLayout.Direction.LeftToRight, timeout=2000
+    )
+    window.resize(1024, 768)
+    qtbot.waitUntil(
+        lambda: editor.columns.direction() == QBoxLayout.Direction.TopToBottom, timeout=2000
+    )
+    assert editor.save_button.isVisible()
+    right = editor.save_button.mapTo(window, editor.save_button.rect().bottomRight())
+    assert right.x() <= window.width()  # Save on screen at 1024 pixels
+    window.resize(1366, 768)
+    qtbot.waitUntil(
+        lambda: editor.columns.direction() == QBoxLayout.Direction.LeftToRight, timeout=2000
+    )

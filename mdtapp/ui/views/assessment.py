@@ -8,8 +8,7 @@ reads or writes the record: mdtapp.ui.controllers.assessment wires it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -212,6 +212,7 @@ class AssessmentView(QWidget):
         left.addStretch(1)
         right.addStretch(1)
         self.scroll_area.setWidget(content)
+        self.scroll_area.viewport().installEventFilter(self)
         body.addWidget(self.scroll_area, 1)
 
         self.flags = FlagsPanel(forms.response)
@@ -241,9 +242,11 @@ class AssessmentView(QWidget):
             QWidget.setTabOrder(a, b)
         self.focus_order = order
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self._arrange_columns()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # the scroll area's own width, once its layout has given it (not this view's)
+        if watched is self.scroll_area.viewport() and event.type() == QEvent.Type.Resize:
+            self._arrange_columns()
+        return False
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
@@ -267,7 +270,10 @@ class AssessmentView(QWidget):
             )
             + self.columns.spacing()
         )
-        wide = self.scroll_area.viewport().width() >= needed
+        # a margin either way, so a scroll bar coming and going cannot make it flip back and forth
+        now_wide = self.columns.direction() == QBoxLayout.Direction.LeftToRight
+        margin = -self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if now_wide else 0
+        wide = self.scroll_area.viewport().width() >= needed + margin
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.columns.direction() != direction:
             self.columns.setDirection(direction)

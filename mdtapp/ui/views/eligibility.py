@@ -3,6 +3,8 @@ contraindications and the starting requirements, with the checklist updating as 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,7 +24,7 @@ from mdtapp.store.repository import PatientFile
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.widgets.checklist import Checklist
-from mdtapp.ui.widgets.fields import DateField, mark_errors
+from mdtapp.ui.widgets.fields import DateField, error_text, mark_errors
 
 STATES = (("unknown", "Unknown"), ("yes", "Yes"), ("no", "No"))
 
@@ -118,6 +120,10 @@ class EligibilityView(QWidget):
         self.save_button.setProperty("role", "primary")
         self.save_button.clicked.connect(self.save)
         left.addWidget(self.save_button)
+        self.saved = QLabel()  # the saved state, so the nurse knows it went in
+        self.saved.setObjectName("eligibilitySaved")
+        self.saved.setProperty("role", "muted")
+        left.addWidget(self.saved)
         left.addStretch(1)
         outer.addWidget(left_card, 3)
         right_card, right = card("Checklist")
@@ -127,6 +133,9 @@ class EligibilityView(QWidget):
         outer.addWidget(right_card, 2)
 
     def show_file(self, file: PatientFile) -> None:
+        if self.file is None or self.file.uid != file.uid:
+            self.saved.clear()  # "Saved" belongs to the patient it was said of
+            self.errors.clear()
         self.file = file
         e = file.eligibility.value if file.eligibility else None
         for key, combo in self.criteria.items():
@@ -206,8 +215,9 @@ class EligibilityView(QWidget):
             "biopsy_date": self.biopsy,
         }
         mark_errors(widgets, errors)
+        self.saved.clear()
         if errors:
-            self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
+            self.errors.setText("Not saved: " + error_text(widgets, errors).replace("\n", "; "))
             return False
         current = self.file.eligibility
         try:
@@ -223,4 +233,5 @@ class EligibilityView(QWidget):
             return False
         self.errors.setText("")
         self.session.notify_saved(self.file.uid)
+        self.saved.setText(f"Saved {datetime.now().strftime('%H:%M')}")
         return True

@@ -70,6 +70,13 @@ class PdfPreview(QDialog):
         self.print_button.clicked.connect(self._on_print_clicked)
         fit_to_screen(self, 900, 1000)  # Save, Print and Close stay on a 768-px screen
 
+    def done(self, result: int) -> None:
+        # QPdfView renders pages through posted events: detach the document first, so none
+        # is delivered to a view that is gone (a second letter in one session once crashed)
+        self.view.setDocument(None)  # type: ignore[arg-type]
+        self.document.close()
+        super().done(result)
+
     def page_count(self) -> int:
         return int(self.document.pageCount())
 
