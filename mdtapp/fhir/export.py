@@ -44,6 +44,15 @@ class ExportResult:
     records: dict[str, tuple[str, ...]]  # kind -> kind/uid/vN of each record exported
     left_out: tuple[str, ...]  # unsigned records, one sentence each
 
+    @property
+    def counts(self) -> str:
+        """'2 assessments, 1 MDT decision, 1 dose regimen, 12 infusions'."""
+        return ", ".join(
+            f"{len(names)} {LABELS[kind]}{'' if len(names) == 1 else 's'}"
+            for kind, names in self.records.items()
+            if kind != "patients"
+        )
+
 
 def parse_since(text: str, today: date) -> date:
     """--since: a date as YYYY-MM-DD, not in the future."""

@@ -347,7 +347,9 @@ def test_the_decision_and_the_stopping_criteria_at_decision_time(signing_store, 
     # who signed: a Provenance per signed version, naming the signer and the time
     signed = entries(bundle, "Provenance")
     assert len(signed) == 2
-    assert all(p["agent"][0]["who"]["display"] == "Dr Ada (clinician, pharmacist, admin)" for p in signed)
+    assert all(
+        p["agent"][0]["who"]["display"] == "Dr Ada (clinician, pharmacist, admin)" for p in signed
+    )
     assert all(p["recorded"] == "2026-11-21T10:00:00Z" for p in signed)
     assert any(urls[t["reference"]] is decision for p in signed for t in p["target"])
 
