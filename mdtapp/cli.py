@@ -615,6 +615,33 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fhir(args: argparse.Namespace) -> int:
+    """One patient's signed records as a FHIR R4 Bundle (docs/fhir.md)."""
+    from mdtapp.fhir.export import (
+        ExportRefused,
+        check_destination,
+        export_fhir,
+        parse_since,
+        patient_uid_for,
+    )
+
+    nhs = _nhs_arg(args.nhs_number)
+    out = Path(args.out)
+    with open_store(args, create=False) as store:
+        try:
+            since = parse_since(args.since, store.today()) if args.since else None
+            check_destination(out)
+            result = export_fhir(store, patient_uid_for(store, nhs), out, since=since)
+        except ExportRefused as e:
+            raise CommandError(str(e), EXIT_BAD_INPUT) from None
+        except OSError as e:
+            raise CommandError(f"{out}: cannot be written ({e.strerror or e})") from None
+    print(f"Wrote {result.resources} FHIR R4 resources to {out}: {result.counts}")
+    for line in result.left_out:
+        print(f"Left out: {line}")
+    return EXIT_OK
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     from mdtapp.store.errors import StoreError
     from mdtapp.store.security import ROLE_LABELS
@@ -951,6 +978,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2026")
     p.add_argument("--out", required=True, help="the CSV file to write")
+    p = command(
+        "fhir",
+        cmd_fhir,
+        "one patient's signed records as a FHIR R4 bundle (JSON)",
+        "Write one patient's signed records as one FHIR R4 Bundle (type collection) for the "
+        "hospital's record: Patient, the assessment Questionnaire and a QuestionnaireResponse "
+        "per signed assessment, Observations, MedicationRequest per regimen, "
+        "MedicationAdministration per infusion, the MDT decisions (docs/fhir.md). Unsigned "
+        "assessments and decisions are left out and listed. Recorded in the audit trail.",
+    )
+    p.add_argument("--nhs-number", required=True, help="the patient's NHS number")
+    p.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="only records dated on or after this date (and the regimen in force then)",
+    )
+    p.add_argument("--out", required=True, help="the JSON file to write")
     command(
         "check",
         cmd_check,

@@ -18,7 +18,9 @@ print(",".join(leaked))
 """
 
 
-@pytest.mark.parametrize("package", ["mdtapp.domain", "mdtapp.store", "mdtapp.reports"])
+@pytest.mark.parametrize(
+    "package", ["mdtapp.domain", "mdtapp.store", "mdtapp.reports", "mdtapp.fhir"]
+)
 def test_importing_a_layer_does_not_import_qt(package):
     out = subprocess.run(
         [sys.executable, "-c", PROBE.format(package=package, extra="")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -123,6 +124,9 @@ class MainWindow(QMainWindow):
         self.audit_action = action(
             "Audit return…", "Ctrl+Shift+R", self.audit_return, "auditAction"
         )
+        self.fhir_action = action(
+            "Export FHIR…", "", self.export_fhir, "fhirAction", self.menuBar()
+        )
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings, "settingsAction")
         self.users_action = action("Users…", "Ctrl+Shift+U", self.manage_users, "usersAction")
         self.password_action = action(
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
                     self.letter_action,
                     self.form_action,
                     self.audit_action,
+                    self.fhir_action,
                     None,
                     self.lock_action,
                     self.quit_action,
@@ -222,6 +227,8 @@ class MainWindow(QMainWindow):
     def _set_patient_actions(self, enabled: bool) -> None:
         for a in self._patient_actions:
             a.setEnabled(enabled)
+        # a FHIR export sends identifiable data out, as the mdtapp/1 export does: administrators
+        self.fhir_action.setEnabled(enabled and self.session.store.can("admin"))
 
     # ------------------------------------------------------------ navigation
 
@@ -360,6 +367,43 @@ class MainWindow(QMainWindow):
         from mdtapp.ui.views.audit_dialog import AuditDialog
 
         AuditDialog(self.session, self).exec()
+
+    def export_fhir(self) -> None:
+        """File > Export FHIR…: the open patient's signed records as a FHIR R4 bundle."""
+        from PySide6.QtWidgets import QFileDialog
+
+        if self._workspace is None or self._workspace.file is None:
+            return
+        file = self._workspace.file
+        store = self.session.store
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export FHIR (the patient's signed records)",
+            f"fhir-{file.patient.value.family_name}-{store.today().isoformat()}.json",
+            "FHIR JSON (*.json)",
+        )
+        if name:
+            self.export_fhir_to(Path(name))
+
+    def export_fhir_to(self, path: Path) -> None:
+        from mdtapp.fhir.export import ExportRefused, export_fhir
+
+        if self._workspace is None or self._workspace.file is None:
+            return
+        try:
+            result = export_fhir(self.session.store, self._workspace.file.uid, path)
+        except (ExportRefused, StoreError) as e:
+            QMessageBox.warning(self, "mdtapp", f"Nothing was exported: {e}")
+            return
+        except OSError as e:
+            QMessageBox.warning(self, "mdtapp", f"{path} cannot be written: {e.strerror or e}")
+            return
+        left = "".join(f"\n• {line}" for line in result.left_out)
+        QMessageBox.information(
+            self,
+            "mdtapp",
+            f"Exported {result.counts} to {path}." + (f"\n\nNot signed:{left}" if left else ""),
+        )
 
     def open_settings(self) -> None:
         from mdtapp.ui.views.settings_dialog import SettingsDialog
