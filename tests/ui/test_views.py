@@ -140,7 +140,7 @@ def test_a_decision_needs_a_reason(qtbot, window, store, treated):
     view = window.workspace.decisions
     view.kind.setCurrentIndex(view.kind.findData("continue"))
     assert not view.save()
-    assert "reason: is required" in view.errors.text()
+    assert "Reason for the decision: is required" in view.errors.text()  # as labelled
     assert store.load(treated).decisions == ()
 
 

@@ -27,7 +27,7 @@ from mdtapp.store.repository import PatientFile
 from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
-from mdtapp.ui.widgets.fields import DateField, mark_errors
+from mdtapp.ui.widgets.fields import DateField, error_text, mark_errors
 from mdtapp.ui.widgets.sign_dialog import SignDialog
 from mdtapp.ui.widgets.tables import record_table
 
@@ -269,11 +269,14 @@ class DecisionsView(QWidget):
         }
         mark_errors(widgets, errors)
         if errors:
-            self.errors.setText("Not saved: " + "; ".join(str(e) for e in errors))
+            self.errors.setText("Not saved: " + error_text(widgets, errors).replace("\n", "; "))
             return False
         try:
             self.session.store.save("decisions", self.file.uid, value)
-        except (ValidationError, StoreError) as e:
+        except ValidationError as e:
+            self.errors.setText("Not saved: " + error_text(widgets, e.errors).replace("\n", "; "))
+            return False
+        except StoreError as e:
             self.errors.setText(f"Not saved: {e}")
             return False
         self.session.notify_saved(self.file.uid)

@@ -228,7 +228,10 @@ class EligibilityView(QWidget):
                 uid=current.uid if current else None,
                 base_version=current.version if current else None,
             )
-        except (ValidationError, StoreError) as e:
+        except ValidationError as e:
+            self.errors.setText("Not saved: " + error_text(widgets, e.errors).replace("\n", "; "))
+            return False
+        except StoreError as e:
             self.errors.setText(f"Not saved: {e}")
             return False
         self.errors.setText("")
