@@ -16,7 +16,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -41,6 +40,8 @@ def ensure_environment(extras: str) -> Path:
     python = venv_python()
     if not python.exists():
         print(f"Creating {VENV} ...", flush=True)
+        import venv  # here: an embedded Python (the Windows job's) has no venv, nor needs it
+
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     installed = STAMP.read_text().splitlines() if STAMP.exists() else []
     stamp = wanted_stamp(extras)
