@@ -173,6 +173,11 @@ def nhs_numbers(draw: st.DrawFn) -> str:
 names = st.text(
     st.characters(codec="utf-8", categories=("L", "M", "Zs")), min_size=1, max_size=20
 ).filter(lambda s: s.strip())
+# free text: any character but the control characters text may not hold (new lines and tabs may)
+free_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")) | st.sampled_from("\t\n\r"),
+    max_size=40,
+)
 valid_weight = st.integers(250, 3500).map(lambda x: x / 10)
 
 
@@ -200,7 +205,7 @@ def valid_assessment(draw: st.DrawFn, on: date) -> Assessment:
             draw(maybe_bool),
             draw(maybe_bool),
         ),
-        notes=draw(st.text(max_size=40)),
+        notes=draw(free_text),
     )
 
 
