@@ -32,6 +32,14 @@ from mdtapp.store.security import ACTIONS
 FORMAT = "mdtapp/1"
 SCHEMA_FILE = "mdtapp-1.schema.json"
 
+# A photo in a file is bounded, then decoded, before anything is written (issue 14.11): a file
+# is not to fill the database, or the memory decoding it, with what is not a photo. The same
+# bounds as forms/photos.toml's [import] on the branch that adds store/images.py (photos added
+# in the app), with which this check is to be one.
+MAX_PHOTO_BYTES = 32 * 2**20  # a 48-megapixel phone JPEG is 10-25 MB
+MAX_PHOTO_PIXELS = 60_000_000  # an image declaring more is a decompression bomb, not a photo
+PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+
 
 class ImportRejected(StoreError):
     """The file was refused; `problems` has one line per problem. Nothing was written."""
@@ -312,11 +320,18 @@ def _lineage(raw: Any, payload: dict[str, Any], uid: Any) -> tuple[Lineage | Non
 
 
 def _check_photos(photos: list[Any]) -> tuple[tuple[tuple[bytes, str], ...], list[str]]:
-    """Each photo's bytes, checked against its digest."""
+    """Each photo bounded, then decoded as the image it says it is, before anything is
+    written (issue 14.11)."""
     problems = []
     out = []
     for k, photo in enumerate(photos):
         encoded = photo["data_base64"]
+        if len(encoded) > (MAX_PHOTO_BYTES + 2) // 3 * 4:
+            problems.append(
+                f"photos[{k}]: is larger than a photo may be ({MAX_PHOTO_BYTES // 2**20} MiB); "
+                "nothing was decoded"
+            )
+            continue
         try:
             content = base64.b64decode(encoded, validate=True)
         except (ValueError, TypeError):
@@ -325,8 +340,51 @@ def _check_photos(photos: list[Any]) -> tuple[tuple[tuple[bytes, str], ...], lis
         if hashlib.sha256(content).hexdigest() != photo["sha256"]:
             problems.append(f"photos[{k}]: the image does not match its sha256")
             continue
+        problem = photo_problem(content, photo["media_type"])
+        if problem:
+            problems.append(f"photos[{k}]: {problem}")
+            continue
         out.append((content, photo["media_type"]))
     return tuple(out), problems
+
+
+def photo_problem(content: bytes, media_type: str) -> str | None:
+    """Why these bytes cannot be stored as a photo of this media type, or None: too large, not
+    an image of that type, too many pixels, or damaged (the whole image is decoded)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(content) > MAX_PHOTO_BYTES:
+        return f"is larger than a photo may be ({MAX_PHOTO_BYTES // 2**20} MiB)"
+    kind = PHOTO_FORMATS.get(media_type)
+    if kind is None:
+        return f"media_type must be one of {', '.join(PHOTO_FORMATS)}; got {media_type!r}"
+    unreadable = f"is not a {kind} image mdtapp can read (media_type {media_type})"
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, far above this bound: the bound is checked here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content), formats=[kind])
+            with image:
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    return (
+                        f"declares {width} × {height} pixels, more than a photo may have "
+                        f"({MAX_PHOTO_PIXELS // 1_000_000} megapixels); nothing was decoded"
+                    )
+                if kind == "JPEG":  # every scan decoded, at an eighth of the size in memory
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except Image.DecompressionBombError:  # refused by Pillow as it read the size
+        return (
+            f"declares more pixels than a photo may have ({MAX_PHOTO_PIXELS // 1_000_000} "
+            "megapixels); nothing was decoded"
+        )
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return unreadable
+    return None
 
 
 def _records(
