@@ -282,3 +282,20 @@ def _regimen():
     from mdtapp.domain.model import Regimen
 
     return Regimen(date(2026, 8, 5), 2.0, 5, 4, "iv", 70.0)
+
+
+def test_the_command_says_when_a_merge_kept_the_newer_versions(tmp_path, capsys):
+    path = tmp_path / "site.db"
+    store = Store.open(path, user="site", clock=fixed_clock)
+    uid = store.add_patient(jane()).uid
+    first = store.save("assessments", uid, assessment(date(2026, 8, 3), itch=40))
+    old = tmp_path / "old.json"
+    old.write_bytes(dumps(export_document(store)))
+    changed = dataclasses.replace(first.value, itch_vas_mm=10)
+    store.save("assessments", uid, changed, uid=first.uid, base_version=1, reason="re-measured")
+    store.close()
+    assert main(["import", "--merge", "--db", str(path), str(old)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"Imported {old}: 0 patient(s) added, 1 merged, 0 record(s) added, 0 updated, "
+        "1 older in the file (the newer version here kept)"
+    )
