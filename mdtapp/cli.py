@@ -296,19 +296,20 @@ def cmd_import(args: argparse.Namespace) -> int:
             [*e.problems, f"{args.file}: nothing was imported"], EXIT_BAD_INPUT
         ) from None
     there_before = _database_files(path)
+    code = EXIT_BAD_INPUT
     with open_store(args) as store:
         try:
             result = import_document(store, document, merge=args.merge, source=str(args.file))
         except ImportRejected as e:
             refused = [*e.problems, f"{args.file}: nothing was imported"]
-        except StoreError as e:
-            raise CommandError([str(e), f"{args.file}: nothing was imported"]) from None
-        empty = new and store.count_patients() == 0
+        except StoreError as e:  # a known fault (a full disk...): nothing was written either
+            refused, code = [str(e), f"{args.file}: nothing was imported"], EXIT_REFUSED
+        empty = new and bool(refused) and _holds_no_patient(store)
     if refused:
         if empty:  # the database this command made for the import goes with it
             _remove_files_made(path, there_before)
             refused.append(f"{path}: the new database was removed")
-        raise CommandError(refused, EXIT_BAD_INPUT)
+        raise CommandError(refused, code)
     older = (
         f", {result.records_older} older in the file (the newer version here kept)"
         if result.records_older
@@ -320,6 +321,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"{result.records_updated} updated{older}"
     )
     return EXIT_OK
+
+
+def _holds_no_patient(store: Any) -> bool:
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.sqlite import dbapi
+
+    try:
+        return bool(store.count_patients() == 0)
+    except (StoreError, dbapi.Error):  # cannot tell: keep it
+        return False
 
 
 def _database_files(path: Path) -> set[Path]:

@@ -299,3 +299,23 @@ def test_the_command_says_when_a_merge_kept_the_newer_versions(tmp_path, capsys)
         f"Imported {old}: 0 patient(s) added, 1 merged, 0 record(s) added, 0 updated, "
         "1 older in the file (the newer version here kept)"
     )
+
+
+def test_a_new_database_is_removed_when_its_import_meets_a_known_fault(
+    source, tmp_path, capsys, monkeypatch
+):
+    from mdtapp.store import interchange
+    from mdtapp.store.errors import StoreError
+
+    def full(*args, **kwargs):
+        raise StoreError("The disk is full: nothing was saved.")
+
+    monkeypatch.setattr(interchange, "import_document", full)
+    good = tmp_path / "good.json"
+    good.write_bytes(dumps(export_document(source[0])))
+    folder = tmp_path / "site"
+    folder.mkdir()
+    assert main(["import", "--db", str(folder / "new.db"), str(good)]) == 1
+    err = capsys.readouterr().err
+    assert "The disk is full" in err and "new.db: the new database was removed" in err
+    assert _folder_files(folder) == []
