@@ -275,24 +275,86 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from mdtapp.store.database import resolve_db_path
     from mdtapp.store.errors import StoreError
-    from mdtapp.store.interchange import ImportRejected, import_file
+    from mdtapp.store.interchange import (
+        ImportRejected,
+        import_document,
+        read_document,
+        refuse_bad_file,
+    )
 
+    path = resolve_db_path(getattr(args, "db", None))
+    new = not path.exists()
+    refused: list[str] = []
+    try:
+        document = read_document(args.file)
+        if new:  # a file refused on its own creates no database
+            refuse_bad_file(document)
+    except ImportRejected as e:
+        raise CommandError(
+            [*e.problems, f"{args.file}: nothing was imported"], EXIT_BAD_INPUT
+        ) from None
+    there_before = _database_files(path)
+    code = EXIT_BAD_INPUT
     with open_store(args) as store:
         try:
-            result = import_file(store, args.file, merge=args.merge)
+            result = import_document(store, document, merge=args.merge, source=str(args.file))
         except ImportRejected as e:
-            raise CommandError(
-                [*e.problems, f"{args.file}: nothing was imported"], EXIT_BAD_INPUT
-            ) from None
-        except StoreError as e:
-            raise CommandError([str(e), f"{args.file}: nothing was imported"]) from None
+            refused = [*e.problems, f"{args.file}: nothing was imported"]
+        except StoreError as e:  # a known fault (a full disk...): nothing was written either
+            refused, code = [str(e), f"{args.file}: nothing was imported"], EXIT_REFUSED
+        empty = new and bool(refused) and _holds_no_patient(store)
+    if refused:
+        if empty:  # the database this command made for the import goes with it
+            _remove_files_made(path, there_before)
+            refused.append(f"{path}: the new database was removed")
+        raise CommandError(refused, code)
+    older = (
+        f", {result.records_older} older in the file (the newer version here kept)"
+        if result.records_older
+        else ""
+    )
     print(
         f"Imported {args.file}: {result.patients_added} patient(s) added, "
         f"{result.patients_merged} merged, {result.records_added} record(s) added, "
-        f"{result.records_updated} updated"
+        f"{result.records_updated} updated{older}"
     )
     return EXIT_OK
+
+
+def _holds_no_patient(store: Any) -> bool:
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.sqlite import dbapi
+
+    try:
+        return bool(store.count_patients() == 0)
+    except (StoreError, dbapi.Error):  # cannot tell: keep it
+        return False
+
+
+def _database_files(path: Path) -> set[Path]:
+    """The files a database at `path` has: itself, its keyring, its journal, daily backups."""
+    from mdtapp.store.backup import backups_dir
+    from mdtapp.store.keyring import keyring_path
+
+    files = {path, keyring_path(path), Path(f"{path}-wal"), Path(f"{path}-shm")}
+    folder = backups_dir(path)
+    files |= set(folder.glob(f"{path.stem}-daily-*")) if folder.is_dir() else set()
+    return {f for f in files if f.exists()} | ({folder} if folder.is_dir() else set())
+
+
+def _remove_files_made(path: Path, there_before: set[Path]) -> None:
+    """Remove what this command made for a database it created (nothing that was there)."""
+    from mdtapp.store import files
+    from mdtapp.store.backup import backups_dir
+
+    folder = backups_dir(path)
+    for made in sorted(_database_files(path) - there_before - {folder}):
+        files.remove(made)
+    if folder.is_dir() and folder not in there_before:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

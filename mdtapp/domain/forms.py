@@ -678,7 +678,7 @@ def _load_response(t: _Table, assessment: AssessmentDefinition) -> ResponseRules
 _COMMON = {"key", "type", "label", "question", "short_label", "section", "outputs", "required"}
 _FIELDS: dict[str, set[str]] = {
     "date": set(),
-    "text": {"max_length"},
+    "text": {"max_length", "multiline"},
     "mrss_grid": {"examiner_dependent"},
     "vas_mm": {"source", "anchor_low", "anchor_high", "bands", "examiner_dependent"},
     "count_at_site": {"site_label", "site_hint", "max_count", "summary_name"},
@@ -719,7 +719,11 @@ def _measure(m: _Table, sections: set[str], vas: VasDefinition) -> Measure:
     if kind == "date":
         return DateMeasure(**common)
     if kind == "text":
-        return TextMeasure(**common, max_length=m.int("max_length", 1, 100000))
+        return TextMeasure(
+            **common,
+            max_length=m.int("max_length", 1, 100000),
+            multiline=m.bool("multiline", False),
+        )
     if kind == "mrss_grid":
         return MrssGridMeasure(**common)
     if kind == "vas_mm":

@@ -90,6 +90,7 @@ class DateMeasure(Measure):
 @dataclass(frozen=True)
 class TextMeasure(Measure):
     max_length: int
+    multiline: bool  # free text (notes) may hold new lines; otherwise one line (examiner)
     type: ClassVar[str] = "text"
 
     def text(self, a: Assessment) -> str:
@@ -104,7 +105,14 @@ class TextMeasure(Measure):
 
         value: Any = self.value(a)
         text = "" if value is None else value
-        _text(errors, self.key, text, required=self.required, limit=self.max_length)
+        _text(
+            errors,
+            self.key,
+            text,
+            required=self.required,
+            limit=self.max_length,
+            free_text=self.multiline,
+        )
 
 
 @dataclass(frozen=True)

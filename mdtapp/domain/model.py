@@ -8,6 +8,7 @@ the JSON file and the database.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -230,6 +231,40 @@ def empty_mrss(forms: Forms) -> dict[str, int | None]:
 # ---------------------------------------------------------------- field checks
 
 
+# Characters a typed record never holds (issue 14.11). Control characters break letters, the
+# audit return's CSV and other systems' readers (a NUL ends a C string early); bidirectional
+# embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) make a name show as
+# other than what is stored (U+202E turns the rest of the line around), so the wrong patient can
+# look like the right one; a lone surrogate is not text at all and cannot be stored as UTF-8.
+# A line (a name, an identifier, a label) refuses them all. Free text (notes, addresses,
+# reasons) keeps tab, line feed and carriage return, which pasted paragraphs hold, and bidi
+# controls, which right-to-left writing may hold (their effect ends with the paragraph).
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_SURROGATES = "\ud800-\udfff"
+_REFUSED_IN_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}{_SURROGATES}]")
+_REFUSED_IN_FREE_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_SURROGATES}]")
+_LINE_ALLOWS = "a name or identifier is one line of letters, digits, spaces and punctuation"
+_FREE_TEXT_ALLOWS = "free text may hold new lines and tabs, no other control character"
+
+
+def text_problem(value: str, *, free_text: bool = False) -> str | None:
+    """Why this text cannot be stored (its first refused character and where), or None."""
+    found = (_REFUSED_IN_FREE_TEXT if free_text else _REFUSED_IN_A_LINE).search(value)
+    if found is None:
+        return None
+    code = ord(found.group())
+    where = f"U+{code:04X} (character {found.start() + 1})"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"must be Unicode text; it holds a lone surrogate {where}"
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return (
+            f"must not contain the bidirectional control {where}: it makes text show in "
+            f"another order than it is stored; {_LINE_ALLOWS}"
+        )
+    allows = _FREE_TEXT_ALLOWS if free_text else _LINE_ALLOWS
+    return f"must not contain the control character {where}; {allows}"
+
+
 def _text(
     errors: list[FieldError],
     name: str,
@@ -237,13 +272,17 @@ def _text(
     *,
     required: bool = False,
     limit: int = TEXT_MAX,
+    free_text: bool = False,
 ) -> None:
+    """A line (a name, an identifier) unless `free_text`; see text_problem."""
     if not isinstance(value, str):
         errors.append(FieldError(name, f"must be text; got {value!r}"))
     elif required and not value.strip():
         errors.append(FieldError(name, "is required"))
     elif len(value) > limit:
         errors.append(FieldError(name, f"must be at most {limit} characters; got {len(value)}"))
+    elif problem := text_problem(value, free_text=free_text):
+        errors.append(FieldError(name, problem))
 
 
 def _not_future(errors: list[FieldError], name: str, value: date | None, today: date) -> None:
@@ -293,11 +332,13 @@ def validate_patient(p: Patient, forms: Forms, today: date) -> list[FieldError]:
     _text(errors, "family_name", p.family_name, required=True, limit=200)
     _text(errors, "given_names", p.given_names, required=True, limit=200)
     _text(errors, "hospital_number", p.hospital_number, limit=50)
-    _text(errors, "address", p.address, limit=500)
+    _text(errors, "address", p.address, limit=500, free_text=True)
     for part in ("name", "practice", "address"):
-        _text(errors, f"gp.{part}", getattr(p.gp, part), limit=500)
+        value = getattr(p.gp, part)
+        _text(errors, f"gp.{part}", value, limit=500, free_text=part == "address")
     for part in ("name", "address"):
-        _text(errors, f"local_centre.{part}", getattr(p.local_centre, part), limit=500)
+        value = getattr(p.local_centre, part)
+        _text(errors, f"local_centre.{part}", value, limit=500, free_text=part == "address")
     if p.sex not in SEXES:
         errors.append(FieldError("sex", f"must be one of {', '.join(SEXES)}; got {p.sex!r}"))
     _not_future(errors, "date_of_birth", p.date_of_birth, today)
@@ -352,7 +393,7 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
         errors.append(
             FieldError("decision", f"must be one of {', '.join(kinds)}; got {d.decision!r}")
         )
-    _text(errors, "reason", d.reason, required=True)
+    _text(errors, "reason", d.reason, required=True, free_text=True)
     _not_future(errors, "date", d.date, today)
     for i, name in enumerate(d.clinicians):
         _text(errors, f"clinicians[{i}]", name, required=True, limit=200)
@@ -363,7 +404,7 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
         if key not in flag_keys:
             errors.append(FieldError(f"flags_at_decision[{i}]", f"is not a known flag: {key!r}"))
     for name in ("actions_gp", "actions_local_centre", "actions_patient"):
-        _text(errors, name, getattr(d, name))
+        _text(errors, name, getattr(d, name), free_text=True)
     return errors
 
 
@@ -372,7 +413,10 @@ def validate_regimen(r: Regimen, forms: Forms) -> list[FieldError]:
     a stored regimen states its interval."""
     from mdtapp.domain.dosing import regimen_problems  # here: dosing imports this module
 
-    return regimen_problems(r, forms.dosing, interval_required=True)
+    errors = regimen_problems(r, forms.dosing, interval_required=True)
+    if r.override_reason:
+        _text(errors, "override_reason", r.override_reason, free_text=True)
+    return errors
 
 
 def validate_infusion(i: Infusion, today: date) -> list[FieldError]:
@@ -384,7 +428,7 @@ def validate_infusion(i: Infusion, today: date) -> list[FieldError]:
     _text(errors, "batch", i.batch, required=True, limit=100)
     if i.route not in ROUTES:
         errors.append(FieldError("route", f"must be iv or sc; got {i.route!r}"))
-    _text(errors, "reaction", i.reaction)
+    _text(errors, "reaction", i.reaction, free_text=True)
     return errors
 
 
@@ -396,7 +440,7 @@ def validate_admission(a: Admission, today: date) -> list[FieldError]:
         errors.append(FieldError("discharged", "must be on or after the admission date"))
     if not isinstance(a.related, bool):
         errors.append(FieldError("related", "must be true or false"))
-    _text(errors, "notes", a.notes)
+    _text(errors, "notes", a.notes, free_text=True)
     return errors
 
 

@@ -175,6 +175,8 @@ class Accounts:
 
     def check_roles(self, username: str, roles: Sequence[str], *, active: bool) -> None:
         """Valid roles, and never leaving the database without an active administrator."""
+        if self.get(username) is None:
+            raise RecordNotFound(f"No user called {username}")
         errors = _check_roles(roles)
         if errors:
             raise ValidationError(errors)

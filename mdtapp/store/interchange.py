@@ -13,21 +13,32 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import Forms
+from mdtapp.domain.model import text_problem
 from mdtapp.domain.nhs_number import format_nhs_number
-from mdtapp.domain.record import PatientRecord
 from mdtapp.store import codec, files
 from mdtapp.store.errors import StoreError
-from mdtapp.store.repository import CHILD_KINDS, Store
+from mdtapp.store.lineage import Held, Lineage, revision
+from mdtapp.store.merge import Copy, FilePatient, apply, plan_import
+from mdtapp.store.repository import CHILD_KINDS, Saved, Store
 from mdtapp.store.security import ACTIONS
 
 FORMAT = "mdtapp/1"
 SCHEMA_FILE = "mdtapp-1.schema.json"
+
+# A photo in a file is bounded, then decoded, before anything is written (issue 14.11): a file
+# is not to fill the database, or the memory decoding it, with what is not a photo. The same
+# bounds as forms/photos.toml's [import] on the branch that adds store/images.py (photos added
+# in the app), with which this check is to be one.
+MAX_PHOTO_BYTES = 32 * 2**20  # a 48-megapixel phone JPEG is 10-25 MB
+MAX_PHOTO_PIXELS = 60_000_000  # an image declaring more is a decompression bomb, not a photo
+PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 
 
 class ImportRejected(StoreError):
@@ -56,20 +67,26 @@ def export_document(store: Store, patient_uids: list[str] | None = None) -> dict
     patients = []
     for uid in uids:
         file = store.load(uid)
-        entry: dict[str, Any] = {"uid": file.uid, **file.patient.data}
+
+        def out(saved: Saved[Any], held: dict[str, Held]) -> dict[str, Any]:
+            # identity first: the uid, then where this version comes from (docs/format.md)
+            return {"uid": saved.uid, "lineage": held[saved.uid].lineage.as_json(), **saved.data}
+
+        entry = out(file.patient, store.held("patients", uid))
         entry["eligibility"] = (
-            {"uid": file.eligibility.uid, **file.eligibility.data} if file.eligibility else None
+            out(file.eligibility, store.held("eligibility", uid)) if file.eligibility else None
         )
         for kind in CHILD_KINDS:
             if kind == "eligibility":
                 continue
+            held = store.held(kind, uid)
             saved = sorted(
                 getattr(file, kind),
                 key=lambda s: (s.value and codec.record_date(kind, s.value) or "", s.uid),
             )
             items = []
             for s in saved:
-                item = {"uid": s.uid, **s.data}
+                item = out(s, held)
                 if kind == "assessments":
                     item["photos"] = [_photo_out(store, uid, p) for p in s.data["photos"]]
                 items.append(item)
@@ -164,35 +181,30 @@ def _where(document: Any, parts: list[Any]) -> str:
     return _path_text(parts) or "(document)"
 
 
-@dataclass
-class _Plan:
-    """What an accepted file will write: per patient (file index, record, uids by kind)."""
-
-    records: list[tuple[int, PatientRecord, dict[str, list[str | None]]]] = field(
-        default_factory=list
-    )
-    photos: list[tuple[int, bytes, str]] = field(default_factory=list)  # (patient index, ...)
-
-
 def _field(where: str, parts: tuple[Any, ...], name: str) -> str:
     # a patient's own fields follow "patients[0] (NHS ...): "; a record's follow its path
     return f"{where}.{name}" if len(parts) > 2 else f"{where}: {name}"
 
 
-def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, list[str]]:
-    """Every problem with the document, and what it would write if there are none."""
+def check_document(document: Any, forms: Forms, today: date) -> tuple[list[FilePatient], list[str]]:
+    """Every problem the file has on its own (schema, the forms' rules, lineage, photos), and
+    its patients as checked records if it has none. Needs no database: what is held is
+    compared in merge.plan_import."""
     from jsonschema import Draft202012Validator
 
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        return [], [f"format: expected {FORMAT!r}; got {found!r}"]
     problems: list[str] = []
     bad_paths: list[tuple[Any, ...]] = []
-    validator = Draft202012Validator(schema(store.forms))
+    validator = Draft202012Validator(schema(forms))
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
         error_path = list(error.absolute_path)
         bad_paths.append(tuple(error_path))
         problems.append(f"{_where(document, error_path)}: {_schema_message(error)}")
-    plan = _Plan()
+    patients: list[FilePatient] = []
     if not isinstance(document, dict) or not isinstance(document.get("patients"), list):
-        return plan, problems or ["(document): must be an object with a patients list"]
+        return patients, problems or ["(document): must be an object with a patients list"]
 
     nested = ("eligibility", *CHILD_KINDS)
 
@@ -207,8 +219,7 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
         return True
 
     seen_nhs: dict[str, int] = {}
-    file_uids: dict[str, tuple[int, str]] = {}  # uid -> (patient index, where)
-    today = store.today()
+    file_uids: dict[str, str] = {}  # uid -> where
     for i, entry in enumerate(document["patients"]):
         if not isinstance(entry, dict):
             continue
@@ -220,8 +231,7 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
                     f"patient is also patients[{seen_nhs[nhs]}]"
                 )
             seen_nhs[nhs] = i
-        values: dict[str, list[Any]] = {}
-        uids: dict[str, list[str | None]] = {}
+        copies: list[Copy] = []
         for kind, path, items in _records(entry):
             for j, item in items:
                 parts = ("patients", i, *path, *([j] if j is not None else []))
@@ -232,9 +242,11 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
                 if isinstance(uid, str):
                     if uid in file_uids:
                         problems.append(f"{where}: uid {uid} is used twice in the file")
-                    file_uids[uid] = (i, where)
+                    file_uids[uid] = where
                 payload = {
-                    k: v for k, v in item.items() if k not in ("uid", "eligibility", *CHILD_KINDS)
+                    k: v
+                    for k, v in item.items()
+                    if k not in ("uid", "lineage", "eligibility", *CHILD_KINDS)
                 }
                 if kind == "assessments":
                     payload["photos"] = [
@@ -242,83 +254,137 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
                         for ph in item.get("photos", [])
                     ]
                 try:
-                    value = codec.decode(kind, payload, store.forms)
+                    value = codec.decode(kind, payload, forms)
                 except ValidationError as e:
                     problems.extend(
                         f"{_field(where, parts, err.field)}: {err.message}" for err in e.errors
                     )
                     continue
-                problems.extend(
-                    f"{_field(where, parts, err.field)}: {err.message}"
-                    for err in codec.validate(kind, value, store.forms, today)
-                )
-                values.setdefault(kind, []).append(value)
-                uids.setdefault(kind, []).append(uid if isinstance(uid, str) else None)
+                errors = codec.validate(kind, value, forms, today)
+                problems.extend(f"{_field(where, parts, e.field)}: {e.message}" for e in errors)
+                photos: tuple[tuple[bytes, str], ...] = ()
                 if kind == "assessments":
-                    problems.extend(_check_photos(plan, i, where, item.get("photos", [])))
-        dates = [a.date for a in values.get("assessments", [])]
+                    photos, photo_problems = _check_photos(item.get("photos", []))
+                    problems.extend(f"{where}.{p}" for p in photo_problems)
+                if errors:
+                    continue  # its lineage is judged once the record itself is right
+                lineage, lineage_problems = _lineage(item.get("lineage"), payload, uid)
+                problems.extend(_field(where, parts, p) for p in lineage_problems)
+                if lineage_problems:
+                    continue
+                copies.append(
+                    Copy(
+                        kind,
+                        where,
+                        uid if isinstance(uid, str) else None,
+                        value,
+                        codec.encode(kind, value, forms),
+                        lineage,
+                        photos,
+                    )
+                )
+        dates = [c.value.date for c in copies if c.kind == "assessments"]
         for d in sorted({d for d in dates if dates.count(d) > 1}):
             problems.append(
                 f"{_where(document, ['patients', i])}: assessments: two assessments "
                 f"dated {d.isoformat()}"
             )
-        if not values.get("patients"):
-            continue
-        patient = values["patients"][0]
-        if store.patient_uid_for(patient.nhs_number) is not None and not merge:
-            problems.append(
-                f"{_where(document, ['patients', i])}: already in the database "
-                "(use --merge to add this file's new records to it)"
-            )
-        record = PatientRecord(
-            patient=patient,
-            eligibility=(values.get("eligibility") or [None])[0],
-            **{k: tuple(values.get(k, ())) for k in CHILD_KINDS if k != "eligibility"},
-        )
-        plan.records.append((i, record, uids))
-    # a uid already in the database must belong to the same patient
-    for uid, owner in _uid_owners(store, list(file_uids)).items():
-        index, where = file_uids[uid]
-        nhs = document["patients"][index].get("nhs_number")
-        if store.patient_uid_for(nhs) != owner:
-            problems.append(f"{where}: uid {uid} belongs to another patient in the database")
-    return plan, problems
+        if copies and copies[0].kind == "patients":
+            where = _where(document, ["patients", i])
+            patients.append(FilePatient(i, where, copies[0].value.nhs_number, tuple(copies)))
+    return patients, problems
 
 
-def _check_photos(plan: _Plan, index: int, where: str, photos: list[Any]) -> list[str]:
+def _lineage(raw: Any, payload: dict[str, Any], uid: Any) -> tuple[Lineage | None, list[str]]:
+    """The lineage a record carries (the schema has checked its shape), checked against the
+    record itself: a copy changed after it was written no longer matches its revision."""
+    if raw is None:
+        return None, []
+    if not isinstance(uid, str):
+        return None, ["lineage: needs the record's uid"]
+    lineage = Lineage(raw["revision"], tuple(raw["ancestors"]), raw["saved_at"], raw["saved_by"])
     problems = []
+    if raw["version"] != lineage.version:
+        problems.append(
+            f"lineage.version: must be {lineage.version}, one more than its ancestors; "
+            f"got {raw['version']}"
+        )
+    if revision(payload) != lineage.revision:
+        problems.append(
+            "lineage.revision: the record no longer matches it: it was changed after it was "
+            "written (remove its lineage to import it as a copy without one)"
+        )
+    if problem := text_problem(lineage.saved_by):
+        problems.append(f"lineage.saved_by: {problem}")
+    return lineage, problems
+
+
+def _check_photos(photos: list[Any]) -> tuple[tuple[tuple[bytes, str], ...], list[str]]:
+    """Each photo bounded, then decoded as the image it says it is, before anything is
+    written (issue 14.11)."""
+    problems = []
+    out = []
     for k, photo in enumerate(photos):
+        encoded = photo["data_base64"]
+        if len(encoded) > (MAX_PHOTO_BYTES + 2) // 3 * 4:
+            problems.append(
+                f"photos[{k}]: is larger than a photo may be ({MAX_PHOTO_BYTES // 2**20} MiB); "
+                "nothing was decoded"
+            )
+            continue
         try:
-            content = base64.b64decode(photo["data_base64"], validate=True)
-        except (ValueError, KeyError, TypeError):
-            problems.append(f"{where}.photos[{k}].data_base64: not valid base64")
+            content = base64.b64decode(encoded, validate=True)
+        except (ValueError, TypeError):
+            problems.append(f"photos[{k}].data_base64: not valid base64")
             continue
         if hashlib.sha256(content).hexdigest() != photo["sha256"]:
-            problems.append(f"{where}.photos[{k}]: the image does not match its sha256")
+            problems.append(f"photos[{k}]: the image does not match its sha256")
             continue
-        plan.photos.append((index, content, photo["media_type"]))
-    return problems
+        problem = photo_problem(content, photo["media_type"])
+        if problem:
+            problems.append(f"photos[{k}]: {problem}")
+            continue
+        out.append((content, photo["media_type"]))
+    return tuple(out), problems
 
 
-def _uid_owners(store: Store, uids: list[str]) -> dict[str, str]:
-    """Which of these uids the database already holds, and for which patient (one query each
-    kind, through a temporary table, however large the file)."""
-    if not uids:
-        return {}
-    conn = store.db.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_uids (uid TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM import_uids")
-    conn.executemany("INSERT OR IGNORE INTO import_uids VALUES (?)", [(u,) for u in uids])
-    owners: dict[str, str] = {}
-    for kind in ("patients", *CHILD_KINDS):
-        for uid, patient_uid in conn.execute(
-            f"SELECT DISTINCT t.uid, t.patient_uid FROM {kind} t "
-            "JOIN import_uids i ON i.uid = t.uid"
-        ):
-            owners[uid] = patient_uid
-    conn.execute("DELETE FROM import_uids")
-    conn.commit()
-    return owners
+def photo_problem(content: bytes, media_type: str) -> str | None:
+    """Why these bytes cannot be stored as a photo of this media type, or None: too large, not
+    an image of that type, too many pixels, or damaged (the whole image is decoded)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(content) > MAX_PHOTO_BYTES:
+        return f"is larger than a photo may be ({MAX_PHOTO_BYTES // 2**20} MiB)"
+    kind = PHOTO_FORMATS.get(media_type)
+    if kind is None:
+        return f"media_type must be one of {', '.join(PHOTO_FORMATS)}; got {media_type!r}"
+    unreadable = f"is not a {kind} image mdtapp can read (media_type {media_type})"
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, far above this bound: the bound is checked here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content), formats=[kind])
+            with image:
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    return (
+                        f"declares {width} × {height} pixels, more than a photo may have "
+                        f"({MAX_PHOTO_PIXELS // 1_000_000} megapixels); nothing was decoded"
+                    )
+                if kind == "JPEG":  # every scan decoded, at an eighth of the size in memory
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except Image.DecompressionBombError:  # refused by Pillow as it read the size
+        return (
+            f"declares more pixels than a photo may have ({MAX_PHOTO_PIXELS // 1_000_000} "
+            "megapixels); nothing was decoded"
+        )
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return unreadable
+    return None
 
 
 def _records(
@@ -341,6 +407,7 @@ class ImportResult:
     patients_merged: int
     records_added: int
     records_updated: int
+    records_older: int = 0  # copies older than the version held here, which was kept
 
 
 def import_document(
@@ -348,79 +415,34 @@ def import_document(
 ) -> ImportResult:
     """All or nothing: ImportRejected with every problem, or everything in one transaction."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        found = document.get("format") if isinstance(document, dict) else type(document).__name__
-        raise ImportRejected([f"format: expected {FORMAT!r}; got {found!r}"])
+        raise ImportRejected(check_document(document, store.forms, store.today())[1])
     store.authorise(ACTIONS["import"], "importing patients")
-    plan, problems = check_document(store, document, merge=merge)
+    patients, problems = check_document(document, store.forms, store.today())
     if problems:
         raise ImportRejected(problems)
-    added = merged = records_added = records_updated = 0
+    # judged against what is held before anything is written (a refused file makes not even
+    # the day's backup), then again under the write lock, against what is committed by then
+    plan = plan_import(store, patients, merge=merge)
+    if plan.problems:
+        raise ImportRejected(plan.problems)
     with store.transaction():
-        patient_uids: dict[int, str] = {}
-        for index, record, uids in plan.records:
-            existing = store.patient_uid_for(record.patient.nhs_number)
-            if existing is None:
-                patient_uids[index] = store.add_patient_file(record, uids=uids)
-                added += 1
-                records_added += sum(len(v) for k, v in uids.items() if k != "patients")
-            else:
-                patient_uids[index] = existing
-                merged += 1
-                new, changed = _merge(store, existing, record, uids)
-                records_added += new
-                records_updated += changed
-        for index, content, media_type in plan.photos:
-            store._add_photo(patient_uids[index], content, media_type)
+        plan = plan_import(store, patients, merge=merge)
+        if plan.problems:
+            raise ImportRejected(plan.problems)
+        written = apply(store, plan)
         store.record_event(
             "import",
-            detail=f"{added} added, {merged} merged, {records_added} "
-            f"records added, {records_updated} updated" + (f" from {source}" if source else ""),
+            detail=f"{written.patients_added} added, {written.patients_merged} merged, "
+            f"{written.records_added} records added, {written.records_updated} updated, "
+            f"{written.records_older} older kept as held" + (f" from {source}" if source else ""),
         )
-    return ImportResult(added, merged, records_added, records_updated)
-
-
-def _merge(
-    store: Store, patient_uid: str, record: PatientRecord, uids: dict[str, list[str | None]]
-) -> tuple[int, int]:
-    """Add the file's new records; a record already held (same uid) gets a new version if the
-    file's copy differs. Nothing is deleted by a merge."""
-    added = updated = 0
-    current = store.load(patient_uid)
-    saved = store._save(
-        "patients",
-        patient_uid,
-        record.patient,
-        uid=patient_uid,
-        base_version=current.patient.version,
-        reason="import (merge)",
-        action="import",
+    return ImportResult(
+        written.patients_added,
+        written.patients_merged,
+        written.records_added,
+        written.records_updated,
+        written.records_older,
     )
-    updated += saved.version != current.patient.version
-    for kind in CHILD_KINDS:
-        values = getattr(record, kind)
-        if kind == "eligibility":
-            values = (values,) if values is not None else ()
-        for value, uid in zip(values, uids.get(kind, []), strict=True):
-            known = {s.uid: s for s in store.current(kind, patient_uid)}
-            if kind == "eligibility" and uid is None and known:
-                uid = next(iter(known))  # one eligibility per patient: the file's updates it
-            if uid is not None and uid in known:
-                before = known[uid].version
-                saved = store._save(
-                    kind,
-                    patient_uid,
-                    value,
-                    uid=uid,
-                    base_version=before,
-                    reason="import (merge)",
-                    action="import",
-                )
-                updated += saved.version != before
-            else:
-                store._add_child(kind, patient_uid, value, uid, "import")
-                added += 1
-    store._refresh_summary(patient_uid)
-    return added, updated
 
 
 def read_document(path: Path) -> Any:
@@ -436,6 +458,16 @@ def read_document(path: Path) -> Any:
         raise ImportRejected(
             [f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"]
         ) from None
+
+
+def refuse_bad_file(document: Any, forms: Forms | None = None) -> None:
+    """ImportRejected with every problem the file has on its own, before a database is opened
+    (the command line checks a file before it creates a database to import it into)."""
+    from mdtapp.domain.forms import forms as forms_in_use
+
+    problems = check_document(document, forms or forms_in_use(), date.today())[1]
+    if problems:
+        raise ImportRejected(problems)
 
 
 def import_file(store: Store, path: Path, *, merge: bool = False) -> ImportResult:

@@ -40,6 +40,47 @@ UID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 TEXT = {"type": "string"}
 NAME = {"type": "string", "minLength": 1}
 YES_NO = {"type": ["boolean", "null"]}
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+# Where a record's version comes from (docs/format.md, "Lineage"), described once: the schema
+# and the doc table are made from this. Optional on every record: files written before lineage
+# have none. (key, schema, type as the doc says it, what it is)
+LINEAGE_FIELDS: tuple[tuple[str, Json, str, str], ...] = (
+    (
+        "version",
+        {"type": "integer", "minimum": 1},
+        "integer",
+        "this version's number along its lineage: one more than the number of `ancestors`",
+    ),
+    (
+        "revision",
+        SHA256,
+        "SHA-256, 64 lowercase hex digits",
+        "the digest of the record's content: its fields without `uid`, `lineage`, the records "
+        "nested in a patient and each photo's `data_base64`, as JSON with keys sorted, no "
+        "spaces, UTF-8 and whole numbers without `.0`. The same content has the same revision "
+        "at every site",
+    ),
+    (
+        "ancestors",
+        {"type": "array", "items": SHA256},
+        "array of SHA-256",
+        "the revisions this version was made from, oldest first; the last is the version it "
+        "was based on (empty for a first version)",
+    ),
+    (
+        "saved_at",
+        {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"},
+        "string",
+        "when this content was saved, UTC (`YYYY-MM-DDTHH:MM:SSZ`), at the site that saved it",
+    ),
+    (
+        "saved_by",
+        {"type": "string", "minLength": 1, "maxLength": 200},
+        "string",
+        "the user name that saved it there; one line, no control characters",
+    ),
+)
 
 
 def _number(value: Decimal) -> int | float:
@@ -57,6 +98,14 @@ def _object(properties: Json, required: list[str]) -> Json:
 
 def _list(ref: str) -> Json:
     return {"type": "array", "items": {"$ref": f"#/$defs/{ref}"}}
+
+
+def lineage_schema() -> Json:
+    keys = [key for key, *_ in LINEAGE_FIELDS]
+    return _object({key: dict(s) for key, s, *_ in LINEAGE_FIELDS}, keys)
+
+
+LINEAGE = {"$ref": "#/$defs/lineage"}
 
 
 # ---------------------------------------------------------------- the assessment, by type
@@ -115,7 +164,7 @@ def measure_schema(m: Measure, forms: Forms) -> Json:
 
 
 def assessment_schema(forms: Forms) -> Json:
-    properties: Json = {"uid": dict(UID)}
+    properties: Json = {"uid": dict(UID), "lineage": dict(LINEAGE)}
     required: list[str] = []
     for m in forms.assessment.measures:
         if m.group is None:
@@ -141,6 +190,7 @@ def interchange_schema(forms: Forms) -> Json:
     patient = _object(
         {
             "uid": UID,
+            "lineage": LINEAGE,
             "nhs_number": {"type": "string", "pattern": r"^\d{10}$"},
             "hospital_number": TEXT,
             "family_name": NAME,
@@ -163,6 +213,7 @@ def interchange_schema(forms: Forms) -> Json:
     eligibility = _object(
         {
             "uid": UID,
+            "lineage": LINEAGE,
             "criteria": _object({key: state for key in criteria}, criteria),
             "rheumatology_agreed": agreement,
             "dermatology_agreed": agreement,
@@ -178,6 +229,7 @@ def interchange_schema(forms: Forms) -> Json:
     decision = _object(
         {
             "uid": UID,
+            "lineage": LINEAGE,
             "date": DATE,
             "decision": NAME,
             "reason": NAME,
@@ -192,6 +244,7 @@ def interchange_schema(forms: Forms) -> Json:
     regimen = _object(
         {
             "uid": UID,
+            "lineage": LINEAGE,
             "from": DATE,
             "g_per_kg": {
                 "type": "number",
@@ -217,6 +270,7 @@ def interchange_schema(forms: Forms) -> Json:
     infusion = _object(
         {
             "uid": UID,
+            "lineage": LINEAGE,
             "date": DATE,
             "grams": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
             "product": NAME,
@@ -229,6 +283,7 @@ def interchange_schema(forms: Forms) -> Json:
     admission = _object(
         {
             "uid": UID,
+            "lineage": LINEAGE,
             "admitted": DATE,
             "discharged": OPTIONAL_DATE,
             "related": {"type": "boolean"},
@@ -257,6 +312,7 @@ def interchange_schema(forms: Forms) -> Json:
             "infusion": infusion,
             "assessment": assessment_schema(forms),
             "admission": admission,
+            "lineage": lineage_schema(),
         },
     }
     # one copy of each shared piece, so the text is the same however it was built
@@ -291,7 +347,8 @@ def _range(m: Measure, forms: Forms) -> str:
     if isinstance(m, NumberMeasure):
         return f"{m.low}-{m.high} {m.unit}"
     if isinstance(m, TextMeasure):
-        return f"at most {m.max_length} characters" + ("; required" if m.required else "")
+        lines = "free text (new lines allowed)" if m.multiline else "one line"
+        return f"{lines}, at most {m.max_length} characters" + ("; required" if m.required else "")
     if isinstance(m, DateMeasure):
         return "YYYY-MM-DD, not in the future; one assessment per patient per date"
     if isinstance(m, YesNoMeasure):
@@ -339,10 +396,17 @@ def replace_between(text: str, name: str, content: str) -> str:
     return pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), text)
 
 
+def lineage_table() -> str:
+    rows = ["| field | type | what it is |", "|---|---|---|"]
+    rows += [f"| `{key}` | {kind} | {what} |" for key, _, kind, what in LINEAGE_FIELDS]
+    return "\n".join(rows)
+
+
 def generated_docs(text: str, forms: Forms) -> str:
     """docs/format.md with its generated tables brought up to date."""
     from mdtapp.domain.record import summary_field_table
 
+    text = replace_between(text, "lineage-fields", lineage_table())
     text = replace_between(text, "assessment-fields", assessment_table(forms))
     return replace_between(text, "summary-fields", summary_field_table(forms))
 

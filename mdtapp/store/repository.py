@@ -7,6 +7,7 @@ work to the parts, each in a module of its own:
     signing.py      signatures, and the amendment rule for signed versions
     drafts.py       unsaved editor state
     photos.py       clinical photos
+    lineage.py      where each version comes from (for merging files from other sites)
     accounts.py     accounts, passwords and roles
     summaries.py    the patient summary cache (list, search, reviews)
     daily_backup.py the copy before each day's first write
@@ -45,6 +46,7 @@ from mdtapp.store.errors import (
     StoreError,
 )
 from mdtapp.store.faults import Explanations, Fault, known_faults
+from mdtapp.store.lineage import Held, Lineage, Lineages
 from mdtapp.store.models import (
     CHILD_KINDS,
     Account,
@@ -141,6 +143,7 @@ class Store:
         self._records = Records(self._ctx, self._audit, self._signatures)
         self._drafts = Drafts(self._ctx)
         self._photos = Photos(self._ctx, self._audit)
+        self._lineages = Lineages(self._ctx)
         self._accounts = Accounts(self._ctx, self._audit)
         self._summaries = SummaryCache(self._ctx, self._records)
         self._daily = DailyBackups(path)
@@ -461,6 +464,19 @@ class Store:
 
     def photo(self, patient_uid: str, sha256: str) -> tuple[bytes, str]:
         return self._photos.get(patient_uid, sha256)
+
+    # ------------------------------------------------------------ lineage
+
+    def held(self, kind: str, patient_uid: str) -> dict[str, Held]:
+        """The patient's records of a kind (deleted ones too), by uid: each one's latest
+        version and its lineage (what the importer compares a file's copies with)."""
+        return self._lineages.held(kind, patient_uid)
+
+    def _keep_lineage(
+        self, kind: str, uid: str, version: int, patient_uid: str, lineage: Lineage
+    ) -> None:
+        """For the importer, inside its transaction: the lineage a file gave a version."""
+        self._lineages.keep(kind, uid, version, patient_uid, lineage)
 
     # ------------------------------------------------------------ summaries
 

@@ -240,3 +240,25 @@ def m007_year_outcomes_index(db: sqlite_utils.Database) -> None:
         CREATE INDEX assessments_year_outcomes ON assessments(
             on_date, patient_uid, uid, version, deleted,
             json_extract(data, '$.systemic'), json_extract(data, '$.dermatoneuro_syndrome'))""")
+
+
+@migration
+def m008_record_lineage(db: sqlite_utils.Database) -> None:
+    # Where a version written by an import came from, as the file said: the revisions it
+    # descends from, and who saved it when at the site that saved it (issue 14.2). Files
+    # exchanged between sites then merge only what descends from what is held, and the next
+    # export states the same lineage. A version saved here needs no row: it descends from the
+    # version before it. Rows are never changed, as the versions they describe.
+    db.execute("""
+        CREATE TABLE lineage (
+            kind TEXT NOT NULL,
+            uid TEXT NOT NULL CHECK (length(uid) = 32),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            patient_uid TEXT NOT NULL REFERENCES patient_keys(patient_uid),
+            ancestors TEXT NOT NULL CHECK (json_valid(ancestors)),
+            saved_at TEXT NOT NULL,
+            saved_by TEXT NOT NULL,
+            PRIMARY KEY (kind, uid, version)
+        )""")
+    db.execute("CREATE INDEX lineage_patient ON lineage(patient_uid, kind)")
+    _immutable(db, "lineage", "record lineages")

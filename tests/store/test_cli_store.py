@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from mdtapp.cli import main
+from mdtapp.store import access
 
 
 @pytest.fixture
@@ -74,7 +76,15 @@ def test_summary_text_and_bad_nhs_number(demo_db, capsys):
 def test_export_import_via_the_command_line(demo_db, tmp_path, capsys):
     out = tmp_path / "all.json"
     assert main(["export", "--db", str(demo_db), str(out)]) == 0
-    assert main(["import", "--db", str(tmp_path / "new.db"), str(out)]) == 0
+    # imported records need the roles their saves need (issue 14.1): the first administrator
+    # (admin, clinician) takes the pharmacist role for the regimens and infusions
+    new = tmp_path / "new.db"
+    access.create_database(
+        new, username="tester", display_name="Tester", password=os.environ["MDTAPP_PASSWORD"]
+    ).store.close()
+    roles = ["--role", "admin", "--role", "clinician", "--role", "pharmacist"]
+    assert main(["user", "roles", "--db", str(new), "--username", "tester", *roles]) == 0
+    assert main(["import", "--db", str(new), str(out)]) == 0
     assert "5 patient(s) added" in capsys.readouterr().out
     doc = json.loads(out.read_text())
     doc["patients"][0]["assessments"][0]["itch_vas_mm"] = 140

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mdtapp.domain.forms import forms
 from mdtapp.store import codec
-from mdtapp.store.interchange import export_file, import_file
+from mdtapp.store.interchange import dumps, export_file, import_file
 from mdtapp.store.json_schema import generated_docs, schema_text
 from mdtapp.store.repository import Store
 from tests.factories import assessment
@@ -30,9 +30,19 @@ def test_the_format_doc_tables_are_the_ones_generated_from_the_forms():
     assert text == generated_docs(text, forms()), REGENERATE
 
 
+def _without_lineage(node):
+    if isinstance(node, dict):
+        return {k: _without_lineage(v) for k, v in node.items() if k != "lineage"}
+    if isinstance(node, list):
+        return [_without_lineage(v) for v in node]
+    return node
+
+
 def test_a_file_written_before_measures_were_data_imports_and_exports_the_same_bytes(tmp_path):
     # written by the code of main before issue 16 (every measure type, not recorded values,
-    # a partial mRSS, a photo, unicode): import, export, and only forms_version may differ
+    # a partial mRSS, a photo, unicode): import, export, and only forms_version may differ,
+    # beside the lineage every record now carries (issue 14.2). Its photo was made a real PNG
+    # when imports began decoding photos (issue 14.11): only its bytes and sha256 changed.
     store = Store.open(tmp_path / "m.db", user="tester", clock=fixed_clock)
     import_file(store, BEFORE)
     export_file(store, tmp_path / "again.json")
@@ -40,7 +50,9 @@ def test_a_file_written_before_measures_were_data_imports_and_exports_the_same_b
     before = BEFORE.read_text(encoding="utf-8").replace(
         '"forms_version": "2271-2026.1"', f'"forms_version": "{forms().version}"'
     )
-    assert (tmp_path / "again.json").read_text(encoding="utf-8") == before
+    again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
+    assert all("lineage" in p for p in again["patients"])
+    assert dumps(_without_lineage(again)).decode("utf-8") == before
 
 
 def test_an_assessment_encodes_in_the_order_of_the_descriptions():
