@@ -66,3 +66,14 @@ def assessment(
             dysphagia=False,
         ),
     )
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 3)) -> bytes:
+    """A real, small image (an import decodes every photo it is given)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 90)).save(out, format=fmt)
+    return out.getvalue()

@@ -20,6 +20,8 @@ from typing import Any
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.nhs_number import format_nhs_number
+from mdtapp.domain.papule_count import DECIMAL_TEXT
+from mdtapp.domain.photo_rules import PhotoRules
 from mdtapp.domain.record import PatientRecord
 from mdtapp.store import codec, files
 from mdtapp.store.errors import StoreError
@@ -137,6 +139,8 @@ def _schema_message(error: Any) -> str:
         return f"must be a date as YYYY-MM-DD; got {value!r}"
     if validator == "pattern" and "\\d{10}" in error.validator_value:
         return f"must be 10 digits; got {value!r}"
+    if validator == "pattern" and error.validator_value == DECIMAL_TEXT:
+        return f'must be a decimal written as text, like "10" or "2.5"; got {value!r}'
     if validator in ("minimum", "maximum", "exclusiveMinimum"):
         lo = error.schema.get("minimum", error.schema.get("exclusiveMinimum"))
         hi = error.schema.get("maximum")
@@ -255,7 +259,8 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
                 values.setdefault(kind, []).append(value)
                 uids.setdefault(kind, []).append(uid if isinstance(uid, str) else None)
                 if kind == "assessments":
-                    problems.extend(_check_photos(plan, i, where, item.get("photos", [])))
+                    photos = item.get("photos", [])
+                    problems.extend(_check_photos(plan, i, where, photos, store.forms.photos))
         dates = [a.date for a in values.get("assessments", [])]
         for d in sorted({d for d in dates if dates.count(d) > 1}):
             problems.append(
@@ -285,7 +290,11 @@ def check_document(store: Store, document: Any, *, merge: bool) -> tuple[_Plan, 
     return plan, problems
 
 
-def _check_photos(plan: _Plan, index: int, where: str, photos: list[Any]) -> list[str]:
+def _check_photos(
+    plan: _Plan, index: int, where: str, photos: list[Any], rules: PhotoRules
+) -> list[str]:
+    from mdtapp.store.images import photo_problem, stored_size
+
     problems = []
     for k, photo in enumerate(photos):
         try:
@@ -296,6 +305,20 @@ def _check_photos(plan: _Plan, index: int, where: str, photos: list[Any]) -> lis
         if hashlib.sha256(content).hexdigest() != photo["sha256"]:
             problems.append(f"{where}.photos[{k}]: the image does not match its sha256")
             continue
+        # its bytes are kept (the sha256 is its identity): checked as they are, not cleaned
+        problem = photo_problem(content, photo["media_type"], rules)
+        if problem:
+            problems.append(f"{where}.photos[{k}]: {problem}")
+            continue
+        count = photo.get("count")
+        if count is not None:  # the marks are in this photo's pixels
+            size = stored_size(content)
+            made_on = (count["image"]["width"], count["image"]["height"])
+            if made_on != size:
+                problems.append(
+                    f"{where}.photos[{k}].count.image: must be the photo's size, {size[0]} × "
+                    f"{size[1]} pixels; got {made_on[0]} × {made_on[1]}"
+                )
         plan.photos.append((index, content, photo["media_type"]))
     return problems
 

@@ -16,7 +16,7 @@ from mdtapp.store.interchange import (
     schema,
 )
 from mdtapp.store.repository import Store
-from tests.factories import assessment
+from tests.factories import assessment, image_bytes
 from tests.store.conftest import fixed_clock, jane, table_counts
 
 
@@ -25,7 +25,7 @@ def filled(store):
     add_demo_patients(store)
     uid = store.patient_uids()[0]
     file = store.load(uid)
-    digest = store.add_photo(uid, b"\x89PNG\r\n\x1a\nphoto", "image/png")
+    digest = store.add_photo(uid, image_bytes("PNG"), "image/png")
     first = file.assessments[0]
     import dataclasses
 

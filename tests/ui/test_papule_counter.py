@@ -13,11 +13,13 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from mdtapp.domain.papule_count import Point, Scale, Square
+from mdtapp.domain.forms import forms
+from mdtapp.domain.papule_count import Point, Scale, Square, count_limit
 from mdtapp.domain.photo_rules import photo_rules
 from mdtapp.ui.widgets.papule_counter import PapuleCounter
 
 RULES = photo_rules()
+MAX_COUNT = count_limit(forms())  # the papule field's range
 WIDTH, HEIGHT = 640, 480
 RULER_0, RULER_20 = Point(60, 440), Point(260, 440)  # 0 and 2 cm: 200 px, so 0.1 mm per px
 SQUARE_CENTRE = Point(420, 200)  # where the square goes: x 320-520, y 100-300
@@ -62,7 +64,7 @@ def counter(qtbot, tmp_path):
     from mdtapp.ui.app import application
 
     application()
-    widget = PapuleCounter(RULES)
+    widget = PapuleCounter(RULES, max_count=MAX_COUNT)
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
     widget.show()
