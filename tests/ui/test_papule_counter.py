@@ -32,8 +32,9 @@ INSIDE = [
 OUTSIDE = [Point(300, 200), Point(560, 120), Point(420, 330)]
 
 
-def papule_photo(path: Path) -> Path:
-    """Skin-coloured photo: a ruler with mm ticks and a 2 cm span, and 20 dark dots."""
+def papule_photo(path: Path, dots: list[Point] | None = None) -> Path:
+    """Skin-coloured photo: a ruler with mm ticks and a 2 cm span, and dark dots (20 unless
+    given: 17 inside the square's place, 3 outside)."""
     image = QImage(WIDTH, HEIGHT, QImage.Format.Format_RGB32)
     image.fill(QColor("#e3b8a5"))
     p = QPainter(image)
@@ -51,7 +52,7 @@ def papule_photo(path: Path) -> Path:
         p.drawText(RULER_0.x + 100 * cm - 4, 462, f"{cm} cm")
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(QColor("#7a3b2e"))
-    for dot in INSIDE + OUTSIDE:
+    for dot in INSIDE + OUTSIDE if dots is None else dots:
         p.drawEllipse(QPointF(dot.x + 0.5, dot.y + 0.5), 4, 4)
     p.end()
     target = path / "forearm.png"

@@ -10,14 +10,21 @@ version changes only by amendment: the reason is asked for first. Only a clinici
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 from mdtapp.domain.errors import FieldError, ValidationError
-from mdtapp.domain.papule_count import PapuleCount, with_photo_count
+from mdtapp.domain.model import Assessment
+from mdtapp.domain.papule_count import PapuleCount, count_limit, with_photo_count
 from mdtapp.store.errors import StoreError
+from mdtapp.store.repository import Saved
 from mdtapp.ui.session import Session
 from mdtapp.ui.widgets.sign_dialog import ReasonDialog
+
+if TYPE_CHECKING:
+    from mdtapp.ui.views.papule_dialog import PapuleCountDialog
 
 KIND = "assessments"
 
@@ -132,3 +139,39 @@ class PhotoCountSaver:
             f"{e.field.removeprefix(prefix)}: {e.message}" if e.field.startswith(prefix) else str(e)
             for e in errors
         )
+
+
+def count_dialog(
+    session: Session,
+    patient_uid: str,
+    saved: Saved[Assessment],
+    index: int,
+    image: QImage,
+    *,
+    title: str,
+    reason: str = "",
+    parent: QWidget | None = None,
+) -> PapuleCountDialog:
+    """The counter over photo `index` of a saved assessment, saving to that assessment."""
+    photo = saved.value.photos[index]
+    saver = PhotoCountSaver(
+        session,
+        patient_uid,
+        saved.uid,
+        index,
+        base_version=saved.version,
+        reason=reason,
+        parent=parent,
+    )
+    from mdtapp.ui.views.papule_dialog import PapuleCountDialog
+
+    return PapuleCountDialog(
+        session.forms.photos,
+        image,
+        view=photo.view,
+        title=title,
+        max_count=count_limit(session.forms),
+        count=photo.count,
+        saver=saver,
+        parent=parent,
+    )

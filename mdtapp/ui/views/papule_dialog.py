@@ -8,6 +8,8 @@ yet saved asks first: marks are never dropped without a word.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -22,8 +24,10 @@ from PySide6.QtWidgets import (
 
 from mdtapp.domain.papule_count import PapuleCount
 from mdtapp.domain.photo_rules import PhotoRules
-from mdtapp.ui.controllers.photo_count import PhotoCountSaver
 from mdtapp.ui.widgets.papule_counter import PapuleCounter
+
+if TYPE_CHECKING:
+    from mdtapp.ui.controllers.photo_count import PhotoCountSaver
 
 
 class PapuleCountDialog(QDialog):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,11 +22,10 @@ from PySide6.QtWidgets import (
 
 from mdtapp.domain.dates import format_date
 from mdtapp.domain.model import Assessment, PhotoRef
-from mdtapp.domain.papule_count import count_limit
 from mdtapp.store.errors import StoreError
 from mdtapp.store.images import read_photo
 from mdtapp.store.repository import PatientFile, Saved
-from mdtapp.ui.controllers.photo_count import PhotoCountSaver
+from mdtapp.ui.controllers.photo_count import count_dialog
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.views.papule_dialog import PapuleCountDialog
@@ -228,37 +226,3 @@ class PhotosView(QWidget):
             dialog.resize(self.window().size() * 0.95)
             dialog.exec()
             dialog.deleteLater()
-
-
-def count_dialog(
-    session: Session,
-    patient_uid: str,
-    saved: Saved[Assessment],
-    index: int,
-    image: QImage,
-    *,
-    title: str,
-    reason: str = "",
-    parent: QWidget | None = None,
-) -> PapuleCountDialog:
-    """The counter over photo `index` of a saved assessment, saving to that assessment."""
-    photo = saved.value.photos[index]
-    saver = PhotoCountSaver(
-        session,
-        patient_uid,
-        saved.uid,
-        index,
-        base_version=saved.version,
-        reason=reason,
-        parent=parent,
-    )
-    return PapuleCountDialog(
-        session.forms.photos,
-        image,
-        view=photo.view,
-        title=title,
-        max_count=count_limit(session.forms),
-        count=photo.count,
-        saver=saver,
-        parent=parent,
-    )

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -351,12 +352,24 @@ class CountInput(MeasureInput):
         self.warning.setWordWrap(True)
         self.warning.hide()
         self.history = muted(name=f"{name}History")
+        # the count made on the photo of the site: the 2 x 2 cm square and a mark per papule
+        self.photo_button = QPushButton("Count on photo…")
+        self.photo_button.setObjectName(f"{name}CountOnPhoto")
+        self.photo_button.setToolTip(
+            "Count on this assessment's photo of the site: set the scale, place the square, "
+            "click each papule, then 'Use this count'"
+        )
+        self.count_row = QWidget()
+        row = QHBoxLayout(self.count_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.count, 1)
+        row.addWidget(self.photo_button)
         self.count.value_changed.connect(self.changed)
         self.site.currentTextChanged.connect(self.changed)
 
     def rows(self) -> list[Row]:
         return [
-            (self.measure.label, self.count),
+            (self.measure.label, self.count_row),
             (self.measure.site_label, self.site),
             ("", self.warning),
             ("", self.history),
@@ -414,7 +427,7 @@ class CountInput(MeasureInput):
         self.site.setEnabled(not read_only)
 
     def focus_chain(self) -> list[QWidget]:
-        return [self.count, self.site]
+        return [self.count, self.site, self.photo_button]
 
     def targets(self) -> dict[str, QWidget]:
         return {
