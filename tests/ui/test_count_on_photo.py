@@ -81,6 +81,16 @@ def test_17_papules_marked_on_the_photo_are_stored_as_the_assessments_count_with
     # the editor shows the stored version
     qtbot.waitUntil(lambda: editor.base_version == saved.version)
     assert papules.count.text() == "17" and papules.site_text() == "left forearm"
+    assert papules.photo_note.text() == (
+        "✔ Counted on the left forearm photo: 17 marks inside the square (20.00 mm across)."
+    )
+    papules.count.setFocus()
+    papules.count.selectAll()
+    qtbot.keyClicks(papules.count, "18")  # typed over: no longer the photo's count
+    assert papules.photo_note.text() == (
+        "⚠ The left forearm photo holds 17 marks inside the square (20.00 mm across); the "
+        "count here is not that count."
+    )
 
 
 def test_a_signed_assessment_is_counted_on_only_as_an_amendment(

@@ -409,6 +409,7 @@ class AssessmentEditor(AssessmentView):
             elif isinstance(measure_input, CountInput):
                 measure_input.history.setText(text)
                 self._warn_site(measure_input, history, candidate, last)
+                self._show_photo_count(measure_input, candidate)
         self.must.setText(self._must_text(candidate))
         self.flags.show_evaluation(self.evaluation())
 
@@ -433,6 +434,32 @@ class AssessmentEditor(AssessmentView):
             then = "the counts will not be compared"
         count.warning.setText(f"⚠ Site differs from last time ({latest.site}): {then}")
         count.warning.show()
+
+    def _show_photo_count(self, count: CountInput, now: Assessment) -> None:
+        """The count stays linked to the photo it was made on: said beside the field, and
+        said when the number typed here is not the photo's."""
+        site = count.site_text()
+        made = [
+            p.count
+            for p in now.photos
+            if p.count is not None and p.count.count is not None and same_site(p.view, site)
+        ]
+        typed = count.value()
+        if not made:
+            count.photo_note.hide()
+            return
+        marks = made[-1]
+        size = marks.real_side_mm()
+        on = f"{marks.count} marks inside the square" + (
+            f" ({size} mm across)" if size is not None else ""
+        )
+        if typed is not None and typed.count == marks.count:
+            count.photo_note.setText(f"✔ Counted on the {marks.view} photo: {on}.")
+        else:
+            count.photo_note.setText(
+                f"⚠ The {marks.view} photo holds {on}; the count here is not that count."
+            )
+        count.photo_note.show()
 
     def _must_text(self, a: Assessment) -> str:
         if self.file is None:

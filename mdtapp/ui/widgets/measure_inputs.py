@@ -359,6 +359,8 @@ class CountInput(MeasureInput):
             "Count on this assessment's photo of the site: set the scale, place the square, "
             "click each papule, then 'Use this count'"
         )
+        self.photo_note = muted(name=f"{name}PhotoCount")
+        self.photo_note.hide()
         self.count_row = QWidget()
         row = QHBoxLayout(self.count_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -372,6 +374,7 @@ class CountInput(MeasureInput):
             (self.measure.label, self.count_row),
             (self.measure.site_label, self.site),
             ("", self.warning),
+            ("", self.photo_note),
             ("", self.history),
         ]
 
