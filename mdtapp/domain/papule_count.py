@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -27,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.model import Papules
 from mdtapp.domain.photo_rules import PhotoRules
-from mdtapp.domain.response import same_site
+from mdtapp.domain.response import baseline_for, same_site
 
 if TYPE_CHECKING:
     from mdtapp.domain.forms import Forms
     from mdtapp.domain.measures import CountAtSiteMeasure
-    from mdtapp.domain.model import Assessment
+    from mdtapp.domain.model import Assessment, PhotoRef
 
 IMAGE_SIDE_MAX = 100_000  # pixels; far beyond any stored photo
 SOURCES = ("ruler", "template")
@@ -593,6 +594,57 @@ def differs_by_more_than(a_squared: Fraction, b_squared: Fraction, tolerance: De
     t = Fraction(tolerance)
     k = a - b - t * t
     return k > 0 and k * k > 4 * t * t * b
+
+
+# ---------------------------------------------------------------- photos of the site on paper
+
+
+@dataclass(frozen=True)
+class SitePhotoRef:
+    """A photo of the papule site a letter or form shows: which assessment, which photo."""
+
+    role: str  # "baseline", "previous" or "this assessment"
+    assessment: Assessment
+    index: int  # the photo's place in the assessment
+
+    @property
+    def photo(self) -> PhotoRef:
+        return self.assessment.photos[self.index]
+
+
+def site_photos(
+    assessments: Sequence[Assessment], now: Assessment, first_infusion: date | None
+) -> tuple[SitePhotoRef, ...]:
+    """The photos of the papule site beside this assessment's count, oldest first: the
+    baseline's and the previous assessment's of the same view, and this one's. The site is the
+    papule count's (else the view of this assessment's counted photo); of several photos of a
+    view, the last counted on is shown. Nothing when the site has no photo now."""
+    counted_views = [p.view for p in now.photos if p.count is not None]
+    site = now.papules.site if now.papules else (counted_views[-1] if counted_views else "")
+    if not site:
+        return ()
+
+    def of_site(a: Assessment) -> int | None:
+        found = [i for i, p in enumerate(a.photos) if same_site(p.view, site)]
+        chosen = [i for i in found if a.photos[i].count is not None] or found
+        return chosen[-1] if chosen else None
+
+    here = of_site(now)
+    if here is None:
+        return ()
+    earlier = [(a, i) for a in assessments if a.date < now.date and (i := of_site(a)) is not None]
+    out: list[SitePhotoRef] = []
+    base = baseline_for(assessments, first_infusion, now.date)
+    previous = earlier[-1] if earlier else None
+    if base is not None and (previous is None or previous[0] is not base):
+        i = of_site(base)
+        if i is not None:
+            out.append(SitePhotoRef("baseline", base, i))
+    if previous is not None:
+        role = "baseline" if previous[0] is base else "previous"
+        out.append(SitePhotoRef(role, *previous))
+    out.append(SitePhotoRef("this assessment", now, here))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- display

@@ -25,6 +25,7 @@ from mdtapp.domain.papule_count import (
     compare_counts,
     count_limit,
     differs_by_more_than,
+    site_photos,
     square_for_scale,
     template_scale,
     validate_count,
@@ -454,3 +455,29 @@ def test_a_count_that_cannot_be_used_is_refused_naming_the_field(f):
     ]
     with pytest.raises(ValidationError, match="has no photo 2"):
         with_photo_count(with_photo(None), 1, three, forms=f)
+
+
+def test_the_photos_a_letter_shows_are_the_sites_at_baseline_previous_and_now():
+    def visit(day: date, *photos: PhotoRef, site: str = "left forearm") -> Assessment:
+        return replace(assessment(day, papules=10, site=site), photos=photos)
+
+    counted = PhotoRef("left forearm", SHA, "image/jpeg", good_count())
+    plain_photo = PhotoRef("left forearm", "b" * 64)
+    baseline = visit(date(2026, 8, 3), counted)
+    other_site = visit(date(2026, 9, 1), PhotoRef("right forearm", "c" * 64))
+    previous = visit(date(2026, 10, 1), counted, plain_photo)  # two: the counted one is shown
+    now = visit(date(2026, 11, 1), PhotoRef("face", "d" * 64), counted, site="Left  Forearm")
+    history = [baseline, other_site, previous, now]
+    chosen = site_photos(history, now, first_infusion=date(2026, 8, 5))
+    assert [(s.role, s.assessment.date, s.index) for s in chosen] == [
+        ("baseline", date(2026, 8, 3), 0),
+        ("previous", date(2026, 10, 1), 0),
+        ("this assessment", date(2026, 11, 1), 1),
+    ]
+    # the previous photo of the site is the baseline's: shown once, as the baseline
+    assert [s.role for s in site_photos([baseline, now], now, date(2026, 8, 5))] == [
+        "baseline",
+        "this assessment",
+    ]
+    # no photo of the site now: none
+    assert site_photos(history, other_site, date(2026, 8, 5)) == ()
