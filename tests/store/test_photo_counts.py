@@ -18,7 +18,15 @@ from PIL import Image
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import forms
 from mdtapp.domain.model import Papules, PhotoRef
-from mdtapp.domain.papule_count import PapuleCount, Point, Scale, Square, with_photo_count
+from mdtapp.domain.papule_count import (
+    PapuleCount,
+    Point,
+    Scale,
+    Square,
+    count_limit,
+    validate_count,
+    with_photo_count,
+)
 from mdtapp.store.errors import PermissionDenied, SignedRecordError
 from mdtapp.store.images import clean_photo
 from mdtapp.store.interchange import (
@@ -247,3 +255,18 @@ def test_a_photo_without_marks_has_no_count_in_the_file_and_null_reads_the_same(
     import_document(other, document)
     assert other.load(other.patient_uids()[0]).assessments[0].value.photos[0].count is None
     other.close()
+
+
+def test_the_demo_photos_are_counted_as_their_assessments_say(store):
+    from mdtapp.store.demo import add_demo_patients
+
+    add_demo_patients(store)
+    brian = store.load(store.patient_uid_for("9990001014"))
+    counted = [a.value for a in brian.assessments if a.value.photos]
+    assert len(counted) == 2  # baseline and 12 months
+    for a in counted:
+        count = a.photos[0].count
+        assert count is not None and a.papules is not None
+        assert count.count == a.papules.count and count.view == a.papules.site
+        assert validate_count(count, store.forms.photos, count_limit(store.forms)) == []
+        assert store._photos.count_problems(brian.uid, a) == []  # the stored photo's size
