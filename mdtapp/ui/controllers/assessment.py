@@ -635,6 +635,12 @@ class AssessmentEditor(AssessmentView):
         site = count.site_text()
         found = [i for i, p in enumerate(saved.value.photos) if not site or same_site(p.view, site)]
         if not found:
+            if not self.session.store.can_write(KIND):
+                self._show_error(
+                    f"No photo of the {site or 'site'} in this assessment: adding one needs the "
+                    "clinician role"
+                )
+                return None
             if not site:
                 self._show_error(
                     f"Name the {count.measure.site_hint} first: the photo is added under it"
@@ -716,6 +722,17 @@ class AssessmentEditor(AssessmentView):
         self.session.notify_saved(self.file.uid)
         self._reload(new.uid)
         return new
+
+    def follow(self, file: PatientFile) -> None:
+        """Another tab saved this patient. What is being typed is kept; a saved assessment on
+        screen with nothing typed shows its newest version (a photo, or its count, saved from
+        the Photos tab), so that a save from here does not start from an old one."""
+        self.file = file
+        if self.record_uid is None or self._unsaved:
+            return
+        current = next((s for s in file.assessments if s.uid == self.record_uid), None)
+        if current is not None and current.version != self.base_version:
+            self.load(file, assessment_uid=current.uid)
 
     def _after_counting(self, dialog: PapuleCountDialog) -> None:
         dialog.deleteLater()
