@@ -141,3 +141,61 @@ def test_the_counter_needs_a_saved_assessment_without_unsaved_changes(qtbot, win
     qtbot.mouseClick(papules.photo_button, Qt.MouseButton.LeftButton)
     assert editor.save_error.text().startswith("Save the changes first (Ctrl+S)")
     assert editor.findChild(PapuleCountDialog) is None
+
+
+def test_a_count_over_the_papule_fields_range_is_refused_naming_the_field(qtbot, tmp_path):
+    """The papule field allowing at most 2 (a changed forms/assessment.toml): 3 marks inside
+    the square are neither saved nor used, and the message names the field and the range."""
+    import dataclasses
+    from datetime import date
+    from decimal import Decimal
+
+    from mdtapp.domain.forms import forms
+    from mdtapp.domain.model import PhotoRef
+    from mdtapp.domain.papule_count import PapuleCount, Point, Scale, Square
+    from mdtapp.store.repository import Store
+    from mdtapp.store.security import Principal
+    from mdtapp.ui.session import Session
+    from tests.factories import assessment, image_bytes
+    from tests.store.conftest import fixed_clock, jane
+
+    f = forms()
+    small = dataclasses.replace(
+        f,
+        assessment=dataclasses.replace(
+            f.assessment,
+            measures=tuple(
+                dataclasses.replace(m, max_count=2) if m.key == "papules" else m
+                for m in f.assessment.measures
+            ),
+        ),
+    )
+    store = Store.open(tmp_path / "small.db", user="nurse", clock=fixed_clock, forms=small)
+    uid = store.add_patient(jane()).uid
+    digest = store.add_photo(uid, image_bytes("JPEG", (640, 480)), "image/jpeg")
+    a = dataclasses.replace(
+        assessment(date(2026, 11, 1), papules=1), photos=(PhotoRef("left forearm", digest),)
+    )
+    saved = store.save("assessments", uid, a)
+    saver = PhotoCountSaver(Session(store), uid, saved.uid, 0, base_version=saved.version)
+    three = PapuleCount(
+        "left forearm",
+        640,
+        480,
+        Scale(Point(60, 440), Point(260, 440), Decimal(20)),
+        Square(Point(420, 200), Point(-100, -100), Decimal(20)),
+        (Point(400, 200), Point(420, 200), Point(440, 200)),
+    )
+    outcome = saver.save(three, use=True)
+    assert not outcome.saved
+    assert outcome.problem == (
+        "Not used: marks: at most 2 marks; got 3; marks: 3 inside the square; a papule count "
+        "must be 0-2"
+    )
+    assert store.get("assessments", saved.uid).version == saved.version  # nothing written
+    # a viewer may look at the marks, not save them: said before anything is tried
+    store.principal = Principal("vera", "Vera View", frozenset({"viewer"}))
+    assert saver.save(three, use=False).problem == (
+        "Not saved: Signed in as viewer: saving assessments needs the clinician role."
+    )
+    store.close()
