@@ -106,6 +106,7 @@ def test_use_this_count_from_the_photos_tab_fills_the_assessment(
     editor = window.workspace.assessment  # showing the earlier assessment, nothing typed
     editor.load(store.load(treated), assessment_uid=store.load(treated).assessments[0].uid)
     assert editor.counts[0].count.text() == "20"
+    view.right.setCurrentIndex(0)  # both sides the earlier date: what is compared stays so
     dialog = open_counter(qtbot, view, 0)  # the earlier photo: 03-Aug-2026, papules typed 20
     count_17(qtbot, dialog)
     assert dialog.use_button.text() == "&Use this count (17)"
@@ -117,6 +118,7 @@ def test_use_this_count_from_the_photos_tab_fills_the_assessment(
     assert first.value.photos[0].count.count == 17
     assert first.change_reason == "papule count from the left forearm photo"
     assert view.side_by_side.captions[0].text().startswith("03-Aug-2026, left forearm: 17")
+    assert (view.left.currentIndex(), view.right.currentIndex()) == (0, 0)  # as they were
     # the editor follows: it shows the version just saved, so its next save starts from it
     assert editor.base_version == first.version and editor.counts[0].count.text() == "17"
 

@@ -104,7 +104,7 @@ class PhotosView(QWidget):
         same_patient = self.file is not None and self.file.uid == file.uid
         # what was being compared stays on screen when the record is saved again
         shown = (
-            (self.compare_view.currentText(), self.left.currentData(), self.right.currentData())
+            (self.compare_view.currentText(), self._kept(self.left), self._kept(self.right))
             if same_patient
             else None
         )
@@ -113,7 +113,7 @@ class PhotosView(QWidget):
         self.assessment.clear()
         for saved in reversed(file.assessments):
             self.assessment.addItem(format_date(saved.value.date), saved.uid)
-        if chosen is not None and self.assessment.findData(chosen) >= 0:
+        if chosen is not None and self.assessment.findData(chosen) >= 0:  # uid: a str
             self.assessment.setCurrentIndex(self.assessment.findData(chosen))
         views = sorted({p.view for s in file.assessments for p in s.value.photos})
         self.compare_view.blockSignals(True)
@@ -158,6 +158,13 @@ class PhotosView(QWidget):
         if name:
             self.add_photo(Path(name), self.view.currentText().strip() or "unlabelled")
 
+    @staticmethod
+    def _kept(combo: QComboBox) -> object:
+        """A side's photo to show again; None when it showed the newest (it shows the newest
+        again, which may be one just added)."""
+        newest = combo.currentIndex() == combo.count() - 1
+        return None if newest else combo.currentData()
+
     def _fill_dates(self, *_: object, keep: tuple[object, object] | None = None) -> None:
         view = self.compare_view.currentText()
         for combo in (self.left, self.right):
@@ -172,8 +179,10 @@ class PhotosView(QWidget):
         if self.right.count():
             self.right.setCurrentIndex(self.right.count() - 1)
         for combo, key in zip((self.left, self.right), keep or (None, None), strict=True):
-            if key is not None and combo.findData(key) >= 0:
-                combo.setCurrentIndex(combo.findData(key))
+            # by value: findData compares Python objects by identity
+            found = [i for i in range(combo.count()) if combo.itemData(i) == key]
+            if key is not None and found:
+                combo.setCurrentIndex(found[0])
         for combo in (self.left, self.right):
             combo.blockSignals(False)
         self._show_images()
