@@ -51,6 +51,7 @@ class PapuleCountDialog(QDialog):
         self.counter.open_image(image, view, count)
         self._stored = self.counter.count  # what the record holds for this photo
         self.used_version: int | None = None  # set when "Use this count" stored the count
+        self._signed = saver is not None and saver.signed()  # asked once, not at every click
         self.note = QLabel(self._note())
         self.note.setObjectName("countNote")
         self.note.setProperty("role", "muted")
@@ -110,7 +111,7 @@ class PapuleCountDialog(QDialog):
             return "These marks are not stored: open the counter from the patient's photos."
         if not self.saver.may_save:
             return f"{self.saver.why_not}: the marks can be looked at, not saved."
-        if self.saver.signed() and not self.saver.reason:
+        if self._signed and not self.saver.reason:
             return "The assessment is signed: saving the marks amends it, with a reason."
         return ""
 
@@ -134,6 +135,7 @@ class PapuleCountDialog(QDialog):
             self.status.setText(outcome.problem)
         else:
             self._stored = self.counter.count
+            self._signed = False  # a new version: amended, or never signed
             self.status.setProperty("role", "muted")
             counted = self.counter.count.count
             self.status.setText(
