@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from mdtapp.domain.papule_count import PapuleCount, Point, Scale, square_for_scale  # noqa: E402
+from mdtapp.domain.forms import forms  # noqa: E402
+from mdtapp.domain.papule_count import (  # noqa: E402
+    PapuleCount,
+    Point,
+    Scale,
+    count_limit,
+    square_for_scale,
+)
 from mdtapp.domain.photo_rules import photo_rules  # noqa: E402
 from mdtapp.ui.widgets.papule_counter import PapuleCounter  # noqa: E402
 
@@ -105,7 +112,7 @@ def main() -> None:
     bare.hide()  # one window at a time: a covered window is not painted
 
     rules = photo_rules()
-    counter = PapuleCounter(rules)
+    counter = PapuleCounter(rules, max_count=count_limit(forms()))
     counter.resize(1366, 768)
     counter.show()
     exposed(counter)

@@ -17,6 +17,9 @@ ZOOM_DEFAULT = 100
 @dataclass(frozen=True)
 class Preferences:
     zoom_percent: int = ZOOM_DEFAULT
+    # letters and filled forms with the papule site's photos: the person printing knows where
+    # this copy goes (off by default: letters go by post); ticked in the letter's preview
+    letter_photos: bool = False
 
 
 def preferences_path() -> Path:
@@ -36,7 +39,8 @@ def load_preferences(path: Path | None = None) -> Preferences:
     zoom = data.get("zoom_percent", ZOOM_DEFAULT)
     if isinstance(zoom, bool) or not isinstance(zoom, int) or zoom not in ZOOM_STEPS:
         zoom = ZOOM_DEFAULT
-    return Preferences(zoom_percent=zoom)
+    photos = data.get("letter_photos", False)
+    return Preferences(zoom_percent=zoom, letter_photos=photos is True)
 
 
 def save_preferences(prefs: Preferences, path: Path | None = None) -> None:
@@ -46,7 +50,8 @@ def save_preferences(prefs: Preferences, path: Path | None = None) -> None:
     path = path or preferences_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_text(tomli_w.dumps({"zoom_percent": prefs.zoom_percent}), encoding="utf-8")
+    values = {"zoom_percent": prefs.zoom_percent, "letter_photos": prefs.letter_photos}
+    partial.write_text(tomli_w.dumps(values), encoding="utf-8")
     os.replace(partial, path)
 
 

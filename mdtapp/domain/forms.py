@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mdtapp.domain.measures import (
     EDITOR_COLUMNS,
@@ -32,6 +32,9 @@ from mdtapp.domain.measures import (
     VasMeasure,
     YesNoMeasure,
 )
+
+if TYPE_CHECKING:
+    from mdtapp.domain.photo_rules import PhotoRules
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _MEASURE_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
@@ -305,6 +308,7 @@ class Forms:
     dosing: DosingRules
     schedule: ScheduleRules
     response: ResponseRules
+    photos: PhotoRules  # photos.toml: the views, the counting square, the ruler, photo bounds
     eligibility: EligibilityRules
     decisions: tuple[Choice, ...]
     assessment: AssessmentDefinition
@@ -809,6 +813,8 @@ def _load_eligibility(t: _Table) -> EligibilityRules:
 
 def load_forms(directory: Path) -> Forms:
     """Read and validate every forms/ file in `directory`; raise FormsError naming the problem."""
+    from mdtapp.domain.photo_rules import load_photo_rules  # it reads with this module's tools
+
     index = _read(directory, "index.toml")
     decisions = tuple(
         Choice(d.key("key"), d.str("label"))
@@ -835,6 +841,7 @@ def load_forms(directory: Path) -> Forms:
         dosing=_load_dosing(_read(directory, "dosing.toml")),
         schedule=_load_schedule(_read(directory, "schedule.toml")),
         response=_load_response(_read(directory, "response.toml"), assessment),
+        photos=load_photo_rules(directory),
         eligibility=_load_eligibility(_read(directory, "eligibility.toml")),
         decisions=decisions,
         assessment=assessment,

@@ -278,9 +278,18 @@ class PhotosMeasure(Measure):
 
     def check(self, a: Assessment, forms: Forms, today: date, errors: list[FieldError]) -> None:
         from mdtapp.domain.model import _text
+        from mdtapp.domain.papule_count import count_limit, photo_count_errors
 
         for i, photo in enumerate(self.photos(a)):
             _text(errors, f"{self.key}[{i}].view", photo.view, required=True, limit=100)
+            if photo.count is not None:  # the marks stored with the photo
+                errors += photo_count_errors(
+                    photo.view,
+                    photo.count,
+                    forms.photos,
+                    count_limit(forms),
+                    f"{self.key}[{i}].count.",
+                )
 
 
 MEASURE_TYPES: dict[str, type[Measure]] = {

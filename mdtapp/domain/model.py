@@ -19,6 +19,7 @@ from mdtapp.domain.nhs_number import nhs_number_problem, normalise_nhs_number
 
 if TYPE_CHECKING:
     from mdtapp.domain.forms import Forms
+    from mdtapp.domain.papule_count import PapuleCount
 
 SEXES = ("female", "male", "other", "unknown")
 ROUTES = ("iv", "sc")
@@ -154,6 +155,8 @@ class PhotoRef:
     view: str
     sha256: str
     media_type: str = "image/jpeg"
+    # the papules counted on this photo: the scale, the 2 x 2 cm square and every mark
+    count: PapuleCount | None = None
 
 
 @dataclass(frozen=True)

@@ -18,24 +18,30 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.domain.model import Papules
 from mdtapp.domain.photo_rules import PhotoRules
-from mdtapp.domain.response import same_site
+from mdtapp.domain.response import baseline_for, same_site
 
-# The assessment's papule count field allows 0-100000 (validate_assessment, papules.count);
-# a count on the photo must fit it. tests/domain/test_papule_count.py keeps the two equal.
-PAPULE_COUNT_MAX = 100_000
+if TYPE_CHECKING:
+    from mdtapp.domain.forms import Forms
+    from mdtapp.domain.measures import CountAtSiteMeasure
+    from mdtapp.domain.model import Assessment, PhotoRef
+
 IMAGE_SIDE_MAX = 100_000  # pixels; far beyond any stored photo
 SOURCES = ("ruler", "template")
 VIEW_MAX = 200  # characters, as papules.site
 SIDE_MIN_MM, SIDE_MAX_MM = 1, 100  # a square's meant side, as forms/photos.toml allows
-_DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,3})(\.[0-9]{1,3})?$")
+# millimetres are stored as decimal text ("10", "2.5"): exactly what was meant
+DECIMAL_TEXT = r"^(0|[1-9][0-9]{0,3})(\.[0-9]{1,3})?$"
+_DECIMAL = re.compile(DECIMAL_TEXT)
 
 
 # ---------------------------------------------------------------- points
@@ -329,8 +335,26 @@ class PapuleCount:
 # ---------------------------------------------------------------- checks
 
 
-def validate_count(count: PapuleCount, rules: PhotoRules) -> list[FieldError]:
-    """Every problem with a count, each naming the field and what is allowed."""
+def count_measure(forms: Forms) -> CountAtSiteMeasure | None:
+    """The measure a count on the photo fills ("Use this count"): the assessment's count over
+    a named site (forms/assessment.toml's count_at_site measure, the papule count)."""
+    from mdtapp.domain.measures import CountAtSiteMeasure
+
+    found = forms.assessment.of_type(CountAtSiteMeasure)
+    return found[0] if found else None
+
+
+def count_limit(forms: Forms) -> int:
+    """The most marks a count may hold, and count: the papule field's own range (its max_count
+    in forms/assessment.toml, the one place it is set). Forms with no count measure have
+    nothing to count into."""
+    measure = count_measure(forms)
+    return measure.max_count if measure else 0
+
+
+def validate_count(count: PapuleCount, rules: PhotoRules, max_count: int) -> list[FieldError]:
+    """Every problem with a count, each naming the field and what is allowed; `max_count` is
+    the papule field's range (count_limit)."""
     errors: list[FieldError] = []
     if not count.view.strip():
         errors.append(FieldError("view", "is required: name the view the photo shows"))
@@ -361,19 +385,78 @@ def validate_count(count: PapuleCount, rules: PhotoRules) -> list[FieldError]:
         if mark in seen:
             errors.append(FieldError(f"marks[{i}]", f"is at {mark}, as marks[{seen[mark]}] is"))
         seen.setdefault(mark, i)
-    if len(count.marks) > PAPULE_COUNT_MAX:
-        errors.append(
-            FieldError("marks", f"at most {PAPULE_COUNT_MAX} marks; got {len(count.marks)}")
-        )
+    if len(count.marks) > max_count:
+        errors.append(FieldError("marks", f"at most {max_count} marks; got {len(count.marks)}"))
     counted = count.count
-    if counted is not None and counted > PAPULE_COUNT_MAX:
+    if counted is not None and counted > max_count:
         errors.append(
             FieldError(
                 "marks",
-                f"{counted} inside the square; a papule count must be 0-{PAPULE_COUNT_MAX}",
+                f"{counted} inside the square; a papule count must be 0-{max_count}",
             )
         )
     return errors
+
+
+def photo_count_errors(
+    view: str, count: PapuleCount, rules: PhotoRules, max_count: int, prefix: str
+) -> list[FieldError]:
+    """A count stored with a photo: its own checks, and made on that photo's view (the marks
+    say which site was counted). Fields are named under `prefix` ("photos[0].count.")."""
+    errors = [
+        FieldError(f"{prefix}{e.field}", e.message) for e in validate_count(count, rules, max_count)
+    ]
+    if count.view != view:
+        errors.append(
+            FieldError(f"{prefix}view", f"must be the photo's view ({view}); got {count.view!r}")
+        )
+    return errors
+
+
+def with_photo_count(
+    assessment: Assessment,
+    index: int,
+    count: PapuleCount | None,
+    *,
+    forms: Forms,
+    use: bool = False,
+) -> Assessment:
+    """The assessment with `count` stored on its photo `index`; with `use` ("Use this count"),
+    its papule count and site become the marks inside the square and the photo's view.
+
+    Raises ValidationError naming each field when the count cannot be stored, or used: nothing
+    half-done is ever handed back."""
+    photos = list(assessment.photos)
+    if not 0 <= index < len(photos):
+        raise ValidationError(
+            [FieldError("photos", f"has no photo {index + 1} (it has {len(photos)})")]
+        )
+    photo = photos[index]
+    prefix = f"photos[{index}].count."
+    if count is not None:
+        problems = photo_count_errors(photo.view, count, forms.photos, count_limit(forms), prefix)
+        if problems:
+            raise ValidationError(problems)
+    photos[index] = replace(photo, count=count)
+    changed = replace(assessment, photos=tuple(photos))
+    if not use:
+        return changed
+    measure = count_measure(forms)
+    if measure is None:
+        raise ValidationError(
+            [FieldError("papules", "forms/assessment.toml has no count over a site to fill")]
+        )
+    counted = count.count if count is not None else None
+    if count is None or counted is None:
+        raise ValidationError(
+            [
+                FieldError(
+                    f"{prefix}square",
+                    "is required to use the count: set the scale and place the 2 × 2 cm square",
+                )
+            ]
+        )
+    return changed.with_values({measure.key: Papules(counted, photo.view)})
 
 
 def _scale_errors(count: PapuleCount, scale: Scale, rules: PhotoRules) -> list[FieldError]:
@@ -511,6 +594,57 @@ def differs_by_more_than(a_squared: Fraction, b_squared: Fraction, tolerance: De
     t = Fraction(tolerance)
     k = a - b - t * t
     return k > 0 and k * k > 4 * t * t * b
+
+
+# ---------------------------------------------------------------- photos of the site on paper
+
+
+@dataclass(frozen=True)
+class SitePhotoRef:
+    """A photo of the papule site a letter or form shows: which assessment, which photo."""
+
+    role: str  # "baseline", "previous" or "this assessment"
+    assessment: Assessment
+    index: int  # the photo's place in the assessment
+
+    @property
+    def photo(self) -> PhotoRef:
+        return self.assessment.photos[self.index]
+
+
+def site_photos(
+    assessments: Sequence[Assessment], now: Assessment, first_infusion: date | None
+) -> tuple[SitePhotoRef, ...]:
+    """The photos of the papule site beside this assessment's count, oldest first: the
+    baseline's and the previous assessment's of the same view, and this one's. The site is the
+    papule count's (else the view of this assessment's counted photo); of several photos of a
+    view, the last counted on is shown. Nothing when the site has no photo now."""
+    counted_views = [p.view for p in now.photos if p.count is not None]
+    site = now.papules.site if now.papules else (counted_views[-1] if counted_views else "")
+    if not site:
+        return ()
+
+    def of_site(a: Assessment) -> int | None:
+        found = [i for i, p in enumerate(a.photos) if same_site(p.view, site)]
+        chosen = [i for i in found if a.photos[i].count is not None] or found
+        return chosen[-1] if chosen else None
+
+    here = of_site(now)
+    if here is None:
+        return ()
+    earlier = [(a, i) for a in assessments if a.date < now.date and (i := of_site(a)) is not None]
+    out: list[SitePhotoRef] = []
+    base = baseline_for(assessments, first_infusion, now.date)
+    previous = earlier[-1] if earlier else None
+    if base is not None and (previous is None or previous[0] is not base):
+        i = of_site(base)
+        if i is not None:
+            out.append(SitePhotoRef("baseline", base, i))
+    if previous is not None:
+        role = "baseline" if previous[0] is base else "previous"
+        out.append(SitePhotoRef(role, *previous))
+    out.append(SitePhotoRef("this assessment", now, here))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- display

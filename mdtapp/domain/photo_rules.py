@@ -1,7 +1,9 @@
 """The photo views, the counting square, the ruler and the import bounds, from forms/photos.toml.
 
-Read and validated like the other forms/ files (errors name the file and key); kept in a module
-of its own so the instruments' loader stays as it is.
+Read and validated like the other forms/ files (errors name the file and key), with them: the
+forms in use carry these rules as `Forms.photos` (load_forms reads this file too, so a broken
+photos.toml stops start-up like any other). The reading is in a module of its own so the
+instruments' loader stays as it is.
 """
 
 from __future__ import annotations

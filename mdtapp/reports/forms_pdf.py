@@ -11,9 +11,10 @@ added when one is full; the examiner's name and signature close the form. Positi
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -50,6 +51,9 @@ from mdtapp.reports.pdf import (
     produced_text,
     register_fonts,
 )
+
+if TYPE_CHECKING:
+    from mdtapp.reports.photos_pdf import SitePhoto
 
 BOX: float = 5 * mm
 BOX_GAP: float = 4.5 * mm  # room for each score's digit to sit clearly beside its own box
@@ -362,8 +366,10 @@ def build_form(
     *,
     forms: Forms | None,
     produced_at: datetime,
+    site_photos: Sequence[SitePhoto] = (),
 ) -> bytes:
-    """Blank (no record), labelled (a record, no assessment) or filled (both)."""
+    """Blank (no record), labelled (a record, no assessment) or filled (both); a filled form
+    may end with the photos of the papule site (`site_photos`, when asked for)."""
     register_fonts()
     forms = forms or default_forms()
     layout = form_layout(forms)
@@ -392,6 +398,19 @@ def build_form(
             c.showPage()
             page = piece.page
         _draw_piece(c, piece, a, p, forms, layout)
+    if a is not None and site_photos:
+        from mdtapp.reports.photos_pdf import draw_site_photos_page
+
+        c.showPage()
+        draw_site_photos_page(
+            c,
+            list(site_photos),
+            x=MARGIN,
+            top=PAGE_HEIGHT - MARGIN,
+            width=PAGE_WIDTH - 2 * MARGIN,
+            side_mm=forms.photos.side_mm,
+            tolerance_mm=forms.photos.size_tolerance_mm,
+        )
     c.showPage()
     c.save()
     return out.getvalue()

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
@@ -66,6 +66,9 @@ from mdtapp.reports.pdf import (
 )
 from mdtapp.settings import Author, Letterhead
 
+if TYPE_CHECKING:
+    from mdtapp.reports.photos_pdf import SitePhoto
+
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 
@@ -85,6 +88,7 @@ class LetterRequest:
     produced_at: datetime
     letterhead: Letterhead
     author: Author
+    site_photos: tuple[SitePhoto, ...] = ()  # papule site photos, when asked for (off: post)
     infusions_since: date | None = None  # the last letter's assessment date, if any
     signatures: tuple[Signature, ...] = ()
 
@@ -576,6 +580,15 @@ def build_letter(req: LetterRequest) -> bytes:
         story.append(_table(rows, [38 * mm, 30 * mm, 30 * mm, 30 * mm, 23 * mm, WIDTH - 151 * mm]))
     story.append(Spacer(1, 3 * mm))
     story.append(_other_measures(forms, shown, now, p.height_cm))
+    if req.site_photos:
+        from mdtapp.reports.photos_pdf import site_photos_block
+
+        story += site_photos_block(
+            list(req.site_photos),
+            width=WIDTH,
+            side_mm=forms.photos.side_mm,
+            tolerance_mm=forms.photos.size_tolerance_mm,
+        )
 
     # ---- trends
     panels = trend_drawings(record, forms, until=now.date, width=WIDTH / 2 - 2 * mm, height=48 * mm)

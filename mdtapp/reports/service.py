@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from mdtapp.domain.dates import format_date
 from mdtapp.settings import Author, Settings, load_settings
 from mdtapp.store.errors import RecordNotFound
 from mdtapp.store.repository import PatientFile, Saved, Store
+
+if TYPE_CHECKING:
+    from mdtapp.domain.model import Assessment
+    from mdtapp.reports.photos_pdf import SitePhoto
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,10 @@ def produce_letter(
     author: Author | None = None,
     settings: Settings | None = None,
     destination: str = "",
+    photos: bool = False,
 ) -> Produced:
+    """`photos`: with the photos of the papule site, their squares, marks and counts (off by
+    default: letters go by post)."""
     from mdtapp.reports.letter import LetterRequest, build_letter
 
     settings = settings or load_settings()
@@ -70,6 +78,8 @@ def produce_letter(
         infusions_since=last_letter_date(store, patient_uid, when),
         signatures=signatures_for(store, saved),
     )
+    if photos:
+        request = replace(request, site_photos=site_photos_for(store, file, saved.value))
     pdf = build_letter(request)
     # a letter carries identifiable data: that it was produced, for what and by whom is kept
     store.record_event(
@@ -81,6 +91,16 @@ def produce_letter(
         + (f" to {destination}" if destination else ""),
     )
     return Produced(pdf, saved.uid, when)
+
+
+def site_photos_for(store: Store, file: PatientFile, now: Assessment) -> tuple[SitePhoto, ...]:
+    """The photos of the papule site at baseline, previous and now, with their stored bytes."""
+    from mdtapp.domain.papule_count import site_photos
+    from mdtapp.reports.photos_pdf import SitePhoto
+
+    record = file.record
+    chosen = site_photos(record.assessments, now, record.first_infusion)
+    return tuple(SitePhoto(ref, store.photo(file.uid, ref.photo.sha256)[0]) for ref in chosen)
 
 
 def signatures_for(store: Store, saved: Saved) -> tuple:  # type: ignore[type-arg]
@@ -103,9 +123,10 @@ def produce_form(
     filled: bool = False,
     on: date | None = None,
     destination: str = "",
+    photos: bool = False,
 ) -> Produced:
     """Blank (no patient), labelled (a patient), or filled (filled=True: the assessment dated
-    `on`, or the latest)."""
+    `on`, or the latest); a filled one with `photos` ends with the papule site's photos."""
     from mdtapp.reports.forms_pdf import build_form
 
     if store is None or patient_uid is None:
@@ -117,6 +138,7 @@ def produce_form(
         saved.value if saved else None,
         forms=store.forms,
         produced_at=store.clock().astimezone(),
+        site_photos=site_photos_for(store, file, saved.value) if saved and photos else (),
     )
     store.record_event(
         "form",

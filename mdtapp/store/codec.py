@@ -49,6 +49,7 @@ from mdtapp.domain.model import (
     validate_patient,
     validate_regimen,
 )
+from mdtapp.domain.papule_count import PapuleCount
 
 Json = dict[str, Any]
 
@@ -381,10 +382,16 @@ def _encode_measure(m: Measure, a: Assessment, forms: Forms) -> Any:
     if isinstance(m, NumberMeasure):
         return m.number(a)
     if isinstance(m, PhotosMeasure):
-        return [
-            {"view": p.view, "sha256": p.sha256, "media_type": p.media_type} for p in m.photos(a)
-        ]
+        return [_encode_photo(p) for p in m.photos(a)]
     raise TypeError(f"no encoding for a {m.type} measure")
+
+
+def _encode_photo(p: PhotoRef) -> Json:
+    out: Json = {"view": p.view, "sha256": p.sha256, "media_type": p.media_type}
+    if p.count is not None:
+        # only when counted: a photo stored before counting was possible keeps its exact JSON
+        out["count"] = p.count.to_json()
+    return out
 
 
 def encode_assessment(a: Assessment, forms: Forms) -> Json:
@@ -453,8 +460,26 @@ def _decode_measure(m: Measure, r: _Reader, forms: Forms) -> Any:
         raw_photos = r.data.get(key) or []
         for i, item in enumerate(raw_photos if isinstance(raw_photos, list) else []):
             ph = _Reader(item, errors, f"{r._name(key)}[{i}].")
+            marks = None
+            if ph.data.get("count") is not None:  # absent or null: not counted on the photo
+                try:
+                    marks = PapuleCount.from_json(ph.data["count"])
+                except ValidationError as e:
+                    where = ph._name("count")
+                    errors.extend(
+                        FieldError(
+                            where if err.field == "(count)" else f"{where}.{err.field}",
+                            err.message,
+                        )
+                        for err in e.errors
+                    )
             photos.append(
-                PhotoRef(ph.text("view"), ph.text("sha256"), ph.text("media_type", "image/jpeg"))
+                PhotoRef(
+                    ph.text("view"),
+                    ph.text("sha256"),
+                    ph.text("media_type", "image/jpeg"),
+                    marks,
+                )
             )
         return tuple(photos)
     raise TypeError(f"no decoding for a {m.type} measure")

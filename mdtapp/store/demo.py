@@ -8,7 +8,7 @@ flagged: a new referral being screened, a responder, a non-responder at the 6-mo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from mdtapp.domain.dates import add_months
@@ -25,6 +25,7 @@ from mdtapp.domain.model import (
     OrganStatus,
     Papules,
     Patient,
+    PhotoRef,
     Regimen,
     SpecialtyAgreement,
 )
@@ -524,6 +525,37 @@ def add_demo_patients(store: Store) -> list[str]:
     added = []
     for record in demo_records(store.today()):
         if store.patient_uid_for(record.patient.nhs_number) is None:
-            store.add_patient_file(record, action="demo")
+            record, photos = _with_photos(record)
+            with store.transaction():  # the patient and their photos, or nothing
+                uid = store.add_patient_file(record, action="demo")
+                for content in photos:
+                    store._add_photo(uid, content, "image/jpeg")
             added.append(record.patient.nhs_number)
     return added
+
+
+def _with_photos(record: PatientRecord) -> tuple[PatientRecord, list[bytes]]:
+    """Brian's left forearm at baseline and at 12 months, each counted on the photo: the marks
+    inside the square are the papule count his assessment records (drawn, not photographed)."""
+    import hashlib
+
+    from mdtapp.store.demo_photos import demo_photo
+
+    if record.patient.hospital_number != "DEMO0002":
+        return record, []
+    photos = []
+    assessments = list(record.assessments)
+    for i, (px_per_mm, degrees) in ((0, (14, -4.0)), (len(assessments) - 1, (13, 3.0))):
+        a = assessments[i]
+        assert a.papules is not None
+        content, count = demo_photo(
+            seed=i + 2,
+            view=a.papules.site,
+            inside=a.papules.count,
+            px_per_mm=px_per_mm,
+            degrees=degrees,
+        )
+        digest = hashlib.sha256(content).hexdigest()
+        assessments[i] = replace(a, photos=(PhotoRef(a.papules.site, digest, "image/jpeg", count),))
+        photos.append(content)
+    return replace(record, assessments=tuple(assessments)), photos

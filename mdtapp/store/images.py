@@ -21,6 +21,23 @@ from mdtapp.domain.photo_rules import PhotoRules
 
 FORMATS = ("JPEG", "PNG")
 MEDIA_TYPE = "image/jpeg"
+MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
+
+# EXIF tags that say where a photo was taken, or with what and by whom (EXIF 2.32, TIFF 6)
+ORIENTATION = 0x0112
+GPS_IFD, EXIF_IFD = 0x8825, 0x8769
+DEVICE_TAGS = {
+    0x010F: "Make",
+    0x0110: "Model",
+    0x013B: "Artist",
+    0x013C: "HostComputer",
+    0xA430: "CameraOwnerName",
+    0xA431: "BodySerialNumber",
+    0xA433: "LensMake",
+    0xA434: "LensModel",
+    0xA435: "LensSerialNumber",
+    0x927C: "MakerNote",
+}
 
 
 class PhotoRefused(ValueError):
@@ -59,14 +76,14 @@ def clean_photo(data: bytes, name: str, rules: PhotoRules) -> CleanPhoto:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError:
-        raise PhotoRefused(_too_many_pixels(name, None, rules)) from None
+        raise PhotoRefused(f"{name} {_too_many_pixels(None, rules)}") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise PhotoRefused(not_an_image) from None
     longest = rules.stored_max_side_px
     with image:
         width, height = image.size
         if width * height > rules.max_pixels:
-            raise PhotoRefused(_too_many_pixels(name, (width, height), rules))
+            raise PhotoRefused(f"{name} {_too_many_pixels((width, height), rules)}")
         icc = image.info.get("icc_profile")
         try:
             # a JPEG decodes at 1/2, 1/4 or 1/8 when that still covers the stored size:
@@ -102,23 +119,99 @@ def _bare_rgb(image: Image.Image) -> Image.Image:
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())
 
 
+def photo_problem(content: bytes, media_type: str, rules: PhotoRules) -> str | None:
+    """Why these bytes cannot be kept as a photo just as they are, or None.
+
+    For photos that arrive in an mdtapp/1 file: their bytes are kept (the SHA-256 is the
+    photo's identity, named by the assessments that show it), so nothing is cleaned away;
+    instead what clean_photo would refuse is refused here too (too large, not the JPEG or PNG
+    image it says it is, declaring too many pixels, damaged), and so is EXIF location or
+    device data, which clean_photo strips and a file must not bring in. The whole picture is
+    decoded (a JPEG at an eighth of its size). The message names no file: the caller says
+    where the photo is."""
+    problem = _size_problem(len(content), rules)
+    if problem:
+        return problem
+    kind = MEDIA_TYPES.get(media_type)
+    if kind is None:
+        return f"media_type must be one of {', '.join(MEDIA_TYPES)}; got {media_type!r}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content), formats=[kind])
+    except Image.DecompressionBombError:
+        return _too_many_pixels(None, rules)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return f"is not a {kind} image mdtapp can read (media_type {media_type})"
+    with image:
+        width, height = image.size
+        if width * height > rules.max_pixels:
+            return _too_many_pixels((width, height), rules)
+        found = identifying_metadata(image)
+        if found:
+            return (
+                f"carries {found}: mdtapp keeps photos without it (add the photo in the app, "
+                "which removes it, or remove it before importing)"
+            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                if kind == "JPEG":
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+            return "is damaged or incomplete: its picture could not be decoded"
+    return None
+
+
+def identifying_metadata(image: Image.Image) -> str:
+    """What in an opened image says where it was taken, or with what: "" when nothing."""
+    found = []
+    exif = image.getexif()
+    if exif.get_ifd(GPS_IFD) or GPS_IFD in exif:
+        found.append("EXIF location data (GPS)")
+    tags = {**dict(exif), **dict(exif.get_ifd(EXIF_IFD))}
+    device = [name for tag, name in DEVICE_TAGS.items() if tag in tags]
+    if device:
+        found.append(f"EXIF device data ({', '.join(device)})")
+    if image.info.get("xmp") or "XML:com.adobe.xmp" in image.info:
+        found.append("XMP metadata (it may hold the place and the device)")
+    return " and ".join(found)
+
+
+def stored_size(content: bytes) -> tuple[int, int]:
+    """The size a stored photo is shown, and counted, at: width and height upright, as an EXIF
+    orientation (if it has one) turns it. Reads the header only."""
+    with Image.open(io.BytesIO(content), formats=FORMATS) as image:
+        width, height = image.size
+        turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
+
+
 def _check_bytes(name: str, size: int, rules: PhotoRules) -> None:
+    problem = _size_problem(size, rules)
+    if problem:
+        raise PhotoRefused(f"{name} {problem}")
+
+
+def _size_problem(size: int, rules: PhotoRules) -> str | None:
     if size > rules.max_bytes:
         shown, limit = _megabytes(size), _megabytes(rules.max_bytes)
         if shown == limit:  # never "32.0 MB; up to 32.0 MB": say it in bytes
             shown, limit = f"{size:,} bytes", f"{rules.max_bytes:,} bytes ({limit})"
-        raise PhotoRefused(f"{name} is {shown}; photos up to {limit} are accepted")
+        return f"is {shown}; photos up to {limit} are accepted"
     if size == 0:
-        raise PhotoRefused(f"{name} is empty")
+        return "is empty"
+    return None
 
 
-def _too_many_pixels(name: str, size: tuple[int, int] | None, rules: PhotoRules) -> str:
+def _too_many_pixels(size: tuple[int, int] | None, rules: PhotoRules) -> str:
     declared = (
         f"{size[0]:,} × {size[1]:,} = {size[0] * size[1]:,} pixels"
         if size
         else "more pixels than can be decoded safely"
     )
-    return f"{name} declares {declared}; photos up to {rules.max_pixels:,} pixels are accepted"
+    return f"declares {declared}; photos up to {rules.max_pixels:,} pixels are accepted"
 
 
 def _megabytes(size: int) -> str:

@@ -22,6 +22,8 @@ from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.model import text_problem
 from mdtapp.domain.nhs_number import format_nhs_number
+from mdtapp.domain.papule_count import DECIMAL_TEXT
+from mdtapp.domain.photo_rules import PhotoRules
 from mdtapp.store import codec, files
 from mdtapp.store.errors import StoreError
 from mdtapp.store.lineage import Held, Lineage, revision
@@ -36,9 +38,6 @@ SCHEMA_FILE = "mdtapp-1.schema.json"
 # is not to fill the database, or the memory decoding it, with what is not a photo. The same
 # bounds as forms/photos.toml's [import] on the branch that adds store/images.py (photos added
 # in the app), with which this check is to be one.
-MAX_PHOTO_BYTES = 32 * 2**20  # a 48-megapixel phone JPEG is 10-25 MB
-MAX_PHOTO_PIXELS = 60_000_000  # an image declaring more is a decompression bomb, not a photo
-PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 
 
 class ImportRejected(StoreError):
@@ -154,6 +153,8 @@ def _schema_message(error: Any) -> str:
         return f"must be a date as YYYY-MM-DD; got {value!r}"
     if validator == "pattern" and "\\d{10}" in error.validator_value:
         return f"must be 10 digits; got {value!r}"
+    if validator == "pattern" and error.validator_value == DECIMAL_TEXT:
+        return f'must be a decimal written as text, like "10" or "2.5"; got {value!r}'
     if validator in ("minimum", "maximum", "exclusiveMinimum"):
         lo = error.schema.get("minimum", error.schema.get("exclusiveMinimum"))
         hi = error.schema.get("maximum")
@@ -264,7 +265,7 @@ def check_document(document: Any, forms: Forms, today: date) -> tuple[list[FileP
                 problems.extend(f"{_field(where, parts, e.field)}: {e.message}" for e in errors)
                 photos: tuple[tuple[bytes, str], ...] = ()
                 if kind == "assessments":
-                    photos, photo_problems = _check_photos(item.get("photos", []))
+                    photos, photo_problems = _check_photos(item.get("photos", []), forms.photos)
                     problems.extend(f"{where}.{p}" for p in photo_problems)
                 if errors:
                     continue  # its lineage is judged once the record itself is right
@@ -319,16 +320,21 @@ def _lineage(raw: Any, payload: dict[str, Any], uid: Any) -> tuple[Lineage | Non
     return lineage, problems
 
 
-def _check_photos(photos: list[Any]) -> tuple[tuple[tuple[bytes, str], ...], list[str]]:
+def _check_photos(
+    photos: list[Any], rules: PhotoRules
+) -> tuple[tuple[tuple[bytes, str], ...], list[str]]:
     """Each photo bounded, then decoded as the image it says it is, before anything is
-    written (issue 14.11)."""
+    written (issue 14.11). Its bytes are kept as they are (the sha256 is its identity):
+    checked, never cleaned; marks must be in this photo's pixels."""
+    from mdtapp.store.images import photo_problem, stored_size
+
     problems = []
     out = []
     for k, photo in enumerate(photos):
         encoded = photo["data_base64"]
-        if len(encoded) > (MAX_PHOTO_BYTES + 2) // 3 * 4:
+        if len(encoded) > (rules.max_bytes + 2) // 3 * 4:
             problems.append(
-                f"photos[{k}]: is larger than a photo may be ({MAX_PHOTO_BYTES // 2**20} MiB); "
+                f"photos[{k}]: is larger than a photo may be ({rules.max_bytes // 2**20} MiB); "
                 "nothing was decoded"
             )
             continue
@@ -340,51 +346,22 @@ def _check_photos(photos: list[Any]) -> tuple[tuple[tuple[bytes, str], ...], lis
         if hashlib.sha256(content).hexdigest() != photo["sha256"]:
             problems.append(f"photos[{k}]: the image does not match its sha256")
             continue
-        problem = photo_problem(content, photo["media_type"])
+        problem = photo_problem(content, photo["media_type"], rules)
         if problem:
             problems.append(f"photos[{k}]: {problem}")
             continue
+        count = photo.get("count")
+        if count is not None:
+            size = stored_size(content)
+            made_on = (count["image"]["width"], count["image"]["height"])
+            if made_on != size:
+                problems.append(
+                    f"photos[{k}].count.image: must be the photo's size, {size[0]} × "
+                    f"{size[1]} pixels; got {made_on[0]} × {made_on[1]}"
+                )
+                continue
         out.append((content, photo["media_type"]))
     return tuple(out), problems
-
-
-def photo_problem(content: bytes, media_type: str) -> str | None:
-    """Why these bytes cannot be stored as a photo of this media type, or None: too large, not
-    an image of that type, too many pixels, or damaged (the whole image is decoded)."""
-    import io
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    if len(content) > MAX_PHOTO_BYTES:
-        return f"is larger than a photo may be ({MAX_PHOTO_BYTES // 2**20} MiB)"
-    kind = PHOTO_FORMATS.get(media_type)
-    if kind is None:
-        return f"media_type must be one of {', '.join(PHOTO_FORMATS)}; got {media_type!r}"
-    unreadable = f"is not a {kind} image mdtapp can read (media_type {media_type})"
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns, then refuses, far above this bound: the bound is checked here
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content), formats=[kind])
-            with image:
-                width, height = image.size
-                if width * height > MAX_PHOTO_PIXELS:
-                    return (
-                        f"declares {width} × {height} pixels, more than a photo may have "
-                        f"({MAX_PHOTO_PIXELS // 1_000_000} megapixels); nothing was decoded"
-                    )
-                if kind == "JPEG":  # every scan decoded, at an eighth of the size in memory
-                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
-    except Image.DecompressionBombError:  # refused by Pillow as it read the size
-        return (
-            f"declares more pixels than a photo may have ({MAX_PHOTO_PIXELS // 1_000_000} "
-            "megapixels); nothing was decoded"
-        )
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        return unreadable
-    return None
 
 
 def _records(

@@ -31,6 +31,7 @@ from mdtapp.domain.measures import (
     YesNoMeasure,
 )
 from mdtapp.domain.model import CRITERION_STATES, ROUTES, SEXES
+from mdtapp.domain.papule_count import DECIMAL_TEXT, SOURCES
 
 Json = dict[str, Any]
 
@@ -155,12 +156,58 @@ def measure_schema(m: Measure, forms: Forms) -> Json:
                 "view": dict(NAME),
                 "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                 "media_type": {"enum": ["image/jpeg", "image/png"]},
+                "count": papule_count_schema(),
                 "data_base64": dict(TEXT),
             },
             ["view", "sha256", "media_type", "data_base64"],
         )
         return {"type": "array", "items": photo}
     raise TypeError(f"no schema for a {m.type} measure")
+
+
+def papule_count_schema() -> Json:
+    """The marks, square and scale stored with a photo (PapuleCount.to_json); optional: a
+    photo not counted on has none (null is read the same). Whole pixels; millimetres as
+    decimal text, so they mean exactly what they say."""
+    pixel = {"type": "integer", "minimum": 0}
+    point = {"type": "array", "items": dict(pixel), "minItems": 2, "maxItems": 2}
+    mm = {"type": "string", "pattern": DECIMAL_TEXT}
+    vector = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+    scale = _object(
+        {
+            "source": {"enum": list(SOURCES)},
+            "a": dict(point),
+            "b": dict(point),
+            "distance_mm": dict(mm),
+        },
+        ["source", "a", "b", "distance_mm"],
+    )
+    square = _object(
+        {"centre": dict(point), "corner": vector, "side_mm": dict(mm)},
+        ["centre", "corner", "side_mm"],
+    )
+    count = _object(
+        {
+            "view": dict(NAME),
+            "image": _object(
+                {
+                    "width": {"type": "integer", "minimum": 1},
+                    "height": {"type": "integer", "minimum": 1},
+                },
+                ["width", "height"],
+            ),
+            "scale": _or_null(scale),
+            "square": _or_null(square),
+            "marks": {"type": "array", "items": dict(point)},
+        },
+        ["view", "image", "scale", "square", "marks"],
+    )
+    return _or_null(count)
+
+
+def _or_null(schema: Json) -> Json:
+    # an object's properties and required keys do not apply to null
+    return {**schema, "type": ["object", "null"]}
 
 
 def assessment_schema(forms: Forms) -> Json:
@@ -354,7 +401,11 @@ def _range(m: Measure, forms: Forms) -> str:
     if isinstance(m, YesNoMeasure):
         return f"true ({m.yes_means}), false ({m.no_means}) or null"
     if isinstance(m, PhotosMeasure):
-        return "`{view, sha256, media_type, data_base64}`; the SHA-256 must match the image"
+        return (
+            "`{view, sha256, media_type, count, data_base64}`; the SHA-256 must match the image; "
+            "`count` (optional) the papules counted on it: the scale, the square and the marks "
+            "in the photo's pixels, below"
+        )
     return ""
 
 

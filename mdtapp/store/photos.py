@@ -4,7 +4,9 @@ to them by that digest."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from mdtapp.domain.errors import FieldError
 from mdtapp.store.audit import AuditTrail
 from mdtapp.store.context import Context
 from mdtapp.store.errors import RecordNotFound
@@ -50,3 +52,32 @@ class Photos:
         if not rows:
             raise RecordNotFound(f"No stored photo {sha256[:12]}")
         return bytes(rows[0]["content"]), rows[0]["media_type"]
+
+    def count_problems(self, patient_uid: str, assessment: Any) -> list[FieldError]:
+        """A count stored with a photo is in that photo's pixels: each photo counted on must be
+        one of this patient's stored photos, and the count made on an image of its size (as
+        shown: upright)."""
+        from mdtapp.store.images import stored_size  # Pillow: loaded when a photo is counted
+
+        errors = []
+        for i, photo in enumerate(getattr(assessment, "photos", ())):
+            if photo.count is None:
+                continue
+            try:
+                content, _ = self.get(patient_uid, photo.sha256)
+            except RecordNotFound:
+                errors.append(
+                    FieldError(f"photos[{i}].sha256", "is not a photo stored for this patient")
+                )
+                continue
+            width, height = stored_size(content)
+            if (photo.count.width, photo.count.height) != (width, height):
+                errors.append(
+                    FieldError(
+                        f"photos[{i}].count.image",
+                        f"must be the photo's size, {width} × {height} pixels; got "
+                        f"{photo.count.width} × {photo.count.height}: the marks were made on "
+                        "another image",
+                    )
+                )
+        return errors

@@ -339,6 +339,8 @@ class Store:
         """Add a record (uid None) or a new version of one, from `base_version`. A signed
         version is never changed: a new version of it is an amendment, and needs a reason."""
         self.authorise(WRITE[kind], f"saving {codec.LABELS[kind]}")
+        if kind == "assessments" and (problems := self._photos.count_problems(patient_uid, value)):
+            raise ValidationError(problems)  # marks on a photo are in that photo's pixels
         return self._save(
             kind,
             patient_uid,

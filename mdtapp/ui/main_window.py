@@ -26,6 +26,9 @@ from mdtapp.ui.session import Session
 from mdtapp.ui.views.patient_list import PatientListView, ReviewsView
 
 if TYPE_CHECKING:  # loaded when first used: the first paint needs only the patient list
+    from collections.abc import Callable
+
+    from mdtapp.reports.service import Produced
     from mdtapp.ui.views.pdf_preview import PdfPreview
     from mdtapp.ui.views.workspace import PatientWorkspace
 
@@ -305,6 +308,7 @@ class MainWindow(QMainWindow):
 
     def preview(self, kind: str, *, filled: bool = True) -> PdfPreview | None:
         """Produce the letter or form for what is on screen and show it (tests drive this)."""
+        from mdtapp.preferences import load_preferences
         from mdtapp.reports.service import produce_form, produce_letter
         from mdtapp.settings import Author, load_settings
 
@@ -313,13 +317,19 @@ class MainWindow(QMainWindow):
             return None
         uid, on = shown
         store = self.session.store
-        try:
-            settings = load_settings()
+        photos = load_preferences().letter_photos  # this computer's choice; off by default
+
+        def produce(with_photos: bool) -> Produced:
             if kind == "letter":
+                settings = load_settings()
                 author = Author(settings.author.name or self.session.user, settings.author.role)
-                produced = produce_letter(store, uid, on=on, author=author, settings=settings)
-            else:
-                produced = produce_form(store, uid, filled=filled, on=on)
+                return produce_letter(
+                    store, uid, on=on, author=author, settings=settings, photos=with_photos
+                )
+            return produce_form(store, uid, filled=filled, on=on, photos=with_photos)
+
+        try:
+            produced = produce(photos)
         except (StoreError, ValueError) as e:
             QMessageBox.warning(self, "mdtapp", str(e))
             return None
@@ -348,8 +358,25 @@ class MainWindow(QMainWindow):
             f"{stem}.pdf",
             on_saved=audited("saved"),
             on_printed=audited("printed"),
+            photos=photos,
+            on_photos=(lambda ticked: self._with_photos(ticked, produce)) if filled else None,
             parent=self,
         )
+
+    def _with_photos(self, photos: bool, produce: Callable[[bool], Produced]) -> bytes | None:
+        """The letter or form again, with or without the site photos; the choice remembered."""
+        import dataclasses
+
+        from mdtapp.preferences import load_preferences, save_preferences
+
+        try:
+            produced = produce(photos)
+        except (StoreError, ValueError) as e:
+            QMessageBox.warning(self, "mdtapp", str(e))
+            return None
+        with contextlib.suppress(OSError):  # a read-only profile: chosen for this letter only
+            save_preferences(dataclasses.replace(load_preferences(), letter_photos=photos))
+        return bytes(produced.pdf)
 
     def letter(self) -> None:
         self._show_preview(self.preview("letter"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-PATIENT_VIEWS = ("overview", "eligibility", "assessment", "treatment", "decisions")
+PATIENT_VIEWS = ("overview", "eligibility", "assessment", "treatment", "decisions", "photos")
 
 
 def screenshot(args: argparse.Namespace) -> tuple[int, str]:

@@ -6,6 +6,7 @@ No Qt: these run without a QApplication.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -15,18 +16,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mdtapp.domain.errors import ValidationError
-from mdtapp.domain.model import Papules, validate_assessment
+from mdtapp.domain.model import Assessment, Papules, PhotoRef, validate_assessment
 from mdtapp.domain.papule_count import (
-    PAPULE_COUNT_MAX,
     PapuleCount,
     Point,
     Scale,
     Square,
     compare_counts,
+    count_limit,
     differs_by_more_than,
+    site_photos,
     square_for_scale,
     template_scale,
     validate_count,
+    with_photo_count,
 )
 from mdtapp.domain.photo_rules import PhotoRules, photo_rules
 from tests.factories import assessment
@@ -162,8 +165,11 @@ def good_count(**changes: object) -> PapuleCount:
     return PapuleCount(**{**base.__dict__, **changes})  # type: ignore[arg-type]
 
 
-def messages(count: PapuleCount, rules: PhotoRules) -> list[str]:
-    return [str(e) for e in validate_count(count, rules)]
+LIMIT = 100_000  # forms/assessment.toml: papules max_count
+
+
+def messages(count: PapuleCount, rules: PhotoRules, limit: int = LIMIT) -> list[str]:
+    return [str(e) for e in validate_count(count, rules, limit)]
 
 
 def test_a_good_count_has_no_problems(rules):
@@ -230,24 +236,23 @@ def test_two_marks_on_one_pixel_are_refused(rules):
     assert messages(twice, rules) == ["marks[2]: is at (450, 350), as marks[0] is"]
 
 
-def test_a_count_over_the_papule_fields_range_is_refused(rules, monkeypatch):
-    import mdtapp.domain.papule_count as module
-
-    monkeypatch.setattr(module, "PAPULE_COUNT_MAX", 2)
+def test_a_count_over_the_papule_fields_range_is_refused(rules):
     three = good_count(marks=(Point(450, 350), Point(460, 350), Point(470, 350)))
-    assert messages(three, rules) == [
+    assert messages(three, rules, limit=2) == [
         "marks: at most 2 marks; got 3",
         "marks: 3 inside the square; a papule count must be 0-2",
     ]
 
 
-def test_the_count_limit_is_the_assessment_fields_limit(f):
+def test_the_count_limit_is_the_papule_fields_own_range(f):
+    # one place: the count_at_site measure's max_count in forms/assessment.toml
+    assert count_limit(f) == f.assessment.measure("papules").max_count == LIMIT
     today = date(2026, 11, 21)
-    at_limit = assessment(date(2026, 11, 1), papules=PAPULE_COUNT_MAX, site="face")
+    at_limit = assessment(date(2026, 11, 1), papules=LIMIT, site="face")
     assert validate_assessment(at_limit, f, today) == []
-    over = assessment(date(2026, 11, 1), papules=PAPULE_COUNT_MAX + 1, site="face")
+    over = assessment(date(2026, 11, 1), papules=LIMIT + 1, site="face")
     assert [e.field for e in validate_assessment(over, f, today)] == ["papules.count"]
-    assert Papules(PAPULE_COUNT_MAX, "face").count == 100_000
+    assert Papules(LIMIT, "face").count == 100_000
 
 
 # ---------------------------------------------------------------- side by side
@@ -385,3 +390,94 @@ def test_any_count_round_trips_exactly_and_agrees_with_floating_point_away_from_
             assert not inside  # a square with no size holds nothing
         elif abs(l1 - r2) > 1:
             assert inside == (l1 / r2 <= 1.0)
+
+
+# ---------------------------------------------------------------- stored with the photo
+
+SHA = "a" * 64
+
+
+def with_photo(count: PapuleCount | None, view: str = "left forearm") -> Assessment:
+    a = assessment(date(2026, 11, 1), papules=12, site="forearm")
+    return replace(a, photos=(PhotoRef(view, SHA, "image/jpeg", count),))
+
+
+def test_a_count_stored_with_its_photo_is_checked_with_the_assessment(f):
+    today = date(2026, 11, 21)
+    assert validate_assessment(with_photo(good_count()), f, today) == []
+    # the marks say which site was counted: they belong to a photo of that view
+    other_view = with_photo(good_count(view="right forearm"))
+    assert [str(e) for e in validate_assessment(other_view, f, today)] == [
+        "photos[0].count.view: must be the photo's view (left forearm); got 'right forearm'"
+    ]
+    no_scale = with_photo(good_count(scale=None))
+    assert [e.field for e in validate_assessment(no_scale, f, today)] == ["photos[0].count.scale"]
+
+
+def test_use_this_count_sets_the_papule_count_and_site_from_the_marks(f):
+    # square: centre (500, 400), corner (-100, -100): x 400-600, y 300-500 (edges count)
+    marks = (Point(450, 350), Point(599, 499), Point(400, 300), Point(601, 400))
+    count = good_count(marks=marks)
+    assert count.inside == (True, True, True, False)
+    stored = with_photo_count(with_photo(None), 0, count, forms=f)
+    assert stored.photos[0].count == count
+    assert stored.papules == Papules(12, "forearm")  # the typed count stays: marks only
+    used = with_photo_count(with_photo(None), 0, count, forms=f, use=True)
+    assert used.photos[0].count == count
+    assert used.papules == Papules(3, "left forearm")  # 3 inside; the site is the photo's view
+
+
+def test_a_count_that_cannot_be_used_is_refused_naming_the_field(f):
+    no_square = good_count(square=None)
+    assert with_photo_count(with_photo(None), 0, no_square, forms=f).photos[0].count == no_square
+    with pytest.raises(ValidationError) as refused:
+        with_photo_count(with_photo(None), 0, no_square, forms=f, use=True)
+    assert [str(e) for e in refused.value.errors] == [
+        "photos[0].count.square: is required to use the count: set the scale and place the "
+        "2 × 2 cm square"
+    ]
+    # a papule field that allows at most 2: three marks inside cannot be stored, nor used
+    small = replace(
+        f,
+        assessment=replace(
+            f.assessment,
+            measures=tuple(
+                replace(m, max_count=2) if m.key == "papules" else m for m in f.assessment.measures
+            ),
+        ),
+    )
+    three = good_count(marks=(Point(450, 350), Point(460, 350), Point(470, 350)))
+    with pytest.raises(ValidationError) as refused:
+        with_photo_count(with_photo(None), 0, three, forms=small, use=True)
+    assert [str(e) for e in refused.value.errors] == [
+        "photos[0].count.marks: at most 2 marks; got 3",
+        "photos[0].count.marks: 3 inside the square; a papule count must be 0-2",
+    ]
+    with pytest.raises(ValidationError, match="has no photo 2"):
+        with_photo_count(with_photo(None), 1, three, forms=f)
+
+
+def test_the_photos_a_letter_shows_are_the_sites_at_baseline_previous_and_now():
+    def visit(day: date, *photos: PhotoRef, site: str = "left forearm") -> Assessment:
+        return replace(assessment(day, papules=10, site=site), photos=photos)
+
+    counted = PhotoRef("left forearm", SHA, "image/jpeg", good_count())
+    plain_photo = PhotoRef("left forearm", "b" * 64)
+    baseline = visit(date(2026, 8, 3), counted)
+    other_site = visit(date(2026, 9, 1), PhotoRef("right forearm", "c" * 64))
+    previous = visit(date(2026, 10, 1), counted, plain_photo)  # two: the counted one is shown
+    now = visit(date(2026, 11, 1), PhotoRef("face", "d" * 64), counted, site="Left  Forearm")
+    history = [baseline, other_site, previous, now]
+    chosen = site_photos(history, now, first_infusion=date(2026, 8, 5))
+    assert [(s.role, s.assessment.date, s.index) for s in chosen] == [
+        ("baseline", date(2026, 8, 3), 0),
+        ("previous", date(2026, 10, 1), 0),
+        ("this assessment", date(2026, 11, 1), 1),
+    ]
+    # the previous photo of the site is the baseline's: shown once, as the baseline
+    assert [s.role for s in site_photos([baseline, now], now, date(2026, 8, 5))] == [
+        "baseline",
+        "this assessment",
+    ]
+    # no photo of the site now: none
+    assert site_photos(history, other_site, date(2026, 8, 5)) == ()

@@ -73,3 +73,15 @@ def test_a_missing_photos_file_is_named(copy):
 def test_the_tolerance_is_a_data_change(copy):
     _edit(copy / "photos.toml", 'size_tolerance_mm = "1.0"', 'size_tolerance_mm = "0.5"')
     assert load_photo_rules(copy).size_tolerance_mm == Decimal("0.5")
+
+
+def test_the_photo_rules_are_loaded_with_the_other_forms(tmp_path):
+    from mdtapp.domain.forms import forms, load_forms
+
+    assert forms().photos == photo_rules()
+    target = tmp_path / "forms"
+    shutil.copytree(forms_dir(), target)
+    text = (target / "photos.toml").read_text(encoding="utf-8")
+    (target / "photos.toml").write_text(text.replace('side_mm = "20"', 'side_mm = "0"'), "utf-8")
+    with pytest.raises(FormsError, match="photos.toml"):
+        load_forms(target)  # a broken photos.toml stops the forms loading, as any other

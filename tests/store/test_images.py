@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from mdtapp.domain.photo_rules import photo_rules
-from mdtapp.store.images import PhotoRefused, clean_photo, read_photo
+from mdtapp.store.images import PhotoRefused, clean_photo, photo_problem, read_photo, stored_size
 
 RULES = photo_rules()
 GPS_IFD = 0x8825
@@ -168,3 +168,50 @@ def test_an_empty_file_is_refused(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(PhotoRefused, match="empty.jpg is empty"):
         read_photo(path, RULES)
+
+
+# ---------------------------------------------------------------- photos kept as they are (import)
+
+
+def test_a_photo_kept_as_it_is_is_refused_for_what_it_carries_or_is():
+    image = Image.new("RGB", (320, 240), (200, 120, 110))
+    clean = clean_photo(jpeg(image), "site.jpg", RULES).content
+    assert photo_problem(clean, "image/jpeg", RULES) is None
+    # a camera's comment is not EXIF: photos stored before import cleaning may carry one
+    assert photo_problem(jpeg(image, comment=b"IMG_0042"), "image/jpeg", RULES) is None
+    located = jpeg(image, exif=exif_with_location_and_device())
+    assert photo_problem(located, "image/jpeg", RULES) == (
+        "carries EXIF location data (GPS) and EXIF device data (Make, Model, BodySerialNumber): "
+        "mdtapp keeps photos without it (add the photo in the app, which removes it, or remove "
+        "it before importing)"
+    )
+    only_device = Image.Exif()
+    only_device[MAKE] = "PhoneMaker"
+    assert photo_problem(jpeg(image, exif=only_device), "image/jpeg", RULES) == (
+        "carries EXIF device data (Make): mdtapp keeps photos without it (add the photo in the "
+        "app, which removes it, or remove it before importing)"
+    )
+    assert photo_problem(b"Dear Dr B", "image/jpeg", RULES) == (
+        "is not a JPEG image mdtapp can read (media_type image/jpeg)"
+    )
+    assert photo_problem(clean, "image/png", RULES) == (
+        "is not a PNG image mdtapp can read (media_type image/png)"
+    )
+    assert photo_problem(clean, "image/gif", RULES) == (
+        "media_type must be one of image/jpeg, image/png; got 'image/gif'"
+    )
+    assert photo_problem(png_declaring(10_000, 6_001), "image/png", RULES) == (
+        "declares 10,000 × 6,001 = 60,010,000 pixels; photos up to 60,000,000 pixels are accepted"
+    )
+    assert photo_problem(clean[: len(clean) // 2], "image/jpeg", RULES) == (
+        "is damaged or incomplete: its picture could not be decoded"
+    )
+    assert photo_problem(b"", "image/jpeg", RULES) == "is empty"
+
+
+def test_the_size_a_photo_is_counted_at_is_its_upright_size():
+    sensor = Image.new("RGB", (300, 200), (255, 255, 255))
+    assert stored_size(jpeg(sensor)) == (300, 200)
+    turned = Image.Exif()
+    turned[ORIENTATION] = 6  # shown turned a quarter: 200 wide, 300 high
+    assert stored_size(jpeg(sensor, exif=turned)) == (200, 300)

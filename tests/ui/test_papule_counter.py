@@ -13,11 +13,13 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from mdtapp.domain.papule_count import Point, Scale, Square
+from mdtapp.domain.forms import forms
+from mdtapp.domain.papule_count import Point, Scale, Square, count_limit
 from mdtapp.domain.photo_rules import photo_rules
 from mdtapp.ui.widgets.papule_counter import PapuleCounter
 
 RULES = photo_rules()
+MAX_COUNT = count_limit(forms())  # the papule field's range
 WIDTH, HEIGHT = 640, 480
 RULER_0, RULER_20 = Point(60, 440), Point(260, 440)  # 0 and 2 cm: 200 px, so 0.1 mm per px
 SQUARE_CENTRE = Point(420, 200)  # where the square goes: x 320-520, y 100-300
@@ -30,8 +32,9 @@ INSIDE = [
 OUTSIDE = [Point(300, 200), Point(560, 120), Point(420, 330)]
 
 
-def papule_photo(path: Path) -> Path:
-    """Skin-coloured photo: a ruler with mm ticks and a 2 cm span, and 20 dark dots."""
+def papule_photo(path: Path, dots: list[Point] | None = None) -> Path:
+    """Skin-coloured photo: a ruler with mm ticks and a 2 cm span, and dark dots (20 unless
+    given: 17 inside the square's place, 3 outside)."""
     image = QImage(WIDTH, HEIGHT, QImage.Format.Format_RGB32)
     image.fill(QColor("#e3b8a5"))
     p = QPainter(image)
@@ -49,7 +52,7 @@ def papule_photo(path: Path) -> Path:
         p.drawText(RULER_0.x + 100 * cm - 4, 462, f"{cm} cm")
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(QColor("#7a3b2e"))
-    for dot in INSIDE + OUTSIDE:
+    for dot in INSIDE + OUTSIDE if dots is None else dots:
         p.drawEllipse(QPointF(dot.x + 0.5, dot.y + 0.5), 4, 4)
     p.end()
     target = path / "forearm.png"
@@ -62,7 +65,7 @@ def counter(qtbot, tmp_path):
     from mdtapp.ui.app import application
 
     application()
-    widget = PapuleCounter(RULES)
+    widget = PapuleCounter(RULES, max_count=MAX_COUNT)
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
     widget.show()

@@ -12,6 +12,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from mdtapp.domain.model import Papules
 from mdtapp.domain.papule_count import PapuleCount, Point, Scale, Square
 from mdtapp.ui.views.papule_dialog import PapuleCountDialog
 from mdtapp.ui.widgets.papule_side_by_side import PapuleSideBySide, Side
@@ -39,31 +40,51 @@ def two_dated_photos(qtbot, window, store, treated, tmp_path):
     return view
 
 
-def test_count_on_the_later_photo_and_see_it_beside_the_earlier(
-    qtbot, window, store, treated, tmp_path
-):
-    view = two_dated_photos(qtbot, window, store, treated, tmp_path)
-    assert view.count_right.isEnabled()
-    dialog = view.counter_dialog(1)
+def open_counter(qtbot, view, which: int) -> PapuleCountDialog:
+    dialog = view.counter_dialog(which)
     assert isinstance(dialog, PapuleCountDialog)
     qtbot.addWidget(dialog)
     dialog.resize(1200, 760)
     dialog.show()
     qtbot.waitExposed(dialog)
+    dialog.counter.canvas.setFocus()
+    key(qtbot, dialog.counter, Qt.Key.Key_1)
+    return dialog
+
+
+def count_17(qtbot, dialog: PapuleCountDialog) -> None:
     counter = dialog.counter
-    assert counter.count.view == "left forearm"
-    assert (counter.count.width, counter.count.height) == (640, 480)  # the stored photo
-    counter.canvas.setFocus()
-    key(qtbot, counter, Qt.Key.Key_1)
     place_square_by_two_ruler_clicks(qtbot, counter)
     key(qtbot, counter, Qt.Key.Key_M)
     for dot in INSIDE + OUTSIDE:
         click(qtbot, counter, dot)
     assert counter.total.text() == "17"
+
+
+def test_count_on_the_later_photo_save_the_marks_and_see_them_beside_the_earlier(
+    qtbot, window, store, treated, tmp_path
+):
+    view = two_dated_photos(qtbot, window, store, treated, tmp_path)
+    assert view.count_right.isEnabled()
+    dialog = open_counter(qtbot, view, 1)
+    counter = dialog.counter
+    assert counter.count.view == "left forearm"
+    assert (counter.count.width, counter.count.height) == (640, 480)  # the stored photo
+    assert not dialog.save_button.isEnabled()  # nothing to save yet
+    count_17(qtbot, dialog)
+    later = store.load(treated).assessments[1]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text() == f"Marks saved with the photo (version {later.version + 1})."
+    stored = store.load(treated).assessments[1]  # read back from the store
+    assert stored.version == later.version + 1
+    assert stored.value.photos[0].count == counter.count
+    assert len(stored.value.photos[0].count.marks) == 20
+    assert stored.value.papules == later.value.papules  # marks only: the typed count stays
+    assert stored.change_reason == "papule marks on the left forearm photo"
     with qtbot.waitSignal(dialog.finished):
-        dialog.reject()
-    later = view.side_by_side.captions[1].text()
-    assert later == "05-Nov-2026, left forearm: 17 papules (square 20.00 mm across)"
+        dialog.reject()  # saved: closes without a question
+    later_caption = view.side_by_side.captions[1].text()
+    assert later_caption == "05-Nov-2026, left forearm: 17 papules (square 20.00 mm across)"
     assert view.side_by_side.captions[0].text() == (
         "03-Aug-2026, left forearm: not counted on the photo"
     )
@@ -71,10 +92,51 @@ def test_count_on_the_later_photo_and_see_it_beside_the_earlier(
     right = view.side_by_side.canvases[1]
     assert right.count is not None and right.count.count == 17
     assert right.zoom > 1.0
-    # opening the counter again starts from those marks
+    # opening the counter again starts from the stored marks
     again = view.counter_dialog(1)
     qtbot.addWidget(again)
     assert again.counter.count.count == 17 and len(again.counter.count.marks) == 20
+    assert not again.unsaved
+
+
+def test_use_this_count_from_the_photos_tab_fills_the_assessment(
+    qtbot, window, store, treated, tmp_path
+):
+    view = two_dated_photos(qtbot, window, store, treated, tmp_path)
+    editor = window.workspace.assessment  # showing the earlier assessment, nothing typed
+    editor.load(store.load(treated), assessment_uid=store.load(treated).assessments[0].uid)
+    assert editor.counts[0].count.text() == "20"
+    view.right.setCurrentIndex(0)  # both sides the earlier date: what is compared stays so
+    dialog = open_counter(qtbot, view, 0)  # the earlier photo: 03-Aug-2026, papules typed 20
+    count_17(qtbot, dialog)
+    assert dialog.use_button.text() == "&Use this count (17)"
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    first = store.load(treated).assessments[0]
+    assert first.value.date == date(2026, 8, 3)
+    assert first.value.papules == Papules(17, "left forearm")
+    assert first.value.photos[0].count.count == 17
+    assert first.change_reason == "papule count from the left forearm photo"
+    assert view.side_by_side.captions[0].text().startswith("03-Aug-2026, left forearm: 17")
+    assert (view.left.currentIndex(), view.right.currentIndex()) == (0, 0)  # as they were
+    # the editor follows: it shows the version just saved, so its next save starts from it
+    assert editor.base_version == first.version and editor.counts[0].count.text() == "17"
+
+
+def test_closing_with_marks_not_saved_asks_and_can_keep_them(
+    qtbot, window, store, treated, tmp_path, monkeypatch
+):
+    view = two_dated_photos(qtbot, window, store, treated, tmp_path)
+    dialog = open_counter(qtbot, view, 1)
+    count_17(qtbot, dialog)
+    version = store.load(treated).assessments[1].version
+    answers = ["cancel", "discard"]
+    monkeypatch.setattr(PapuleCountDialog, "ask_unsaved", lambda self: answers.pop(0))
+    dialog.reject()
+    assert dialog.isVisible() and dialog.unsaved  # cancelled: still counting
+    with qtbot.waitSignal(dialog.finished):
+        dialog.reject()
+    assert store.load(treated).assessments[1].version == version  # discarded: nothing written
 
 
 def test_the_counter_is_reachable_by_keyboard(qtbot, window, store, treated, tmp_path, monkeypatch):

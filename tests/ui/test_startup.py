@@ -58,7 +58,9 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     assert notes.read_text() == "not a database"
 
 
-@pytest.mark.parametrize("view", ["list", "reviews", "overview", "assessment", "treatment"])
+@pytest.mark.parametrize(
+    "view", ["list", "reviews", "overview", "assessment", "treatment", "photos"]
+)
 def test_screenshot_renders_each_view_at_laptop_size(demo, tmp_path, view):
     from PySide6.QtGui import QImage
 

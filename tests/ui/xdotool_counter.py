@@ -15,7 +15,8 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from mdtapp.domain.papule_count import Point
+from mdtapp.domain.forms import forms
+from mdtapp.domain.papule_count import Point, count_limit
 from mdtapp.domain.photo_rules import photo_rules
 from mdtapp.ui.app import application
 from mdtapp.ui.views.papule_dialog import PapuleCountDialog
@@ -44,7 +45,11 @@ def main(folder: Path) -> None:
     app = application()
     image = QImage(str(papule_photo(folder)))
     dialog = PapuleCountDialog(
-        photo_rules(), image, view="left forearm", title="left forearm, 21-Nov-2026"
+        photo_rules(),
+        image,
+        view="left forearm",
+        title="left forearm, 21-Nov-2026",
+        max_count=count_limit(forms()),
     )
     dialog.resize(1300, 740)
     dialog.move(20, 10)

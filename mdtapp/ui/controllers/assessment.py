@@ -11,9 +11,11 @@ typed; reopening offers the draft back. Ctrl+S saves a new version.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import date, datetime
 from html import escape
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -23,7 +25,7 @@ from mdtapp.domain.dates import format_date, format_timestamp
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.instruments import mrss_total, must_for, vas_cm
 from mdtapp.domain.measures import CountAtSiteMeasure, Measure, MrssGridMeasure, VasMeasure
-from mdtapp.domain.model import Assessment, validate_assessment
+from mdtapp.domain.model import Assessment, PhotoRef, validate_assessment
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.response import (
     Comparison,
@@ -43,6 +45,9 @@ from mdtapp.ui.widgets.fields import error_text, mark_errors
 from mdtapp.ui.widgets.measure_inputs import CountInput, GridInput, ScaleInput
 from mdtapp.ui.widgets.mrss_grid import NOT_ASSESSED
 from mdtapp.ui.widgets.sign_dialog import ReasonDialog, SignDialog
+
+if TYPE_CHECKING:
+    from mdtapp.ui.views.papule_dialog import PapuleCountDialog
 
 KIND = "assessments"
 DRAFT_DELAY_MS = 300
@@ -83,6 +88,8 @@ class AssessmentEditor(AssessmentView):
         self.picker.activated.connect(self._on_picker_activated)
         self.sign_button.clicked.connect(self._on_sign_clicked)
         self.amend_button.clicked.connect(self._on_amend_clicked)
+        for count in self.counts:
+            count.photo_button.clicked.connect(lambda _=False, c=count: self.count_on_photo(c))
         QApplication.instance().focusChanged.connect(self._on_focus_changed)  # type: ignore[union-attr]
 
     def detach(self) -> None:
@@ -402,6 +409,7 @@ class AssessmentEditor(AssessmentView):
             elif isinstance(measure_input, CountInput):
                 measure_input.history.setText(text)
                 self._warn_site(measure_input, history, candidate, last)
+                self._show_photo_count(measure_input, candidate)
         self.must.setText(self._must_text(candidate))
         self.flags.show_evaluation(self.evaluation())
 
@@ -426,6 +434,32 @@ class AssessmentEditor(AssessmentView):
             then = "the counts will not be compared"
         count.warning.setText(f"⚠ Site differs from last time ({latest.site}): {then}")
         count.warning.show()
+
+    def _show_photo_count(self, count: CountInput, now: Assessment) -> None:
+        """The count stays linked to the photo it was made on: said beside the field, and
+        said when the number typed here is not the photo's."""
+        site = count.site_text()
+        made = [
+            p.count
+            for p in now.photos
+            if p.count is not None and p.count.count is not None and same_site(p.view, site)
+        ]
+        typed = count.value()
+        if not made:
+            count.photo_note.hide()
+            return
+        marks = made[-1]
+        size = marks.real_side_mm()
+        on = f"{marks.count} marks inside the square" + (
+            f" ({size} mm across)" if size is not None else ""
+        )
+        if typed is not None and typed.count == marks.count:
+            count.photo_note.setText(f"✔ Counted on the {marks.view} photo: {on}.")
+        else:
+            count.photo_note.setText(
+                f"⚠ The {marks.view} photo holds {on}; the count here is not that count."
+            )
+        count.photo_note.show()
 
     def _must_text(self, a: Assessment) -> str:
         if self.file is None:
@@ -564,6 +598,154 @@ class AssessmentEditor(AssessmentView):
         if self.file is not None:
             self.session.store.discard_draft(self.file.uid, KIND, self.record_uid)
         self.draft_banner.hide()
+
+    # ------------------------------------------------------------ counting on the photo
+
+    def count_on_photo(self, count: CountInput) -> PapuleCountDialog | None:
+        """Open the counter on this assessment's photo of the site (offering to add one when
+        there is none); "Use this count" there saves the count, its site and the marks as a
+        new version of this assessment, which is then shown. Returns the open counter."""
+        dialog = self.photo_counter(count)
+        if dialog is not None:
+            dialog.finished.connect(lambda _result: self._after_counting(dialog))
+            dialog.resize(self.window().size() * 0.95)
+            dialog.open()  # modal, without blocking: the editor shows the result when it closes
+        return dialog
+
+    def photo_counter(self, count: CountInput) -> PapuleCountDialog | None:
+        from mdtapp.ui.controllers.photo_count import count_dialog
+        from mdtapp.ui.widgets.photo_canvas import upright_image
+
+        if self.file is None:
+            return None
+        if self.record_uid is None or self.base_version is None:
+            self._show_error(
+                "Save the assessment first (Ctrl+S): photos belong to a saved assessment"
+            )
+            return None
+        if self._unsaved:
+            self._show_error(
+                "Save the changes first (Ctrl+S): the count on the photo is saved as a new "
+                "version of the saved assessment"
+            )
+            return None
+        saved = next((s for s in self.file.assessments if s.uid == self.record_uid), None)
+        if saved is None:
+            return None
+        site = count.site_text()
+        found = [i for i, p in enumerate(saved.value.photos) if not site or same_site(p.view, site)]
+        if not found:
+            if not self.session.store.can_write(KIND):
+                self._show_error(
+                    f"No photo of the {site or 'site'} in this assessment: adding one needs the "
+                    "clinician role"
+                )
+                return None
+            if not site:
+                self._show_error(
+                    f"Name the {count.measure.site_hint} first: the photo is added under it"
+                )
+                return None
+            saved = self._add_site_photo(saved, site)
+            if saved is None:
+                return None
+            found = [len(saved.value.photos) - 1]
+        index = found[0] if len(found) == 1 else self.choose_photo(saved, found)
+        if index is None:
+            return None
+        photo = saved.value.photos[index]
+        content, _ = self.session.store.photo(self.file.uid, photo.sha256)
+        self.error_banner.hide()
+        return count_dialog(
+            self.session,
+            self.file.uid,
+            saved,
+            index,
+            upright_image(content),
+            title=f"{photo.view}, {format_date(saved.value.date)}",
+            reason=self.amend_reason,
+            parent=self,
+        )
+
+    def ask_photo_file(self, site: str) -> Path | None:
+        """The photo to add for `site` (None: not now). A question, then a file dialog; tests
+        replace this."""
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        answer = QMessageBox.question(
+            self,
+            "No photo of the site",
+            f"This assessment has no photo of the {site}. Add one now?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        name, _ = QFileDialog.getOpenFileName(
+            self, f"Photo of the {site}", "", "Images (*.jpg *.jpeg *.png)"
+        )
+        return Path(name) if name else None
+
+    def choose_photo(self, saved: Saved[Assessment], found: list[int]) -> int | None:
+        """Which of several photos of the site to count on (tests replace this)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        names = [f"{i + 1}. {saved.value.photos[i].view}" for i in found]
+        name, ok = QInputDialog.getItem(self, "Count papules", "Photo", names, 0, False)
+        return found[names.index(name)] if ok and name in names else None
+
+    def _add_site_photo(self, saved: Saved[Assessment], site: str) -> Saved[Assessment] | None:
+        """The photo chosen, cleaned and stored, and added to this assessment (one version)."""
+        from mdtapp.store.images import read_photo
+
+        assert self.file is not None
+        path = self.ask_photo_file(site)
+        if path is None:
+            return None
+        store = self.session.store
+        try:
+            photo = read_photo(path, self.forms.photos)
+            digest = store.add_photo(self.file.uid, photo.content, photo.media_type)
+            added = dataclasses.replace(
+                saved.value,
+                photos=(*saved.value.photos, PhotoRef(site, digest, photo.media_type)),
+            )
+            new = store.save(
+                KIND,
+                self.file.uid,
+                added,
+                uid=saved.uid,
+                base_version=saved.version,
+                reason=self.amend_reason or f"photo added: {site}",
+            )
+        except (ValueError, StoreError) as e:
+            self._show_error(f"Photo not added: {e}")
+            return None
+        self.session.notify_saved(self.file.uid)
+        self._reload(new.uid)
+        return new
+
+    def follow(self, file: PatientFile) -> None:
+        """Another tab saved this patient. What is being typed is kept; a saved assessment on
+        screen with nothing typed shows its newest version (a photo, or its count, saved from
+        the Photos tab), so that a save from here does not start from an old one."""
+        self.file = file
+        if self.record_uid is None or self._unsaved:
+            return
+        current = next((s for s in file.assessments if s.uid == self.record_uid), None)
+        if current is not None and current.version != self.base_version:
+            self.load(file, assessment_uid=current.uid)
+
+    def _after_counting(self, dialog: PapuleCountDialog) -> None:
+        dialog.deleteLater()
+        if self.file is not None and self.record_uid is not None:
+            self._reload(self.record_uid)
+
+    def _reload(self, uid: str) -> None:
+        """Show the assessment as now stored (after the counter or a photo saved it)."""
+        assert self.file is not None
+        current = self.session.store.get(KIND, uid)
+        if current.version != self.base_version:
+            self.file = self.session.store.load(self.file.uid)
+            self.load(self.file, assessment_uid=uid)
 
     def saved_date(self) -> date | None:
         """The date of the assessment on screen, if it is saved (for letters and forms)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -29,8 +31,12 @@ class PdfPreview(QDialog):
         *,
         on_saved: object = None,
         on_printed: object = None,
+        photos: bool = False,
+        on_photos: Callable[[bool], bytes | None] | None = None,
         parent: QWidget | None = None,
     ):
+        """`on_photos(with_photos)`: the document again with or without the papule site's
+        photos (None: not made); when given, a tick box offers the choice."""
         super().__init__(parent)
         from PySide6.QtPdf import QPdfDocument
         from PySide6.QtPdfWidgets import QPdfView
@@ -56,6 +62,17 @@ class PdfPreview(QDialog):
         row = QHBoxLayout()
         self.status = QLabel(f"{self.document.pageCount()} page(s)")
         self.status.setObjectName("pdfStatus")
+        self.on_photos = on_photos
+        self.photos = QCheckBox("Site &photos (square, marks, count)")
+        self.photos.setObjectName("sitePhotos")
+        self.photos.setToolTip(
+            "The photos of the papule site at baseline, previous and now, as counted. Off by "
+            "default: letters go by post. Remembered on this computer."
+        )
+        self.photos.setChecked(photos)
+        self.photos.setVisible(on_photos is not None)
+        self.photos.toggled.connect(self._on_photos_toggled)
+        row.addWidget(self.photos)
         self.save_button = QPushButton("Save as PDF…")
         self.save_button.setObjectName("savePdf")
         self.print_button = QPushButton("Print…")
@@ -76,6 +93,19 @@ class PdfPreview(QDialog):
         self.view.setDocument(None)  # type: ignore[arg-type]
         self.document.close()
         super().done(result)
+
+    def _on_photos_toggled(self, checked: bool) -> None:
+        pdf = self.on_photos(checked) if self.on_photos is not None else None
+        if pdf is None:
+            return
+        self.pdf = pdf
+        self.document.close()
+        self.buffer.close()
+        self.data = QByteArray(pdf)
+        self.buffer = QBuffer(self.data, self)
+        self.buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(self.buffer)
+        self.status.setText(f"{self.document.pageCount()} page(s)")
 
     def page_count(self) -> int:
         return int(self.document.pageCount())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -22,18 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from mdtapp.domain.dates import format_date
-from mdtapp.domain.model import PhotoRef
-from mdtapp.domain.papule_count import PapuleCount
-from mdtapp.domain.photo_rules import photo_rules
+from mdtapp.domain.model import Assessment, PhotoRef
 from mdtapp.store.errors import StoreError
 from mdtapp.store.images import read_photo
-from mdtapp.store.repository import PatientFile
+from mdtapp.store.repository import PatientFile, Saved
+from mdtapp.ui.controllers.photo_count import count_dialog
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.views.papule_dialog import PapuleCountDialog
 from mdtapp.ui.widgets.papule_side_by_side import PapuleSideBySide, Side
+from mdtapp.ui.widgets.photo_canvas import upright_image
 
-PhotoKey = tuple[str, str]  # (assessment uid, photo sha256)
+PhotoKey = tuple[str, int]  # (assessment uid, the photo's place in the assessment)
 
 
 class PhotosView(QWidget):
@@ -41,9 +40,7 @@ class PhotosView(QWidget):
         super().__init__(parent)
         self.session = session
         self.file: PatientFile | None = None
-        self.rules = photo_rules(session.forms.source_dir)
-        # counts made on photos while this patient is open, by photo (not yet stored)
-        self.counts: dict[PhotoKey, PapuleCount] = {}
+        self.rules = session.forms.photos
         self.setObjectName("photos")
         outer = QVBoxLayout(self)
         add_card, add = card("Add a photo to an assessment")
@@ -104,18 +101,28 @@ class PhotosView(QWidget):
         self.right.currentIndexChanged.connect(self._show_images)
 
     def show_file(self, file: PatientFile) -> None:
-        if self.file is None or self.file.uid != file.uid:
-            self.counts.clear()
+        same_patient = self.file is not None and self.file.uid == file.uid
+        # what was being compared stays on screen when the record is saved again
+        shown = (
+            (self.compare_view.currentText(), self._kept(self.left), self._kept(self.right))
+            if same_patient
+            else None
+        )
+        chosen = self.assessment.currentData() if same_patient else None
         self.file = file
         self.assessment.clear()
         for saved in reversed(file.assessments):
             self.assessment.addItem(format_date(saved.value.date), saved.uid)
+        if chosen is not None and self.assessment.findData(chosen) >= 0:  # uid: a str
+            self.assessment.setCurrentIndex(self.assessment.findData(chosen))
         views = sorted({p.view for s in file.assessments for p in s.value.photos})
         self.compare_view.blockSignals(True)
         self.compare_view.clear()
         self.compare_view.addItems(views)
+        if shown is not None and shown[0] in views:
+            self.compare_view.setCurrentText(shown[0])
         self.compare_view.blockSignals(False)
-        self._fill_dates()
+        self._fill_dates(keep=shown[1:] if shown else None)
         self.message.setText("" if file.assessments else "Save an assessment first.")
 
     def add_photo(self, path: Path, view: str) -> bool:
@@ -151,34 +158,50 @@ class PhotosView(QWidget):
         if name:
             self.add_photo(Path(name), self.view.currentText().strip() or "unlabelled")
 
-    def _fill_dates(self, *_: object) -> None:
+    @staticmethod
+    def _kept(combo: QComboBox) -> object:
+        """A side's photo to show again; None when it showed the newest (it shows the newest
+        again, which may be one just added)."""
+        newest = combo.currentIndex() == combo.count() - 1
+        return None if newest else combo.currentData()
+
+    def _fill_dates(self, *_: object, keep: tuple[object, object] | None = None) -> None:
         view = self.compare_view.currentText()
         for combo in (self.left, self.right):
             combo.blockSignals(True)
             combo.clear()
         if self.file is not None:
             for saved in self.file.assessments:
-                for photo in saved.value.photos:
+                for index, photo in enumerate(saved.value.photos):
                     if photo.view == view:
                         for combo in (self.left, self.right):
-                            combo.addItem(format_date(saved.value.date), (saved.uid, photo.sha256))
-        for combo in (self.left, self.right):
-            combo.blockSignals(False)
+                            combo.addItem(format_date(saved.value.date), (saved.uid, index))
         if self.right.count():
             self.right.setCurrentIndex(self.right.count() - 1)
+        for combo, key in zip((self.left, self.right), keep or (None, None), strict=True):
+            # by value: findData compares Python objects by identity
+            found = [i for i in range(combo.count()) if combo.itemData(i) == key]
+            if key is not None and found:
+                combo.setCurrentIndex(found[0])
+        for combo in (self.left, self.right):
+            combo.blockSignals(False)
         self._show_images()
 
-    def _side(self, combo: QComboBox) -> Side | None:
-        key = combo.currentData()
+    def _photo(self, key: PhotoKey | None) -> tuple[Saved[Assessment], PhotoRef] | None:
         if self.file is None or not key:
             return None
-        content, _ = self.session.store.photo(self.file.uid, key[1])
-        return Side(
-            combo.currentText(),
-            QImage.fromData(content),
-            self.compare_view.currentText(),
-            self.counts.get(key),
-        )
+        saved = next((s for s in self.file.assessments if s.uid == key[0]), None)
+        if saved is None or key[1] >= len(saved.value.photos):
+            return None
+        return saved, saved.value.photos[key[1]]
+
+    def _side(self, combo: QComboBox) -> Side | None:
+        found = self._photo(combo.currentData())
+        if found is None or self.file is None:
+            return None
+        _, photo = found
+        content, _ = self.session.store.photo(self.file.uid, photo.sha256)
+        return Side(combo.currentText(), upright_image(content), photo.view, photo.count)
 
     def _show_images(self, *_: object) -> None:
         sides = (self._side(self.left), self._side(self.right))
@@ -187,22 +210,24 @@ class PhotosView(QWidget):
         self.count_right.setEnabled(sides[1] is not None)
 
     def counter_dialog(self, which: int) -> PapuleCountDialog | None:
-        """The counter over the earlier (0) or later (1) photo, starting from its marks."""
+        """The counter over the earlier (0) or later (1) photo, starting from its stored marks;
+        they are saved with the photo, and "Use this count" fills the assessment's count."""
         combo = (self.left, self.right)[which]
+        found = self._photo(combo.currentData())
         side = self._side(combo)
-        if side is None or side.image is None or side.image.isNull():
+        if found is None or side is None or side.image is None or side.image.isNull():
             return None
-        dialog = PapuleCountDialog(
-            self.rules,
+        assert self.file is not None
+        saved, _ = found
+        return count_dialog(
+            self.session,
+            self.file.uid,
+            saved,
+            combo.currentData()[1],
             side.image,
-            view=side.view,
             title=f"{side.view}, {side.label}",
-            count=side.count,
             parent=self,
         )
-        key = combo.currentData()
-        dialog.finished.connect(lambda _result: self._on_counted(key, dialog.count))
-        return dialog
 
     def open_counter(self, which: int) -> None:
         dialog = self.counter_dialog(which)
@@ -210,8 +235,3 @@ class PhotosView(QWidget):
             dialog.resize(self.window().size() * 0.95)
             dialog.exec()
             dialog.deleteLater()
-
-    def _on_counted(self, key: PhotoKey, count: PapuleCount) -> None:
-        # not yet stored with the photo: kept while this patient is open
-        self.counts[key] = count
-        self._show_images()

@@ -146,5 +146,5 @@ class PatientWorkspace(QWidget):
             return
         self.file = self.session.store.load(patient_uid)
         self.banner.show_patient(self.file.patient.value, self.session.today())
-        self.assessment.file = self.file  # keeps what is being typed; new infusions count
+        self.assessment.follow(self.file)  # keeps what is being typed; new infusions count
         self._show_all()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -347,14 +348,29 @@ class CountInput(MeasureInput):
         self.warning.setWordWrap(True)
         self.warning.hide()
         self.history = muted(name=f"{name}History")
+        # the count made on the photo of the site: the 2 x 2 cm square and a mark per papule
+        self.photo_button = QPushButton("Count on photo…")
+        self.photo_button.setObjectName(f"{name}CountOnPhoto")
+        self.photo_button.setToolTip(
+            "Count on this assessment's photo of the site: set the scale, place the square, "
+            "click each papule, then 'Use this count'"
+        )
+        self.photo_note = muted(name=f"{name}PhotoCount")
+        self.photo_note.hide()
+        self.count_row = QWidget()
+        row = QHBoxLayout(self.count_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.count, 1)
+        row.addWidget(self.photo_button)
         self.count.value_changed.connect(self.changed)
         self.site.currentTextChanged.connect(self.changed)
 
     def rows(self) -> list[Row]:
         return [
-            (self.measure.label, self.count),
+            (self.measure.label, self.count_row),
             (self.measure.site_label, self.site),
             ("", self.warning),
+            ("", self.photo_note),
             ("", self.history),
         ]
 
@@ -410,7 +426,7 @@ class CountInput(MeasureInput):
         self.site.setEnabled(not read_only)
 
     def focus_chain(self) -> list[QWidget]:
-        return [self.count, self.site]
+        return [self.count, self.site, self.photo_button]
 
     def targets(self) -> dict[str, QWidget]:
         return {

@@ -71,9 +71,11 @@ class PapuleCounter(QWidget):
 
     count_changed = Signal()
 
-    def __init__(self, rules: PhotoRules, parent: QWidget | None = None):
+    def __init__(self, rules: PhotoRules, *, max_count: int, parent: QWidget | None = None):
+        """`max_count`: the papule field's range (papule_count.count_limit of the forms)."""
         super().__init__(parent)
         self.rules = rules
+        self.max_count = max_count
         self.setObjectName("papuleCounter")
         self.count = PapuleCount("", 1, 1)
         self._undo: list[PapuleCount] = []
@@ -258,7 +260,7 @@ class PapuleCounter(QWidget):
     # ------------------------------------------------------------ state
 
     def problems(self) -> list[FieldError]:
-        return validate_count(self.count, self.rules)
+        return validate_count(self.count, self.rules, self.max_count)
 
     def _set(self, count: PapuleCount, *, record: bool = True) -> None:
         if count == self.count:
@@ -388,7 +390,11 @@ class PapuleCounter(QWidget):
     def _apply_scale(self, scale: Scale) -> None:
         """Use a ruler scale: the square (new, or the one placed) is sized from it."""
         trial = replace(self.count, scale=scale, square=None)
-        errors = [e for e in validate_count(trial, self.rules) if e.field.startswith("scale")]
+        errors = [
+            e
+            for e in validate_count(trial, self.rules, self.max_count)
+            if e.field.startswith("scale")
+        ]
         if errors:
             self._say("\n".join(f"Not used: {e}" for e in errors))
             self.canvas.viewport().update()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -18,6 +18,15 @@ from mdtapp.domain.papule_count import PapuleCount, compare_counts
 from mdtapp.domain.photo_rules import PhotoRules
 from mdtapp.domain.response import same_site
 from mdtapp.ui.widgets.photo_canvas import PhotoCanvas
+
+
+class _SideCanvas(PhotoCanvas):
+    """A canvas that asks for no more than its minimum: the tab's scroll area sizes its page to
+    the layout's preferred height (the captions wrap), so a 600-px wish pushed the captions and
+    warnings below a laptop screen. The grid's stretch gives it the room there is."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.minimumSize()
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ class PapuleSideBySide(QWidget):
         super().__init__(parent)
         self.rules = rules
         self.setObjectName("papuleSideBySide")
-        self.canvases = (PhotoCanvas(), PhotoCanvas())
+        self.canvases = (_SideCanvas(), _SideCanvas())
         self.captions = (QLabel(), QLabel())
         grid = QGridLayout()
         for i, (canvas, caption, name) in enumerate(

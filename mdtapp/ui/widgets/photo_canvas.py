@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QLineF,
+    QPointF,
+    QRect,
+    QRectF,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetrics,
     QImage,
+    QImageReader,
     QKeyEvent,
     QNativeGestureEvent,
     QPainter,
@@ -56,6 +68,18 @@ SQUARE = QColor(theme.WARM_YELLOW)
 RULER = QColor("#ff4fd8")
 SELECTED = QColor("#ffffff")
 SHADOW = QColor(0, 0, 0, 220)
+
+
+def upright_image(content: bytes) -> QImage:
+    """A stored photo as it is shown and counted: turned upright as its EXIF orientation says
+    (photos stored by mdtapp have none; a photo from elsewhere may), as store.images.stored_size
+    measures it. A null image when the bytes are not an image."""
+    data = QByteArray(content)
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    return reader.read()
 
 
 def pixel_centre(p: Point) -> QPointF:
