@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from mdtapp.cli import EXIT_BUG, main
+from mdtapp.cli import main
 from mdtapp.store import access
 from mdtapp.store.keyring import keyring_path
 
 ROOT = Path(__file__).resolve().parents[1]
+EXIT_BUG = 70  # mdtapp.cli.EXIT_BUG: a bug, with a crash report
 PASSWORD = "test-passphrase-1"  # conftest's, for MDTAPP_USER=tester
 
 

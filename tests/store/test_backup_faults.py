@@ -16,7 +16,6 @@ from mdtapp.store import access
 from mdtapp.store.backup import backup_to, backups_dir, verify_database
 from mdtapp.store.errors import StoreError
 from mdtapp.store.keyring import copy_keyring
-from mdtapp.store.restoring import restore
 from tests.store.conftest import jane, table_counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +72,8 @@ def test_a_full_disk_during_backup_is_one_line_and_leaves_nothing(
 
 
 def test_a_full_disk_during_restore_changes_nothing_and_leaves_nothing(live, tmp_path, full_disk):
+    from mdtapp.store.restoring import restore
+
     path, backup = live
     with pytest.raises(StoreError, match="The disk is full"):
         restore(path, backup, "alice", PASSWORD)
@@ -83,6 +84,8 @@ def test_a_full_disk_during_restore_changes_nothing_and_leaves_nothing(live, tmp
 
 
 def test_an_encrypted_backup_is_not_restored_over_a_plaintext_database(live, tmp_path):
+    from mdtapp.store.restoring import restore
+
     _, backup = live
     plain = access.create_database(
         tmp_path / "p.db", username="alice", display_name="A", password=PASSWORD, plaintext=True
@@ -110,6 +113,8 @@ def test_restore_onto_itself_is_refused(live, capsys, monkeypatch):
 
 
 def test_a_restore_records_itself_in_the_restored_content(live):
+    from mdtapp.store.restoring import restore
+
     path, backup = live
     done = restore(path, backup, "alice", PASSWORD)
     store = access.sign_in(path, "alice", PASSWORD)
@@ -122,6 +127,8 @@ def test_a_restore_records_itself_in_the_restored_content(live):
 
 
 def test_a_restored_backup_keeps_an_account_disabled_since(live, tmp_path):
+    from mdtapp.store.restoring import restore
+
     """Restoring a backup from before an account was disabled does not let it back in."""
     path, backup = live
     store = access.sign_in(path, "alice", PASSWORD)
@@ -186,6 +193,8 @@ def test_two_processes_making_the_days_first_write_both_save(tmp_path, round_):
 
 
 def test_nothing_is_restored_for_a_wrong_password_and_the_attempt_counts(live):
+    from mdtapp.store.restoring import restore
+
     path, backup = live
     with pytest.raises(access.LoginFailed):
         restore(path, backup, "alice", "not-the-passphrase")

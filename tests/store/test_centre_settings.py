@@ -12,12 +12,6 @@ from mdtapp.cli import main
 from mdtapp.domain.errors import ValidationError
 from mdtapp.domain.model import Admission
 from mdtapp.reports.service import produce_letter
-from mdtapp.settings import (
-    centre_settings,
-    load_settings,
-    save_centre_settings,
-    settings_path,
-)
 from mdtapp.store import access
 from mdtapp.store.backup import backups_of
 from mdtapp.store.errors import PermissionDenied
@@ -93,6 +87,8 @@ def test_a_carriage_return_or_form_feed_in_a_letterhead_is_refused(db, capsys):
 
 
 def test_every_value_is_checked_and_nothing_is_written_if_one_is_wrong(db):
+    from mdtapp.settings import save_centre_settings
+
     store = access.sign_in(db, "tester", ADMIN)
     with pytest.raises(ValidationError) as refused:
         save_centre_settings(
@@ -111,6 +107,8 @@ def test_every_value_is_checked_and_nothing_is_written_if_one_is_wrong(db):
 
 
 def test_changes_are_kept_in_the_database_and_audited(db, tmp_path, monkeypatch):
+    from mdtapp.settings import centre_settings, save_centre_settings
+
     store = access.sign_in(db, "tester", ADMIN)
     save_centre_settings(store, {"letterhead.centre": "St Elsewhere", "idle_lock_minutes": 30})
     entries = [e for e in store.audit_entries(limit=2) if e.action == "settings"]
@@ -125,6 +123,8 @@ def test_changes_are_kept_in_the_database_and_audited(db, tmp_path, monkeypatch)
 
 
 def test_a_damaged_setting_never_blocks_a_letter(db):
+    from mdtapp.settings import centre_settings, save_centre_settings
+
     store = access.sign_in(db, "tester", ADMIN)
     save_centre_settings(store, {"letterhead.centre": "St Elsewhere"})
     with store.transaction():  # as a damaged or hand-edited file might hold
@@ -139,6 +139,8 @@ def test_a_damaged_setting_never_blocks_a_letter(db):
 
 
 def test_a_damaged_old_settings_file_gives_the_defaults_and_says_so(home):
+    from mdtapp.settings import load_settings, settings_path
+
     settings_path().write_text('idle_lock_minutes = 0\n[letterhead]\ncentre = "A\nB"\n')
     settings = load_settings()
     assert settings.idle_lock_minutes == 10
@@ -146,6 +148,8 @@ def test_a_damaged_old_settings_file_gives_the_defaults_and_says_so(home):
 
 
 def test_daily_backups_kept_follows_its_setting(tmp_path, home):
+    from mdtapp.settings import save_centre_settings
+
     clock = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC)]
     path = tmp_path / "d.db"
     created = access.create_database(
@@ -163,6 +167,8 @@ def test_daily_backups_kept_follows_its_setting(tmp_path, home):
 
 
 def test_an_old_settings_file_moves_into_the_database_at_an_administrators_sign_in(tmp_path, home):
+    from mdtapp.settings import settings_path
+
     path = tmp_path / "m.db"
     access.create_database(path, username="ann", display_name="Ann", password=ADMIN).store.close()
     settings_path().write_text(
@@ -188,6 +194,8 @@ def test_an_old_settings_file_moves_into_the_database_at_an_administrators_sign_
 def test_a_non_administrator_signing_in_imports_nothing_but_letters_keep_the_old_letterhead(
     tmp_path, home
 ):
+    from mdtapp.settings import centre_settings, save_centre_settings, settings_path
+
     path = tmp_path / "m.db"
     created = access.create_database(path, username="ann", display_name="Ann", password=ADMIN)
     created.store.add_account("cal", "Cal", ["clinician"], "cals-passphrase")
@@ -222,6 +230,8 @@ def test_the_letter_uses_the_databases_letterhead(db, capsys, tmp_path):
 
 
 def test_the_settings_are_json_in_the_database(db):
+    from mdtapp.settings import save_centre_settings
+
     store = access.sign_in(db, "tester", ADMIN)
     save_centre_settings(store, {"letterhead.address": "1 Road\nTown"})
     raw = store.db.execute("SELECT value FROM centre_settings").fetchone()[0]
