@@ -69,12 +69,12 @@ class SettingsDialog(QDialog):
             widget.setObjectName(name)
         for key, widget in self.fields.items():
             form.addRow(BY_KEY[key].label, widget)
-        layout.addWidget(
-            QLabel(
-                "<b>The centre's settings</b>: the letterhead printed on every clinic letter, "
-                "for every computer that opens this database"
-            )
+        heading = QLabel(
+            "<b>The centre's settings</b>: the letterhead printed on every clinic letter, "
+            "for every computer that opens this database"
         )
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
         layout.addLayout(form)
         self.message = QLabel("\n".join(self.settings.problems))
         self.message.setObjectName("settingsMessage")
