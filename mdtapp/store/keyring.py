@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import secrets
@@ -483,10 +484,17 @@ class Keyring:
                 f.flush()
                 os.fsync(f.fileno())
             replace(partial, self.path)
+        except OSError as e:
+            remove(partial)
+            raise KeyringError(
+                f"The keyring {self.path} cannot be written ({e.strerror or e}): check that "
+                "its folder can be written to and the disk has space"
+            ) from None
         except BaseException:
             remove(partial)
             raise
-        _fsync_folder(self.path.parent)
+        with contextlib.suppress(OSError):  # the rename is done; this only hastens it to disk
+            _fsync_folder(self.path.parent)
 
 
 @contextmanager

@@ -387,8 +387,8 @@ def settle(store: Store, username: str, secret: Secret | None) -> None:
             if secret is not None and entry is not None and entry.legacy and agreed:
                 _give_key_pair(store, ring, username, secret)
             store.keyring = ring
-    except StoreError:
-        return  # busy, or the file cannot be written now: nothing lost, tried again next time
+    except (StoreError, OSError):
+        return  # busy, or a file cannot be written now: nothing lost, tried again next time
 
 
 def _resume_replacement(store: Store, ring: Keyring, username: str, secret: Secret | None) -> None:
