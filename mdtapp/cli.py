@@ -1,7 +1,7 @@
 """The `mdtapp` command. No subcommand opens the app; subcommands do everything else.
 
 Exit codes: 0 done; 1 refused (e.g. a file that is not an mdtapp database); 2 bad input, with one
-line per problem on stderr.
+line per problem on stderr; 70 a bug: one line saying where its report (no patient data) went.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mdtapp.domain.dosing import DosePlan
     from mdtapp.domain.forms import DosingRules
 
-EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 70
 
 
 class CommandError(Exception):
@@ -287,6 +287,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = resolve_db_path(getattr(args, "db", None))
     new = not path.exists()
     refused: list[str] = []
+    deep = f"{args.file}: nested far deeper than any mdtapp/1 file: nothing was imported"
     try:
         document = read_document(args.file)
         if new:  # a file refused on its own creates no database
@@ -295,6 +296,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CommandError(
             [*e.problems, f"{args.file}: nothing was imported"], EXIT_BAD_INPUT
         ) from None
+    except RecursionError:  # json and jsonschema recurse once per level of nesting
+        raise CommandError(deep, EXIT_BAD_INPUT) from None
     there_before = _database_files(path)
     code = EXIT_BAD_INPUT
     with open_store(args) as store:
@@ -302,6 +305,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = import_document(store, document, merge=args.merge, source=str(args.file))
         except ImportRejected as e:
             refused = [*e.problems, f"{args.file}: nothing was imported"]
+        except RecursionError:
+            refused = [deep]
         except StoreError as e:  # a known fault (a full disk...): nothing was written either
             refused, code = [str(e), f"{args.file}: nothing was imported"], EXIT_REFUSED
         empty = new and bool(refused) and _holds_no_patient(store)
@@ -334,11 +339,14 @@ def _holds_no_patient(store: Any) -> bool:
 
 
 def _database_files(path: Path) -> set[Path]:
-    """The files a database at `path` has: itself, its keyring, its journal, daily backups."""
+    """The files a database at `path` has: itself, its keyring (and its lock), its sign-in
+    attempts, its journal, daily backups."""
+    from mdtapp.store.attempts import attempts_path
     from mdtapp.store.backup import backups_dir
-    from mdtapp.store.keyring import keyring_path
+    from mdtapp.store.keyring import keyring_path, lock_path
 
-    files = {path, keyring_path(path), Path(f"{path}-wal"), Path(f"{path}-shm")}
+    files = {path, keyring_path(path), lock_path(path), attempts_path(path)}
+    files |= {Path(f"{path}-wal"), Path(f"{path}-shm")}
     folder = backups_dir(path)
     files |= set(folder.glob(f"{path.stem}-daily-*")) if folder.is_dir() else set()
     return {f for f in files if f.exists()} | ({folder} if folder.is_dir() else set())
@@ -503,7 +511,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     with open_store(args, create=False) as store:
         try:
-            out = backup_to(store.db.conn, args.out, key=store.key)
+            out = backup_to(store.db.conn, Path(args.out), key=store.key)
             copy_keyring_with_backup(store.path, out)
         except StoreError as e:
             raise CommandError(str(e)) from None
@@ -513,24 +521,22 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from mdtapp.store.access import authorise_restore
-    from mdtapp.store.backup import restore_file
     from mdtapp.store.database import resolve_db_path
     from mdtapp.store.errors import StoreError
+    from mdtapp.store.restoring import restore
 
     path = resolve_db_path(args.db)
     user = _username(args)
     try:
-        key = authorise_restore(path, Path(args.backup), user, _password(f"Password for {user}: "))
-        kept = restore_file(path, args.backup, key=key)
+        restored = restore(path, Path(args.backup), user, _password(f"Password for {user}: "))
     except StoreError as e:
         raise CommandError([str(e), f"{path} was not changed"]) from None
-    with open_store(args, create=False) as store:
-        store.record_event("restore", detail=f"from {args.backup}; previous content kept at {kept}")
     print(
         f"Restored {path} from {args.backup}"
-        + (f"; the previous content is kept at {kept}" if kept else "")
+        + (f"; the previous content is kept at {restored.kept}" if restored.kept else "")
     )
+    for note in restored.notes:
+        print(f"  {note}")
     return EXIT_OK
 
 
@@ -556,17 +562,16 @@ def _write_pdf(path: str, pdf: bytes) -> None:
 
 def cmd_letter(args: argparse.Namespace) -> int:
     from mdtapp.reports.service import produce_letter
-    from mdtapp.settings import Author, load_settings
+    from mdtapp.settings import Author, centre_settings
     from mdtapp.store.errors import StoreError
 
     nhs = _nhs_arg(args.nhs_number)
     on = _assessment_arg(args.assessment)
-    try:
-        settings = load_settings()
-    except ValueError as e:
-        raise CommandError(str(e)) from None
-    author = Author(args.author or settings.author.name, args.role or settings.author.role)
     with open_store(args, create=False) as store:
+        settings = centre_settings(store)  # a damaged value is its default, named below
+        for problem in settings.problems:
+            print(f"Note: {problem}", file=sys.stderr)
+        author = Author(args.author or settings.author.name, args.role or settings.author.role)
         file = _load_patient(store, nhs)
         try:
             produced = produce_letter(
@@ -616,34 +621,48 @@ def cmd_form(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from mdtapp.settings import load_settings, save_settings, settings_path
+    """Show the centre's settings (anyone signed in); change them (an administrator)."""
+    from mdtapp.settings import (
+        SETTINGS,
+        adopt_legacy_settings,
+        centre_settings,
+        save_centre_settings,
+    )
+    from mdtapp.store.errors import StoreError
 
-    path = Path(args.file) if args.file else settings_path()
-    try:
-        settings = load_settings(path)
-    except ValueError as e:
-        raise CommandError(str(e)) from None
-    changes = {
-        ("letterhead", "centre"): args.centre,
-        ("letterhead", "department"): args.department,
-        ("letterhead", "address"): args.address.replace("\\n", "\n") if args.address else None,
-        ("letterhead", "telephone"): args.telephone,
-        ("letterhead", "email"): args.email,
-        ("author", "name"): args.author_name,
-        ("author", "role"): args.author_role,
-    }
-    changed = False
-    for (section, key), value in changes.items():
-        if value is not None:
-            setattr(getattr(settings, section), key, value)
-            changed = True
-    if args.idle_lock_minutes is not None:
-        settings.idle_lock_minutes = args.idle_lock_minutes
-        changed = True
-    if changed:
-        save_settings(settings, path)
-        load_settings(path)  # proves what was written reads back
-        print(f"Saved {path}")
+    changes: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = getattr(args, setting.option[2:].replace("-", "_"))
+        if value is None:
+            continue
+        if setting.whole:
+            try:
+                value = int(value)
+            except ValueError:
+                raise CommandError(
+                    f"{setting.option}: must be {setting.allowed}; got {value!r}", EXIT_BAD_INPUT
+                ) from None
+        elif setting.lines:
+            value = value.replace("\\n", "\n")
+        changes[setting.key] = value
+    with open_store(args, create=False) as store:
+        try:
+            if args.import_file:
+                imported = adopt_legacy_settings(store, Path(args.import_file)) or []
+                print(f"Imported {len(imported)} setting(s) from {args.import_file}")
+            if changes:
+                changed = save_centre_settings(store, changes)
+                print(f"Saved {len(changed)} change(s) in {store.path} (audited)")
+        except ValidationError as e:
+            labels = {s.label: s.option for s in SETTINGS}
+            raise CommandError(
+                [f"{labels.get(err.field, err.field)}: {err.message}" for err in e.errors]
+                + ["nothing was saved"],
+                EXIT_BAD_INPUT,
+            ) from None
+        except StoreError as e:
+            raise CommandError([str(e), "nothing was saved"]) from None
+        settings = centre_settings(store)
     lh = settings.letterhead
     print(
         f"Letterhead: {lh.centre} / {lh.department} / {lh.address.replace(chr(10), ', ')} / "
@@ -654,6 +673,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
         f"{settings.author.role or '(no role)'}"
     )
     print(f"Idle lock: {settings.idle_lock_minutes} minutes")
+    print(f"Daily backups kept: {settings.daily_backups_kept}")
+    for problem in settings.problems:
+        print(f"Note: {problem}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -741,32 +763,92 @@ def cmd_user(args: argparse.Namespace) -> int:
             elif args.action == "roles":
                 if not args.username or not args.role:
                     raise CommandError("user roles needs --username and --role", EXIT_BAD_INPUT)
-                store.set_roles(args.username, args.role, active=not args.disable)
+                store.set_roles(
+                    args.username,
+                    args.role,
+                    active=not args.disable,
+                    confirm_recovery_key=_recovery_key_confirmation(args),
+                )
                 print(
                     f"{args.username}: {', '.join(args.role)}"
-                    + (" (disabled)" if args.disable else "")
+                    + (" (disabled; the database key was replaced)" if args.disable else "")
                 )
+            elif args.action == "rotate-key":
+                new = store.replace_key(confirm_recovery_key=_recovery_key_confirmation(args))
+                print(
+                    f"Replaced the database key (generation {new.generation}); it is sealed "
+                    f"for: {', '.join(new.sealed_for) or 'no one'}"
+                )
+                if new.left_out:
+                    print(
+                        "These accounts need an administrator to set their password "
+                        f"(mdtapp user password --username NAME): {', '.join(new.left_out)}"
+                    )
         except StoreError as e:
             raise CommandError(str(e)) from None
     return EXIT_OK
 
 
+def _recovery_key_confirmation(args: argparse.Namespace) -> Callable[[str], bool]:
+    """Show a new recovery key and have it confirmed as stored before it takes effect: typed
+    back at a terminal, or --i-have-stored-the-recovery-key (automation, which keeps the
+    printed key itself)."""
+
+    def confirm(code: str) -> bool:
+        print(
+            "New recovery key. Print it and keep it in a safe: it opens the database if the "
+            f"keyring or every administrator's password is lost.\n  {code}",
+            flush=True,
+        )
+        if getattr(args, "i_have_stored_the_recovery_key", False):
+            return True
+        if not sys.stdin.isatty():
+            print(
+                "mdtapp: not confirmed: type the key back in a terminal, or give "
+                "--i-have-stored-the-recovery-key",
+                file=sys.stderr,
+            )
+            return False
+        from mdtapp.store.keyring import key_from_recovery_code
+
+        for _ in range(3):
+            typed = input("Type the recovery key back to confirm you have stored it: ")
+            try:
+                if key_from_recovery_code(typed) == key_from_recovery_code(code):
+                    return True
+            except ValueError:
+                pass
+            print("That is not the key shown above.", file=sys.stderr)
+        return False
+
+    return confirm
+
+
 def cmd_encrypt(args: argparse.Namespace) -> int:
-    from mdtapp.store.access import encrypt_in_place
     from mdtapp.store.database import resolve_db_path
+    from mdtapp.store.encrypting import encrypt_in_place
     from mdtapp.store.errors import StoreError
 
     path = resolve_db_path(args.db)
     user = _username(args)
     try:
-        code = encrypt_in_place(path, user, _password(f"Password for {user}: "))
+        done = encrypt_in_place(
+            path,
+            user,
+            _password(f"Password for {user}: "),
+            confirm_recovery_key=_recovery_key_confirmation(args),
+        )
     except StoreError as e:
         raise CommandError([str(e), f"{path} was not changed"]) from None
     print(
         f"Encrypted {path}. Other users need an administrator to set their passwords "
-        f"(mdtapp user password --username NAME).\nRecovery key (print it and keep it in a "
-        f"safe):\n  {code}"
+        f"(mdtapp user password --username NAME).\nRecovery key (the one shown above):\n"
+        f"  {done.recovery_code}"
     )
+    if done.removed:
+        print("Unencrypted copies overwritten and removed:")
+        for removed in done.removed:
+            print(f"  {removed}")
     return EXIT_OK
 
 
@@ -776,10 +858,17 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from mdtapp.store.errors import StoreError
 
     path = resolve_db_path(args.db)
+    if args.recovery_key is not None:
+        raise CommandError(
+            "--recovery-key: the recovery key is never given on the command line (other users "
+            "see it in the process list, and the shell keeps it in its history): type it at "
+            "the prompt, or send it on standard input",
+            EXIT_BAD_INPUT,
+        )
     try:
         recover(
             path,
-            args.recovery_key,
+            _recovery_key_typed(),
             args.username,
             _password(
                 f"New password for {args.username}: ", env="MDTAPP_NEW_PASSWORD", confirm=True
@@ -789,6 +878,18 @@ def cmd_recover(args: argparse.Namespace) -> int:
         raise CommandError(str(e)) from None
     print(f"Set a new password for {args.username} with the recovery key")
     return EXIT_OK
+
+
+def _recovery_key_typed() -> str:
+    """The recovery key, typed at a hidden prompt or read from standard input."""
+    import getpass
+
+    if sys.stdin.isatty():
+        return getpass.getpass("Recovery key: ")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise CommandError("no recovery key: type it at the prompt or send it on standard input")
+    return line
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -815,6 +916,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+SCREENSHOT_SIZES = ((320, 7680), (240, 4320))  # up to 8K: Qt cannot paint far beyond it
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(x) for x in text.lower().split("x"))
@@ -822,6 +926,11 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(
             f"expected WIDTHxHEIGHT, e.g. 1366x768; got {text!r}"
         ) from None
+    (w_lo, w_hi), (h_lo, h_hi) = SCREENSHOT_SIZES
+    if not (w_lo <= width <= w_hi and h_lo <= height <= h_hi):
+        raise argparse.ArgumentTypeError(
+            f"width must be {w_lo}-{w_hi} and height {h_lo}-{h_hi} pixels; got {text}"
+        )
     return width, height
 
 
@@ -1067,22 +1176,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "settings",
         cmd_settings,
-        "show or set the letterhead and letter author",
-        "Show the local settings, or set the centre's letterhead and the default author "
-        "of letters. Settings live in the user's data folder (not the install folder).",
+        "show or set the centre's letterhead, letter author, idle lock and backups",
+        "Show the centre's settings, or (an administrator) change them: the letterhead, the "
+        "default author of letters, the idle lock and how many daily backups are kept. They "
+        "are kept in the database and every change is audited.",
     )
-    for name, text in (
-        ("--centre", "centre name"),
-        ("--department", "department"),
-        ("--address", "address (use \\n between lines)"),
-        ("--telephone", "telephone"),
-        ("--email", "e-mail"),
-        ("--author-name", "default letter author"),
-        ("--author-role", "their role"),
-    ):
-        p.add_argument(name, help=text)
-    p.add_argument("--idle-lock-minutes", type=int, help="lock the window after this idle time")
-    p.add_argument("--file", help=argparse.SUPPRESS)
+    from mdtapp.settings import SETTINGS
+
+    for setting in SETTINGS:
+        p.add_argument(
+            setting.option,
+            metavar="N" if setting.whole else "TEXT",
+            help=f"{setting.label.lower()}: {setting.allowed}"
+            + (" (\\n between lines)" if setting.lines else ""),
+        )
+    p.add_argument(
+        "--import-file",
+        metavar="PATH",
+        help="move an old per-computer settings.toml into the database (an administrator's "
+        "first sign-in does this for this computer's own file)",
+    )
     p = command(
         "user",
         cmd_user,
@@ -1090,9 +1203,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Named accounts with roles: clinician (assess, decide, sign), pharmacist "
         "(regimens, infusions, dose), viewer (read, letters), admin (users, settings). "
         "Adding users and setting others' passwords or roles needs an administrator. "
-        "New passwords are asked for, or read from MDTAPP_NEW_PASSWORD.",
+        "New passwords are asked for, or read from MDTAPP_NEW_PASSWORD. Disabling an "
+        "account, and rotate-key, replace the database key: the old one (and the old "
+        "recovery key) opens nothing from then on.",
     )
-    p.add_argument("action", choices=("list", "add", "password", "roles"))
+    p.add_argument("action", choices=("list", "add", "password", "roles", "rotate-key"))
     p.add_argument("--username", help="the account to add or change")
     p.add_argument("--name", help="their name as printed on letters")
     p.add_argument(
@@ -1101,14 +1216,30 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("clinician", "pharmacist", "viewer", "admin"),
         help="a role (repeat for more than one)",
     )
-    p.add_argument("--disable", action="store_true", help="with roles: disable the account")
-    command(
+    p.add_argument(
+        "--disable",
+        action="store_true",
+        help="with roles: disable the account (this replaces the database key and the "
+        "recovery key)",
+    )
+    p.add_argument(
+        "--i-have-stored-the-recovery-key",
+        action="store_true",
+        help="a new recovery key is shown: confirm it is stored without typing it back",
+    )
+    p = command(
         "encrypt",
         cmd_encrypt,
         "encrypt an unencrypted database in place, safely",
-        "Convert an unencrypted database to an encrypted one: an encrypted copy is made and "
-        "checked row for row, then swapped in and checked again; only then is the "
-        "unencrypted file overwritten and removed. Needs an administrator.",
+        "Convert an unencrypted database to an encrypted one: the recovery key is shown and "
+        "must be confirmed first; an encrypted copy is made and checked row for row, then "
+        "swapped in and checked again; only then are the unencrypted file and the unencrypted "
+        "backups overwritten and removed (each named). Needs an administrator.",
+    )
+    p.add_argument(
+        "--i-have-stored-the-recovery-key",
+        action="store_true",
+        help="confirm the recovery key shown is stored, without typing it back (automation)",
     )
     p = command(
         "recover",
@@ -1116,9 +1247,10 @@ def build_parser() -> argparse.ArgumentParser:
         "set an administrator's password with the recovery key",
         "When every administrator's password, or the keyring file, is lost: set a new "
         "password for an administrator with the recovery key printed when the database "
-        "was created.",
+        "was created (or its key last replaced). The key is typed at a hidden prompt, or "
+        "read from standard input; never from the command line.",
     )
-    p.add_argument("--recovery-key", required=True, help="the printed recovery key")
+    p.add_argument("--recovery-key", help=argparse.SUPPRESS)  # refused: see cmd_recover
     p.add_argument("--username", required=True, help="the administrator's account")
     p = command(
         "screenshot",
@@ -1158,10 +1290,16 @@ def utf8_streams() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     utf8_streams()
+    from mdtapp import crash
+
+    crash.enable_native_reports()  # a segfault or a Qt abort leaves its stack frames too
     parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
         args = parser.parse_args(argv)  # inside: the dose command's help reads forms/
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a reader gone away (`| head`) is noticed here, not at exit
+        return code
     except CommandError as e:
         for line in e.lines:
             print(f"mdtapp: {line}", file=sys.stderr)
@@ -1170,12 +1308,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         for err in e.errors:
             print(f"mdtapp: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as e:
-        from mdtapp.store.errors import StoreError
-
-        if not isinstance(e, StoreError):
-            raise
-        print(f"mdtapp: {e}", file=sys.stderr)  # a known refusal: one line, not a traceback
-        return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`mdtapp reviews | head`): it had all it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as e:
+        known = _known_problem(e, args)
+        if known is not None:
+            print(f"mdtapp: {known}", file=sys.stderr)  # a known refusal: one line
+            return EXIT_REFUSED
+        where = crash.write_report(type(e), e.__traceback__)
+        print(
+            f"mdtapp: an unexpected problem ({type(e).__name__}), a bug: nothing more was "
+            f"done. A report without patient data was written to {where}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _known_problem(error: Exception, args: argparse.Namespace | None) -> str | None:
+    """The one line for a known problem (a refusal, a fact about the machine), or None for a
+    bug. SQLite's problems are told by their result code, never by their words."""
+    from mdtapp.store.errors import StoreError
+    from mdtapp.store.faults import Fault, fault_of
+
+    if isinstance(error, StoreError):
+        return str(error)
+    if isinstance(error, OSError) and error.errno is not None:
+        where = error.filename2 or error.filename
+        return f"{where}: {error.strerror}" if where else str(error.strerror)
+    fault = fault_of(error)
+    if fault is None or fault in (Fault.CONSTRAINT, Fault.DUPLICATE):
+        return None
+    from mdtapp.store.database import resolve_db_path
+
+    path = resolve_db_path(getattr(args, "db", None))
+    advice = {
+        Fault.CORRUPT: "run mdtapp check, then restore the newest backup (mdtapp restore)",
+        Fault.NOT_A_DATABASE: "run mdtapp check, then restore the newest backup (mdtapp restore)",
+        Fault.IO_ERROR: "check that its disk is connected, then mdtapp check",
+        Fault.DISK_FULL: "free some space and try again",
+        Fault.BUSY: "another window or program is using it: try again in a moment",
+        Fault.READ_ONLY: "check the file's permissions",
+        Fault.CANT_OPEN: "check that the file and its folder can be reached",
+    }
+    return f"{path}: {fault.value}: nothing more was done; {advice.get(fault, '')}".rstrip("; ")

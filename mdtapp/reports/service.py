@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from mdtapp.domain.dates import format_date
-from mdtapp.settings import Author, Settings, load_settings
+from mdtapp.settings import Author, Settings, centre_settings
 from mdtapp.store.errors import RecordNotFound
 from mdtapp.store.repository import PatientFile, Saved, Store
 
@@ -63,7 +63,7 @@ def produce_letter(
     default: letters go by post)."""
     from mdtapp.reports.letter import LetterRequest, build_letter
 
-    settings = settings or load_settings()
+    settings = settings or centre_settings(store)
     file = store.load(patient_uid)
     saved = pick_assessment(file, on)
     when = saved.value.date

@@ -1,46 +1,46 @@
 """Signing in: the one way the app and the commands open a database.
 
-A new database is encrypted (SQLCipher) with a random key, wrapped for its first administrator in
-the keyring beside it, unless a plaintext database is asked for explicitly (demos, tests). Signing
-in unwraps the key with the user's password, opens the file, and checks the account inside it
-(active, password, roles). Failed attempts are counted and each one after the third makes the
-next wait longer. Nothing here logs or stores a password.
+A new database is encrypted (SQLCipher) with a random key, sealed for its first administrator in
+the keyring beside it, unless a plaintext database is asked for explicitly (demos, tests).
+
+Signing in costs one argon2id computation (passwords.py): it opens the account's private key in
+the keyring, which opens the database key, and the same computation is checked against the
+account's row inside the database (active, the same salt, the same check). Every attempt is
+counted before it is tried, across processes, and refused while the account must wait
+(attempts.py). Nothing here logs or stores a password.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from mdtapp.store import keys, passwords
+from mdtapp.store.attempts import LoginFailed, LoginThrottled, Throttle
 from mdtapp.store.connection import connect, has_sqlite_header
 from mdtapp.store.context import utc_now
-from mdtapp.store.errors import NotAnMdtappDatabase, PermissionDenied, StoreError, WrongKey
+from mdtapp.store.errors import NotAnMdtappDatabase, PermissionDenied, StoreError
+from mdtapp.store.faults import Fault, fault_of
 from mdtapp.store.keyring import (
+    Credential,
+    Entry,
     Keyring,
+    KeyringError,
+    Keyset,
     copy_keyring,
-    key_from_recovery_code,
+    key_id,
     keyring_path,
     new_database_key,
+    recovery_code,
 )
-from mdtapp.store.keyring import wait_seconds as _wait
+from mdtapp.store.models import Account
+from mdtapp.store.passwords import KdfParams, Secret
 from mdtapp.store.repository import Store
-from mdtapp.store.schema import APPLICATION_ID
 from mdtapp.store.security import password_problem
 
-
-class LoginFailed(StoreError):
-    """Wrong user name or password (deliberately not saying which)."""
-
-
-class LoginThrottled(StoreError):
-    def __init__(self, seconds: int):
-        self.seconds = seconds
-        unit = "second" if seconds == 1 else "seconds"
-        super().__init__(f"Too many failed attempts: wait {seconds} {unit} and try again")
+WRONG = "The user name or password is not right"
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,22 @@ class Created:
     recovery_code: str | None  # show once, to be kept in a safe; None for plaintext
 
 
+def check_file(path: Path) -> None:
+    """A file that could be a database: there, a file, not empty (else one clear message)."""
+    if not path.exists():
+        raise StoreError(f"{path} does not exist")
+    if path.is_dir():
+        raise NotAnMdtappDatabase(f"{path} is a folder, not an mdtapp database file")
+    if path.stat().st_size == 0:
+        raise NotAnMdtappDatabase(f"{path} is empty (0 bytes), so it is not an mdtapp database")
+
+
 def is_encrypted(path: Path) -> bool:
     return not has_sqlite_header(path)
 
 
 def db_id(store: Store) -> str:
-    return str(next(iter(store.db.execute("SELECT value FROM meta WHERE key = 'db_id'")))[0])
+    return keys.db_id(store)
 
 
 def create_database(
@@ -67,8 +77,6 @@ def create_database(
     clock: Callable[[], datetime] = utc_now,
 ) -> Created:
     """A new database with its first administrator (who may also assess: both roles)."""
-    from mdtapp.store.keyring import recovery_code
-
     path = Path(path)
     if path.exists():
         raise StoreError(f"{path} already exists")
@@ -78,10 +86,8 @@ def create_database(
     key = None if plaintext else new_database_key()
     try:
         store = Store.open(path, user=username, key=key, clock=clock)
-        keyring = None
         if key is not None:
-            keyring = Keyring(keyring_path(path), db_id(store))
-            store.keyring = keyring
+            store.keyring = Keyring(keyring_path(path), [Keyset(db_id(store), 1, {}, key_id(key))])
         store.add_account(username, display_name, ["admin", "clinician"], password, first=True)
     except BaseException:
         for leftover in (
@@ -98,108 +104,173 @@ def create_database(
     return Created(store, recovery_code(key) if key else None)
 
 
-def _throttle_state(store: Store, username: str) -> dict[str, Any] | None:
-    """The account's failed sign-ins (plaintext databases keep them in the users table)."""
-    rows = list(
-        store.db.query(
-            "SELECT failed_logins, last_failure FROM users WHERE username = ?", [username]
+def load_keyring(path: Path) -> Keyring:
+    """The keyring beside an encrypted database, or a message that says what to do."""
+    ring = keyring_path(path)
+    if not ring.exists():
+        raise NotAnMdtappDatabase(
+            f"{path} is not an mdtapp database (it is not an SQLite file); if it is an "
+            f"encrypted mdtapp database, its keyring {ring.name} is missing: restore it "
+            "from the backup beside the database backup, or use the recovery key. The file "
+            "was left untouched."
         )
-    )
-    if not rows or not (rows[0]["failed_logins"] or rows[0]["last_failure"]):
-        return None
-    return rows[0]
+    return Keyring.load(ring)
 
 
-def _throttle_plaintext(store: Store, username: str, now: datetime) -> int:
-    state = _throttle_state(store, username)
-    if state is None or not state["last_failure"]:
-        return 0
-    since = (now - datetime.fromisoformat(state["last_failure"])).total_seconds()
-    return max(0, int(_wait(state["failed_logins"]) - since + 0.999))
+def _key_fits(path: Path, key: bytes) -> bool:
+    """Whether this key reads the file at all (a keyset written for another key does not)."""
+    conn = connect(path, key)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except Exception as e:
+        # damaged, busy...: opening it properly says so
+        return fault_of(e) is not Fault.NOT_A_DATABASE
+    finally:
+        conn.close()
+    return True
 
 
-def _note_plaintext(store: Store, username: str, now: datetime, failed: bool) -> None:
-    if not failed and not _throttle_state(store, username):
-        return  # nothing to reset: signing in writes nothing (and makes no day's backup)
-    with store.transaction():
-        if failed:
-            store.db.execute(
-                "UPDATE users SET failed_logins = failed_logins + 1, "
-                "last_failure = ? WHERE username = ?",
-                [now.astimezone(UTC).isoformat(), username],
-            )
-        else:
-            store.db.execute(
-                "UPDATE users SET failed_logins = 0, last_failure = NULL WHERE username = ?",
-                [username],
-            )
+def _password_is(store: Store, username: str, entry: Entry, secret: Secret, password: str) -> bool:
+    """The account is active and this is its password, as the database holds it."""
+    row = store.db.execute(
+        "SELECT password_hash, active FROM users WHERE username = ?", [username]
+    ).fetchone()
+    if row is None or not row[1]:
+        return False
+    if passwords.matches(row[0], secret):
+        return True  # the same computation: no second argon2id
+    if passwords.is_legacy(row[0]) or entry.legacy:
+        return passwords.verify(row[0], password)  # once, before its key pair is made
+    return False  # a keyring entry the database does not hold (a stale keyset)
+
+
+def unlock(
+    path: Path,
+    ring: Keyring,
+    username: str,
+    password: str,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> tuple[Store, Secret] | None:
+    """The database opened with this user's password, or None if it is not right. One argon2id
+    computation per distinct salt (one, unless a killed process left two keysets)."""
+    derived: dict[tuple[bytes, KdfParams], Secret] = {}
+    unsealed: list[bytes] = []
+    for keyset in ring.keysets:
+        entry = keyset.users.get(username)
+        if entry is None:
+            continue
+        ident = (entry.salt, entry.params)
+        if ident not in derived:
+            derived[ident] = passwords.derive(password, entry.salt, entry.params)
+        secret = derived[ident]
+        key = entry.database_key(
+            secret, db_id=keyset.db_id, username=username, generation=keyset.generation
+        )
+        if key is None:
+            continue
+        unsealed.append(key)
+        if len(ring.keysets) > 1 and not _key_fits(path, key):
+            continue
+        store = Store.open(
+            path, user=username, key=key, create=False, clock=clock, keyring=ring, key_verified=True
+        )
+        if _password_is(store, username, entry, secret, password):
+            return store, secret
+        store.close()
+    if not derived:
+        passwords.waste_time(password)  # an unknown name takes as long as a wrong password
+    elif unsealed and len(ring.keysets) > 1:
+        # the password opened a key, but no key read the file: say what is wrong with it
+        Store.open(path, user=username, key=unsealed[0], create=False, key_verified=True).close()
+    return None
 
 
 def sign_in(
     path: Path, username: str, password: str, *, clock: Callable[[], datetime] = utc_now
 ) -> Store:
     """Open the database as this user; LoginFailed / LoginThrottled / a StoreError otherwise."""
+    from mdtapp.store import encrypting
+
     path = Path(path)
-    if not path.exists():
-        raise StoreError(f"{path} does not exist")
-    if path.stat().st_size == 0:
-        raise NotAnMdtappDatabase(f"{path} is empty (0 bytes), so it is not an mdtapp database")
-    now = clock()
+    check_file(path)
+    throttle = Throttle(path)
     if is_encrypted(path):
-        ring = keyring_path(path)
-        if not ring.exists():
-            raise NotAnMdtappDatabase(
-                f"{path} is not an mdtapp database (it is not an SQLite file); if it is an "
-                f"encrypted mdtapp database, its keyring {ring.name} is missing: restore it "
-                "from the backup beside the database backup, or use the recovery key. The file "
-                "was left untouched."
-            )
-        try:
-            keyring = Keyring.load(ring)
-        except (FileNotFoundError, ValueError) as e:
-            raise StoreError(str(e)) from None
-        wait = keyring.seconds_to_wait(username, now)
-        if wait:
-            raise LoginThrottled(wait)
-        key = keyring.unwrap(username, password)
-        if key is None:
-            keyring.record_failure(username, now)
-            raise LoginFailed("The user name or password is not right")
-        try:
-            store = Store.open(
-                path,
-                user=username,
-                key=key,
-                create=False,
-                clock=clock,
-                keyring=keyring,
-                key_verified=True,
-            )
-        except WrongKey:
-            raise StoreError(f"{keyring.path} does not belong to {path}") from None
-        keyring.record_success(username)
+        ring = load_keyring(path)
+        throttle.attempt(username, clock())  # counted now; cleared below if it is right
+        opened = unlock(path, ring, username, password, clock=clock)
+        if opened is None:
+            raise LoginFailed(WRONG)
+        store, secret = opened
+        throttle.succeeded(username)
+        keys.settle(store, username, secret)
     else:
+        encrypting.undo_interrupted(path)
         store = Store.open(path, user=username, create=False, clock=clock)
-        if not store.accounts():
+        try:
+            if not store.accounts():
+                raise StoreError(
+                    "This database has no accounts yet: create the first "
+                    "administrator (mdtapp user first-admin, or open it in the app)"
+                )
+            throttle.attempt(username, clock())
+            if not store.check_password(username, password):
+                raise LoginFailed(WRONG)
+            throttle.succeeded(username)
+        except BaseException:
             store.close()
-            raise StoreError(
-                "This database has no accounts yet: create the first "
-                "administrator (mdtapp user first-admin, or open it in the app)"
-            )
-        wait = _throttle_plaintext(store, username, now)
-        if wait:
-            store.close()
-            raise LoginThrottled(wait)
+            raise
     account = store.account(username)
-    if account is None or not account.active or not store.verify_password(username, password):
-        if not is_encrypted(path) and account is not None:
-            _note_plaintext(store, username, now, failed=True)
-        store.close()
-        raise LoginFailed("The user name or password is not right")
-    if not is_encrypted(path):
-        _note_plaintext(store, username, now, failed=False)
+    assert account is not None
     store.principal = account.principal
+    if store.encrypted:
+        encrypting.finish_interrupted(store)
+    _adopt_legacy_settings(store)
     return store
+
+
+def _adopt_legacy_settings(store: Store) -> None:
+    """An administrator's sign-in moves the centre's settings from this computer's old
+    settings.toml into the database, once (settings.py)."""
+    if not store.can("admin"):
+        return
+    from mdtapp.settings import adopt_legacy_settings
+
+    adopt_legacy_settings(store)
+
+
+def verify_other(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    purpose: str,
+    clock: Callable[[], datetime] | None = None,
+) -> Account:
+    """Another person confirms with their own password, at this signed-in window (a colleague
+    countersigning at the MDT meeting). Throttled with the same count as signing in, and
+    audited whether it is right, wrong or refused for waiting. Returns their account;
+    LoginFailed or LoginThrottled otherwise (nothing else is done)."""
+    now = (clock or store.clock)()
+    try:
+        Throttle(store.path).attempt(username, now)
+    except LoginThrottled as e:
+        store.record_event(
+            "password-refused", entity="users", entity_uid=username, detail=f"{purpose}: {e}"
+        )
+        raise
+    account = store.account(username)
+    if account is None or not account.active or not store.check_password(username, password):
+        store.record_event(
+            "password-refused",
+            entity="users",
+            entity_uid=username,
+            detail=f"{purpose}: wrong user name or password",
+        )
+        raise LoginFailed(WRONG)
+    Throttle(store.path).succeeded(username)
+    store.record_event("password-confirmed", entity="users", entity_uid=username, detail=purpose)
+    return account
 
 
 def add_first_admin(path: Path, *, username: str, display_name: str, password: str) -> Store:
@@ -221,7 +292,7 @@ def needs_new_password(path: Path) -> bool:
     path = Path(path)
     if not path.exists():
         return True
-    if path.stat().st_size == 0 or is_encrypted(path):
+    if path.is_dir() or path.stat().st_size == 0 or is_encrypted(path):
         return False
     probe = Store.open(path, user="probe", create=False)
     try:
@@ -254,6 +325,7 @@ def open_as(
         if on_created:
             on_created(created.recovery_code)
         return created.store
+    check_file(path)
     if plaintext and is_encrypted(path):
         raise StoreError(f"--plaintext: {path} exists and is encrypted")
     if needs_new_password(path):
@@ -261,76 +333,17 @@ def open_as(
     return sign_in(path, username, password)
 
 
-def unwrap_key(path: Path, username: str, password: str) -> bytes | None:
-    """The database key (None for a plaintext file), without opening the database."""
-    if not is_encrypted(path):
-        return None
-    keyring = Keyring.load(keyring_path(path))
-    key = keyring.unwrap(username, password)
-    if key is None:
-        keyring.record_failure(username, utc_now())
-        raise LoginFailed("The user name or password is not right")
-    return key
-
-
-def authorise_restore(path: Path, backup: Path, username: str, password: str) -> bytes | None:
-    """Restoring needs an administrator's account in the backup being restored (the live file
-    may be the damaged one). Returns the key the backup opens with."""
-    key = unwrap_key(path, username, password) if path.exists() else None
-    if key is None and is_encrypted(backup):
-        ring = keyring_path(backup)
-        if not ring.exists():
-            raise StoreError(f"{backup} is encrypted and has no keyring beside it")
-        key = Keyring.load(ring).unwrap(username, password)
-        if key is None:
-            raise LoginFailed("The user name or password is not right")
-    from mdtapp.store.backup import verify_database
-
-    verify_database(backup, key=key)
-    conn = connect(backup, key)
-    try:
-        has_accounts = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'users'"
-        ).fetchone()[0]
-        rows = (
-            conn.execute(
-                "SELECT roles, password_hash, active FROM users WHERE username = ?", [username]
-            ).fetchall()
-            if has_accounts
-            else []
-        )
-    finally:
-        conn.close()
-    if not has_accounts:  # a backup from before accounts: an administrator of the live file
-        live = sign_in(path, username, password)
-        admin = live.principal.has("admin")
-        live.close()
-        if not admin:
-            raise PermissionDenied("Restoring needs an administrator")
-        return key
-    from argon2 import PasswordHasher
-    from argon2.exceptions import InvalidHashError, VerificationError
-
-    try:
-        ok = bool(rows) and rows[0][2] and PasswordHasher().verify(rows[0][1], password)
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or "admin" not in rows[0][0]:
-        raise PermissionDenied("Restoring needs an administrator of the backup being restored")
-    return key
-
-
 def recover(path: Path, code: str, username: str, new_password: str) -> None:
-    """With the recovery key: set a new password for an account (the keyring is rebuilt if it
-    was lost, with only that account; administrators re-add the others' passwords)."""
+    """With the recovery key (the database key): set a new password for an administrator. The
+    keyring is rebuilt with only that account if it was lost, damaged, or no longer holds this
+    key; administrators then set the others' passwords."""
+    from mdtapp.store.keyring import key_from_recovery_code, keyring_lock
+
+    path = Path(path)
+    check_file(path)
     key = key_from_recovery_code(code)
     store = Store.open(path, user=username, key=key, create=False)  # a wrong code: WrongKey
     try:
-        ring_path = keyring_path(path)
-        keyring = (
-            Keyring.load(ring_path) if ring_path.exists() else Keyring(ring_path, db_id(store))
-        )
-        store.keyring = keyring
         account = store.account(username)
         if account is None:
             raise StoreError(f"No user called {username}")
@@ -339,101 +352,57 @@ def recover(path: Path, code: str, username: str, new_password: str) -> None:
                 "Recovery resets an administrator's password; the "
                 "administrator then resets the others'"
             )
+        problem = password_problem(new_password, username)
+        if problem:
+            raise StoreError(f"password {problem}")
         store.principal = account.principal
-        store.set_password(username, new_password)
-        with store.transaction():  # they chose this password themselves: no forced change
-            store.db.execute(
-                "UPDATE users SET must_change_password = 0 WHERE username = ?", [username]
+        assert store.path is not None
+        with keyring_lock(store.path):
+            try:
+                ring = Keyring.load(keyring_path(path))
+                keyset = next((k for k in ring.keysets if k.key_id == key_id(key)), None)
+            except KeyringError:
+                ring, keyset = Keyring(keyring_path(path), []), None
+            if keyset is None or keys.pending_generation(store) is not None:
+                # nothing in the keyring seals this key: start again with this account alone
+                keyset = Keyset(db_id(store), keys.key_generation(store), {}, key_id(key))
+            secret = passwords.derive(new_password)
+            entry = Credential.create(
+                secret, key, db_id=keyset.db_id, username=username, generation=keyset.generation
             )
-        store.record_event("recover", detail=f"password of {username} reset with the recovery key")
+            before = list(ring.keysets)
+            ring.keysets = [keyset.with_user(username, entry), *before]
+            ring.save()
+            with store.transaction():
+                store.db.execute(
+                    "UPDATE users SET password_hash = ?, public_key = ?, "
+                    "must_change_password = 0, active = 1 WHERE username = ?",
+                    [passwords.record(secret), entry.public_key.hex(), username],
+                )
+                store.db.execute("DELETE FROM meta WHERE key = 'key_replacement_to'")
+                store.record_event(
+                    "recover", detail=f"password of {username} reset with the recovery key"
+                )
+            ring.keysets = ring.keysets[:1]
+            ring.save()
     finally:
         store.close()
 
 
-def _row_counts(conn: object) -> dict[str, int]:
-    tables = [
-        r[0]
-        for r in conn.execute(  # type: ignore[attr-defined]
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return {
-        t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]  # type: ignore
-        for t in tables
-    }
+def encrypt_in_place(
+    path: Path,
+    username: str,
+    password: str,
+    *,
+    confirm_recovery_key: Callable[[str], bool],
+) -> str:
+    """Convert a plaintext database to an encrypted one (encrypting.py); returns the recovery
+    code, which `confirm_recovery_key` was shown (and confirmed) before the swap."""
+    from mdtapp.store import encrypting
 
-
-def encrypt_in_place(path: Path, username: str, password: str) -> str:
-    """Convert a plaintext database to an encrypted one, safely: build an encrypted copy, check
-    every table's rows against the original, swap, check again, and only then remove the
-    plaintext (overwritten before deletion). Returns the recovery code."""
-    from mdtapp.store.keyring import recovery_code
-
-    path = Path(path)
-    if is_encrypted(path):
-        raise StoreError(f"{path} is already encrypted")
-    store = sign_in(path, username, password)
-    if "admin" not in store.principal.roles:
-        store.close()
-        raise PermissionDenied("Encrypting the database needs an administrator")
-    plain = store.db.conn
-    plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    before = _row_counts(plain)
-    identity = db_id(store)
-    key = new_database_key()
-    staged = path.with_name(path.name + ".encrypting")
-    staged.unlink(missing_ok=True)
-    plain.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", [str(staged)])
-    plain.execute("SELECT sqlcipher_export('encrypted')")
-    version = plain.execute("PRAGMA user_version").fetchone()[0]
-    plain.execute(f"PRAGMA encrypted.user_version = {version}")
-    plain.execute(f"PRAGMA encrypted.application_id = {APPLICATION_ID}")
-    plain.execute("DETACH DATABASE encrypted")
-    store.close()
-    check = connect(staged, key)
-    try:
-        if (
-            check.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
-            or _row_counts(check) != before
-        ):
-            raise StoreError("The encrypted copy did not match the original; nothing was changed")
-    finally:
-        check.close()
-    keyring = Keyring(keyring_path(path), identity)
-    keyring.wrap(username, password, key)
-    old = path.with_name(path.name + ".plaintext-old")
-    os.replace(path, old)
-    for suffix in ("-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-    os.replace(staged, path)
-    keyring.save()
-    try:
-        reopened = sign_in(path, username, password)
-        ok = _row_counts(reopened.db.conn) == before
-        reopened.record_event(
-            "encrypt",
-            detail="converted from plaintext; other users need an "
-            "administrator to set their passwords",
-        )
-        reopened.close()
-        if not ok:
-            raise StoreError("row counts differ after the swap")
-    except BaseException:
-        os.replace(old, path)  # put the original back
-        keyring.path.unlink(missing_ok=True)
-        raise
-    _shred(old)
-    return recovery_code(key)
-
-
-def _shred(path: Path) -> None:
-    """Overwrite, then delete (best effort: SSDs and backups may keep copies; see security.md)."""
-    size = path.stat().st_size
-    with path.open("r+b") as f:
-        f.write(b"\0" * size)
-        f.flush()
-        os.fsync(f.fileno())
-    path.unlink()
+    return encrypting.encrypt_in_place(
+        path, username, password, confirm_recovery_key=confirm_recovery_key
+    ).recovery_code
 
 
 copy_keyring_with_backup = copy_keyring  # the name the commands know
@@ -452,4 +421,5 @@ __all__ = [
     "open_as",
     "recover",
     "sign_in",
+    "verify_other",
 ]

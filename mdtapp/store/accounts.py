@@ -1,43 +1,28 @@
-"""Named accounts inside the database: user names, roles, password hashes (argon2id).
+"""Named accounts inside the database: user names, roles, each password's check (argon2id,
+passwords.py) and, for an encrypted database, the account's public key.
 
-Each change is audited and, for an encrypted database, re-wraps the database key for that user
-in the keyring beside it (the data is never re-encrypted). Who may change what is the Store
-facade's to check; the rules about accounts themselves (valid names, password strength, always
-one active administrator) are here.
+Each change is audited. The Store facade checks who may change what and changes the keyring
+together with these rows (keys.py); the rules about accounts themselves (valid names, password
+strength, always one active administrator) are here.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.store import passwords
 from mdtapp.store.audit import AuditTrail
 from mdtapp.store.context import Context
 from mdtapp.store.errors import DuplicateRecord, RecordNotFound, StoreError
 from mdtapp.store.models import Account
 from mdtapp.store.security import ROLES, password_problem
 
-if TYPE_CHECKING:  # argon2 and cryptography load when a password is first used
-    from mdtapp.store.keyring import Keyring
-
-
-def _hash(password: str) -> str:
-    from argon2 import PasswordHasher  # loaded when a password is set
-
-    return PasswordHasher().hash(password)
-
 
 def _roles_json(roles: Sequence[str]) -> str:
     return json.dumps([r for r in ROLES if r in roles])  # in the one fixed order
-
-
-def _wrap_key(keyring: Keyring | None, username: str, password: str, key: bytes | None) -> None:
-    """An encrypted database: its key, wrapped for this user's password, in the keyring."""
-    if keyring is not None and key is not None:
-        keyring.wrap(username, password, key)
-        keyring.save()
 
 
 def _check_roles(roles: Sequence[str]) -> list[FieldError]:
@@ -71,20 +56,16 @@ class Accounts:
         )
 
     def verify_password(self, username: str, password: str) -> bool:
-        from argon2 import PasswordHasher
-        from argon2.exceptions import InvalidHashError, VerificationError
-
+        """One argon2id computation, whether or not the account exists (no clue either way)."""
         rows = list(
             self.ctx.db.query(
                 "SELECT password_hash, active FROM users WHERE username = ?", [username]
             )
         )
         if not rows or not rows[0]["active"]:
+            passwords.waste_time(password)
             return False
-        try:
-            return bool(PasswordHasher().verify(rows[0]["password_hash"], password))
-        except (VerificationError, InvalidHashError):
-            return False
+        return passwords.verify(rows[0]["password_hash"], password)
 
     @staticmethod
     def check_new(username: str, password: str, roles: Sequence[str]) -> None:
@@ -107,33 +88,32 @@ class Accounts:
         username: str,
         display_name: str,
         roles: Sequence[str],
-        password: str,
+        password_record: str,
         *,
+        public_key: str | None,
         created_by: str,
-        keyring: Keyring | None,
-        key: bytes | None,
     ) -> None:
-        """A new account (checked with `check_new` first); for an encrypted database, the
-        key wrapped for it in the keyring."""
+        """A new account (checked with `check_new` first), with its password's stored check
+        (passwords.record) and, encrypted, the public key its keyring entry seals to."""
         self.ctx.writing()
         if self.get(username) is not None:
             raise DuplicateRecord(f"There is already a user called {username}")
         now = self.ctx.now_text()
         self.ctx.db.execute(
-            "INSERT INTO users (username, display_name, roles, password_hash, active, "
-            "must_change_password, failed_logins, last_failure, created_at, created_by, "
-            "updated_at) VALUES (?, ?, ?, ?, 1, 0, 0, NULL, ?, ?, ?)",
+            "INSERT INTO users (username, display_name, roles, password_hash, public_key, "
+            "active, must_change_password, failed_logins, last_failure, created_at, "
+            "created_by, updated_at) VALUES (?, ?, ?, ?, ?, 1, 0, 0, NULL, ?, ?, ?)",
             [
                 username,
                 display_name.strip() or username,
                 _roles_json(roles),
-                _hash(password),
+                password_record,
+                public_key,
                 now,
                 created_by,
                 now,
             ],
         )
-        _wrap_key(keyring, username, password, key)
         self.audit.add(
             "user-add",
             entity="users",
@@ -149,23 +129,16 @@ class Accounts:
             raise RecordNotFound(f"No user called {username}")
 
     def change_password(
-        self,
-        username: str,
-        new_password: str,
-        *,
-        own: bool,
-        keyring: Keyring | None,
-        key: bytes | None,
+        self, username: str, password_record: str, *, public_key: str | None, own: bool
     ) -> None:
         """A new password (checked with `check_password` first): chosen by the user (`own`),
         or set by an administrator, after which the user must change it."""
         self.ctx.writing()
         self.ctx.db.execute(
-            "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? "
-            "WHERE username = ?",
-            [_hash(new_password), int(not own), self.ctx.now_text(), username],
+            "UPDATE users SET password_hash = ?, public_key = ?, must_change_password = ?, "
+            "updated_at = ? WHERE username = ?",
+            [password_record, public_key, int(not own), self.ctx.now_text(), username],
         )
-        _wrap_key(keyring, username, new_password, key)
         self.audit.add(
             "user-password",
             entity="users",
@@ -186,18 +159,14 @@ class Accounts:
         if not admins and ("admin" not in roles or not active):
             raise StoreError("That would leave no active administrator")
 
-    def change_roles(
-        self, username: str, roles: Sequence[str], *, active: bool, keyring: Keyring | None
-    ) -> None:
-        """New roles (checked with `check_roles` first); a disabled account loses its key."""
+    def change_roles(self, username: str, roles: Sequence[str], *, active: bool) -> None:
+        """New roles (checked with `check_roles` first). Disabling an encrypted database's
+        account also replaces the database key (Store.set_roles, keys.py)."""
         self.ctx.writing()
         self.ctx.db.execute(
             "UPDATE users SET roles = ?, active = ?, updated_at = ? WHERE username = ?",
             [_roles_json(roles), int(active), self.ctx.now_text(), username],
         )
-        if not active and keyring is not None:
-            keyring.remove(username)
-            keyring.save()
         self.audit.add(
             "user-roles",
             entity="users",

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from mdtapp.store import files
 from mdtapp.store.connection import connect, has_sqlite_header
 from mdtapp.store.errors import (
     CorruptDatabase,
@@ -26,7 +25,8 @@ from mdtapp.store.errors import (
     StoreError,
     WrongKey,
 )
-from mdtapp.store.faults import Fault, known_faults
+from mdtapp.store.faults import Explanations, Fault, known_faults
+from mdtapp.store.files import remove, replace
 from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET
 from mdtapp.store.sqlite import DatabaseError, dbapi
 
@@ -84,35 +84,89 @@ def verify_database(path: Path, *, key: bytes | None = None) -> int:
         conn.close()
 
 
-def backup_to(conn: dbapi.Connection, out: Path, *, key: bytes | None = None) -> Path:
-    """Copy an open database to `out`, verified, written under a temporary name first."""
+def _not_made(why: str) -> Callable[[Exception], StoreError]:
+    def explain(e: Exception) -> StoreError:
+        return StoreError(f"{why}: the backup was not made, and nothing else changed")
+
+    return explain
+
+
+# What a known fault means while a backup is written (the database itself is only read).
+BACKUP_FAULTS: Explanations = {
+    Fault.DISK_FULL: _not_made("The disk is full"),
+    Fault.IO_ERROR: _not_made("The disk could not be written to"),
+    Fault.READ_ONLY: _not_made("The backup's folder is read-only"),
+    Fault.CANT_OPEN: _not_made("The backup file cannot be created there"),
+    Fault.BUSY: _not_made("The database is busy in another window: try again"),
+}
+
+
+def _main_file(conn: dbapi.Connection) -> Path | None:
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+def backup_to(
+    conn: dbapi.Connection,
+    out: Path,
+    *,
+    key: bytes | None = None,
+    faults: Explanations | None = BACKUP_FAULTS,
+) -> Path:
+    """Copy an open database to `out`, verified, written under a temporary name first. Known
+    faults (a full disk...) are StoreErrors saying nothing was made (`faults`; None leaves them
+    to the caller, as a save does for the day's first backup)."""
     if conn.in_transaction:
         # SQLite answers "locked" to a backup through a connection that is mid-write, and
         # Python's backup loop would retry for ever
         raise StoreError("A save is in progress on this connection: back up when it finishes")
     out = Path(out)
+    if out.is_dir():
+        raise StoreError(f"{out} is a folder: give the backup a file name, e.g. {out / 'copy.db'}")
+    source = _main_file(conn)
+    if out.exists() and source is not None and _same(source, out):
+        raise StoreError(f"{out} is the database itself: give the backup another name")
     out.parent.mkdir(parents=True, exist_ok=True)
     # a name of its own: two processes backing up at once must never share (or delete) one
     # another's half-written copy
     partial = out.with_name(f"{out.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
-    dest = connect(partial, key)
     try:
-        try:
-            conn.backup(dest)
-            # one self-contained file: the copy has no write-ahead log beside it to lose, and
-            # checking it read-only leaves no -wal/-shm files behind
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
-        verify_database(partial, key=key)
-        # both closed now; Windows refuses while another process reads `out` (a window
-        # checking its backups, an antivirus): retried for a moment
-        files.replace(partial, out)
+        with known_faults(faults or {}):
+            dest = connect(partial, key)
+            try:
+                conn.backup(dest)
+                # one self-contained file: the copy has no write-ahead log beside it to lose,
+                # and checking it read-only leaves no -wal/-shm files behind
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+            try:
+                verify_database(partial, key=key)
+            except CorruptDatabase as e:  # a page-for-page copy: the damage is the source's
+                raise CorruptDatabase(
+                    f"{source or 'The database'} is damaged ({str(e).split(': ', 1)[-1]}): no "
+                    "backup was made and nothing was saved. Run mdtapp check, then restore the "
+                    "newest backup (the damaged file is kept)"
+                ) from None
+            replace(partial, out)
     except BaseException:
-        with contextlib.suppress(OSError):  # a leftover of our own name harms nothing
-            files.remove(partial)
+        for leftover in (partial, *(partial.with_name(partial.name + s) for s in _COMPANIONS)):
+            with contextlib.suppress(OSError):  # a leftover of our own name harms nothing
+                remove(leftover)
         raise
     return out
+
+
+_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def backup_file(db_path: Path, out: Path, *, key: bytes | None = None) -> Path:
@@ -127,9 +181,13 @@ def backup_file(db_path: Path, out: Path, *, key: bytes | None = None) -> Path:
 
 
 def restore_file(db_path: Path, backup: Path, *, key: bytes | None = None) -> Path | None:
-    """Replace `db_path`'s content with `backup`'s. Returns where the old content was kept."""
-    verify_database(backup, key=key)
+    """Replace `db_path`'s content with `backup`'s, under the same key, without accounts or
+    keyring (maintenance and tests; people restore through restoring.py, which checks the
+    password, keeps the keyring in step and audits). Returns where the old content was kept."""
     db_path = Path(db_path)
+    if db_path.exists() and _same(db_path, Path(backup)):
+        raise StoreError(f"{backup} is the database itself: choose a backup to restore from")
+    verify_database(backup, key=key)
     kept = None
     healthy = False
     if db_path.exists():
@@ -161,12 +219,16 @@ def restore_file(db_path: Path, backup: Path, *, key: bytes | None = None) -> Pa
         return kept
     # missing or damaged: SQLite cannot write into it, so put a copy of the backup in its place
     staged = db_path.with_name(db_path.name + ".restoring")
-    shutil.copy2(backup, staged)
-    with staged.open("rb+") as f:
-        os.fsync(f.fileno())
-    for suffix in ("-wal", "-shm"):  # the damaged file's journal must not replay onto it
-        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
-    files.replace(staged, db_path)
+    try:
+        shutil.copy2(backup, staged)
+        with staged.open("rb+") as f:
+            os.fsync(f.fileno())
+        for suffix in ("-wal", "-shm"):  # the damaged file's journal must not replay onto it
+            remove(db_path.with_name(db_path.name + suffix))
+        replace(staged, db_path)
+    except BaseException:
+        remove(staged)
+        raise
     return kept
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-from mdtapp.domain.errors import ValidationError
+from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.model import Patient
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.store import codec
@@ -35,6 +36,21 @@ Row = dict[str, Any]
 
 def new_uid() -> str:
     return uuid.uuid4().hex
+
+
+def _not_unicode(value: Any, where: str) -> Iterator[FieldError]:
+    """Text that is not valid Unicode (a lone surrogate, from a hand-made JSON file)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield FieldError(where or "value", "holds a character that is not valid Unicode")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _not_unicode(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _not_unicode(item, f"{where}[{i}]")
 
 
 class Records:
@@ -132,7 +148,11 @@ class Records:
         errors = codec.validate(kind, value, self.ctx.forms, self.ctx.today())
         if errors:
             raise ValidationError(errors)
-        return codec.encode(kind, value, self.ctx.forms)
+        data = codec.encode(kind, value, self.ctx.forms)
+        unstorable = list(_not_unicode(data, ""))
+        if unstorable:  # SQLite stores UTF-8: a lone surrogate cannot be written at all
+            raise ValidationError(unstorable)
+        return data
 
     def add_patient(
         self, patient: Patient, data: dict[str, Any], *, uid: str | None, action: str

@@ -33,6 +33,7 @@ from mdtapp.domain.model import Patient
 from mdtapp.store import codec
 from mdtapp.store.accounts import Accounts
 from mdtapp.store.audit import AuditTrail
+from mdtapp.store.centre import CentreSettings
 from mdtapp.store.connection import immediate
 from mdtapp.store.context import Context, os_user, utc_now
 from mdtapp.store.daily_backup import DailyBackups
@@ -41,6 +42,7 @@ from mdtapp.store.drafts import Drafts
 from mdtapp.store.errors import (
     ConcurrentEditError,
     CorruptDatabase,
+    DuplicateRecord,
     PermissionDenied,
     ReadOnlyDatabase,
     StoreError,
@@ -67,6 +69,7 @@ from mdtapp.store.summaries import SummaryCache
 if TYPE_CHECKING:
     from mdtapp.domain.record import PatientRecord
     from mdtapp.store.keyring import Keyring
+    from mdtapp.store.keys import NewKey
 
 # the names callers have always imported from here
 __all__ = [
@@ -146,7 +149,8 @@ class Store:
         self._lineages = Lineages(self._ctx)
         self._accounts = Accounts(self._ctx, self._audit)
         self._summaries = SummaryCache(self._ctx, self._records)
-        self._daily = DailyBackups(path)
+        self._centre = CentreSettings(self._ctx, self._audit)
+        self._daily = DailyBackups(path, kept=self._kept_setting)
 
     @classmethod
     def open(
@@ -233,9 +237,16 @@ class Store:
 
     # ------------------------------------------------------------ transactions
 
+    def _kept_setting(self) -> int:
+        from mdtapp.settings import kept_daily_backups
+
+        return kept_daily_backups(self._centre.values())
+
     @property
     def daily_backups_kept(self) -> int:
-        return self._daily.kept
+        """How many daily backups are kept: the centre's setting (settings.py), unless set
+        here for this session (benchmarks, tests)."""
+        return self._daily.keep()
 
     @daily_backups_kept.setter
     def daily_backups_kept(self, kept: int) -> None:
@@ -538,8 +549,22 @@ class Store:
     def account(self, username: str) -> Account | None:
         return self._accounts.get(username)
 
-    def verify_password(self, username: str, password: str) -> bool:
+    def check_password(self, username: str, password: str) -> bool:
+        """Whether this is the active account's password (one argon2id), unthrottled: for
+        callers that count the attempt themselves (access.py)."""
         return self._accounts.verify_password(username, password)
+
+    def verify_password(self, username: str, password: str) -> bool:
+        """Whether this is the account's password (signing, unlocking, changing one's own),
+        counted with signing in's attempts: LoginThrottled while the account must wait."""
+        from mdtapp.store.attempts import Throttle
+
+        throttle = Throttle(self.path)
+        throttle.attempt(username, self.clock())
+        ok = self._accounts.verify_password(username, password)
+        if ok:
+            throttle.succeeded(username)
+        return ok
 
     def add_account(
         self,
@@ -550,20 +575,31 @@ class Store:
         *,
         first: bool = False,
     ) -> Account:
-        """An administrator adds an account (or the first administrator is created)."""
+        """An administrator adds an account (or the first administrator is created); for an
+        encrypted database, with its key pair sealing the database key (keys.py)."""
+        from mdtapp.store import keys, passwords
+
         if not first:
             self.authorise(ACTIONS["users"], "adding a user")
         self._accounts.check_new(username, password, roles)
-        with self.transaction():
-            self._accounts.add(
-                username,
-                display_name,
-                roles,
-                password,
-                created_by=username if first else self.user,
-                keyring=self.keyring,
-                key=self.key,
-            )
+        if self.account(username) is not None:
+            raise DuplicateRecord(f"There is already a user called {username}")
+        secret = passwords.derive(password)
+        with keys.changing_keys(self) as change:
+            public_key = None
+            if change is not None:
+                entry = keys.credential(self, change, username, secret)
+                change.stage(change.current.with_user(username, entry))
+                public_key = entry.public_key.hex()
+            with self.transaction():
+                self._accounts.add(
+                    username,
+                    display_name,
+                    roles,
+                    passwords.record(secret),
+                    public_key=public_key,
+                    created_by=username if first else self.user,
+                )
         account = self.account(username)
         assert account is not None
         return account
@@ -572,7 +608,10 @@ class Store:
         self, username: str, new_password: str, *, current_password: str | None = None
     ) -> None:
         """A user changes their own password (giving the current one), or an administrator
-        sets one (the user must then change it). The data is never re-encrypted."""
+        sets one (the user must then change it). The keyring entry and the database change
+        together (keys.py); the data is never re-encrypted."""
+        from mdtapp.store import keys, passwords
+
         own = username == self.user and current_password is not None
         if own:
             if not self.verify_password(username, current_password or ""):
@@ -580,13 +619,75 @@ class Store:
         else:
             self.authorise(ACTIONS["users"], "setting another user's password")
         self._accounts.check_password(username, new_password)
-        with self.transaction():
-            self._accounts.change_password(
-                username, new_password, own=own, keyring=self.keyring, key=self.key
-            )
+        secret = passwords.derive(new_password)
+        with keys.changing_keys(self) as change:
+            public_key = None
+            if change is not None:
+                entry = keys.credential(self, change, username, secret)
+                change.stage(change.current.with_user(username, entry))
+                public_key = entry.public_key.hex()
+            with self.transaction():
+                self._accounts.change_password(
+                    username, passwords.record(secret), public_key=public_key, own=own
+                )
 
-    def set_roles(self, username: str, roles: Sequence[str], *, active: bool = True) -> None:
+    def set_roles(
+        self,
+        username: str,
+        roles: Sequence[str],
+        *,
+        active: bool = True,
+        confirm_recovery_key: Callable[[str], bool] | None = None,
+    ) -> None:
+        """New roles, or an account disabled. Disabling an account of an encrypted database
+        replaces the database key (its old password must open nothing, even with an old copy
+        of the keyring): the new recovery key goes to `confirm_recovery_key` before anything
+        changes (keys.replace_key)."""
         self.authorise(ACTIONS["users"], "changing a user's roles")
         self._accounts.check_roles(username, roles, active=active)
+        account = self.account(username)
+
+        def change() -> None:
+            self._accounts.change_roles(username, roles, active=active)
+
+        if self.encrypted and account is not None and account.active and not active:
+            from mdtapp.store import keys
+
+            if confirm_recovery_key is None:
+                raise StoreError(
+                    "Disabling an account replaces the database key, and with it the "
+                    "recovery key: the new one must be shown and confirmed"
+                )
+            keys.replace_key(
+                self,
+                confirm_recovery_key=confirm_recovery_key,
+                reason=f"{username}'s account disabled by {self.user}",
+                disabling=username,
+                before=change,
+            )
+            return
         with self.transaction():
-            self._accounts.change_roles(username, roles, active=active, keyring=self.keyring)
+            change()
+
+    def replace_key(self, *, confirm_recovery_key: Callable[[str], bool]) -> NewKey:
+        """An administrator's "rotate key": a new database key (and recovery key), sealed for
+        every active account; returns keys.NewKey."""
+        from mdtapp.store import keys
+
+        self.authorise(ACTIONS["users"], "replacing the database key")
+        return keys.replace_key(
+            self, confirm_recovery_key=confirm_recovery_key, reason=f"rotated by {self.user}"
+        )
+
+    # ------------------------------------------------------------ centre settings
+
+    def centre_values(self) -> dict[str, Any]:
+        """The centre-wide settings as stored (settings.py reads and checks them)."""
+        return self._centre.values()
+
+    def save_centre_settings(self, changes: Mapping[str, Any]) -> list[str]:
+        """An administrator changes centre-wide settings (checked by the caller, settings.py):
+        one transaction, each change audited. Returns the keys that changed."""
+        self.authorise(ACTIONS["settings"], "changing the centre's settings")
+        with self.transaction():
+            return self._centre.save(changes)

@@ -262,3 +262,20 @@ def m008_record_lineage(db: sqlite_utils.Database) -> None:
         )""")
     db.execute("CREATE INDEX lineage_patient ON lineage(patient_uid, kind)")
     _immutable(db, "lineage", "record lineages")
+
+
+@migration
+def m009_centre_settings_and_account_keys(db: sqlite_utils.Database) -> None:
+    # Centre-wide settings (letterhead, letter author, idle lock, backups kept) were a file on
+    # each computer that anyone could edit; they belong to the record, changed by an
+    # administrator and audited. One row per setting, its value as JSON.
+    db.execute("""
+        CREATE TABLE centre_settings (
+            key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),
+            value TEXT NOT NULL CHECK (json_valid(value)),
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )""")
+    # Each account's public key (hex), authoritative over the keyring's copy: a new database
+    # key is sealed to the keys the database holds, so editing the keyring cannot slip one in.
+    db.execute("ALTER TABLE users ADD COLUMN public_key TEXT")

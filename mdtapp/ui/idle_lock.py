@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdtapp.store.keyring import wait_seconds
+from mdtapp.store.attempts import wait_seconds
 
 ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -113,13 +113,16 @@ class LockScreen(QFrame):
         self.message.clear()
         self.password.setFocus()
 
-    def refused(self) -> None:
+    def refused(self, *, wait: int | None = None) -> None:
+        """A wrong password, or (`wait`) one not tried because the account must wait first."""
         self.failures += 1
         self.password.clear()
-        wait = wait_seconds(self.failures)
-        self.message.setText(
-            "The user name or password is not right" + (f": wait {wait} s" if wait else "")
-        )
+        if wait is None:
+            wait = wait_seconds(self.failures)
+            text = "The user name or password is not right" + (f": wait {wait} s" if wait else "")
+        else:
+            text = f"Too many failed attempts: wait {wait} s"
+        self.message.setText(text)
         if wait:
             self.button.setEnabled(False)
             self._wait.start(wait * 1000)

@@ -114,24 +114,21 @@ class LoginDialog(QDialog):
     def restore_latest(self, password: str | None = None) -> bool:
         """Restore the newest backup that verifies, with the administrator's credentials just
         typed (the damaged file is kept beside the backups), then sign in."""
-        from mdtapp.store.backup import latest_good_backup, restore_file
+        from mdtapp.store.restoring import restore_latest
 
         user = self.username.text().strip()
         secret = self.password.text() if password is None else password
         self.password.clear()
         try:
-            key = access.unwrap_key(self.path, user, secret)
-            backup = latest_good_backup(self.path, key=key)
-            if backup is None:
-                self.message.setText("No backup that passes its check was found")
-                return False
-            access.authorise_restore(self.path, backup, user, secret)
-            restore_file(self.path, backup, key=key)
+            restored = restore_latest(self.path, user, secret)
             self.store = access.sign_in(self.path, user, secret)
-            self.store.record_event("restore", detail=f"damaged file restored from {backup}")
+        except access.LoginThrottled as e:
+            self._start_wait(e.seconds)
+            return False
         except StoreError as e:
             self.message.setText(f"Not restored: {e}")
             return False
+        self.restored = restored  # its notes are in the restore's audit entry too
         self.accept()
         return True
 
@@ -272,17 +269,33 @@ class FirstRunDialog(QDialog):
 
 
 class RecoveryKeyDialog(QDialog):
-    def __init__(self, code: str, parent: QWidget | None = None, *, database: Path | None = None):
+    """A recovery key shown once. `replacing`: a new database key, which takes effect only
+    if this is confirmed (Cancel changes nothing)."""
+
+    def __init__(
+        self,
+        code: str,
+        parent: QWidget | None = None,
+        *,
+        database: Path | None = None,
+        replacing: bool = False,
+    ):
         super().__init__(parent)
         self.code = code
         self.database = database
         self.setObjectName("recoveryKeyDialog")
-        self.setWindowTitle("Recovery key")
+        self.setWindowTitle("New recovery key" if replacing else "Recovery key")
         layout = QVBoxLayout(self)
         text = QLabel(
             "<b>Write down or print this recovery key and keep it in a safe.</b><br>"
             "It opens the database if the keyring file or every administrator's "
             "password is lost. It is shown only now."
+            + (
+                "<br><b>The database key is being replaced:</b> once you continue, the "
+                "old recovery key opens nothing. Cancel changes nothing."
+                if replacing
+                else ""
+            )
         )
         text.setWordWrap(True)
         layout.addWidget(text)
@@ -312,10 +325,21 @@ class RecoveryKeyDialog(QDialog):
         self.stored.setObjectName("recoveryStored")
         layout.addWidget(self.stored)
         self.ok = QPushButton("Continue")
+        self.ok.setObjectName("recoveryContinue")
         self.ok.setEnabled(False)
         self.stored.toggled.connect(self.ok.setEnabled)
         self.ok.clicked.connect(self.accept)
-        layout.addWidget(self.ok)
+        if replacing:
+            row = QHBoxLayout()
+            cancel = QPushButton("Cancel")
+            cancel.setObjectName("recoveryCancel")
+            cancel.clicked.connect(self.reject)
+            row.addWidget(cancel)
+            row.addStretch(1)
+            row.addWidget(self.ok)
+            layout.addLayout(row)
+        else:
+            layout.addWidget(self.ok)
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.code)

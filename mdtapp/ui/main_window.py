@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         """Produce the letter or form for what is on screen and show it (tests drive this)."""
         from mdtapp.preferences import load_preferences
         from mdtapp.reports.service import produce_form, produce_letter
-        from mdtapp.settings import Author, load_settings
+        from mdtapp.settings import Author, centre_settings
 
         shown = self._shown_assessment()
         if shown is None:
@@ -321,7 +321,9 @@ class MainWindow(QMainWindow):
 
         def produce(with_photos: bool) -> Produced:
             if kind == "letter":
-                settings = load_settings()
+                settings = centre_settings(store)  # a damaged value is its default, and said so
+                for problem in settings.problems:
+                    self.statusBar().showMessage(problem, 10000)
                 author = Author(settings.author.name or self.session.user, settings.author.role)
                 return produce_letter(
                     store, uid, on=on, author=author, settings=settings, photos=with_photos
@@ -435,7 +437,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from mdtapp.ui.views.settings_dialog import SettingsDialog
 
-        SettingsDialog(self).exec()
+        SettingsDialog(self.session, self).exec()
+        self.idle.set_minutes(self._idle_minutes())  # a new idle time applies at once
 
     def user_guide(self) -> None:
         from mdtapp.ui.views.help import show_user_guide
@@ -482,14 +485,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ idle lock and accounts
 
-    @staticmethod
-    def _idle_minutes() -> float:
-        from mdtapp.settings import load_settings
+    def _idle_minutes(self) -> float:
+        from mdtapp.settings import centre_settings
 
-        try:
-            return float(load_settings().idle_lock_minutes)
-        except ValueError:
-            return 10.0
+        return float(centre_settings(self.session.store).idle_lock_minutes)
 
     @property
     def locked(self) -> bool:
@@ -512,9 +511,17 @@ class MainWindow(QMainWindow):
         self.idle.timer.stop()
 
     def unlock(self, username: str, password: str) -> bool:
+        from mdtapp.store.attempts import LoginThrottled
+
         store = self.session.store
         account = store.account(username)
-        if account is None or not account.active or not store.verify_password(username, password):
+        try:  # counted with signing in's attempts, across every window and command
+            right = store.verify_password(username, password)
+        except LoginThrottled as e:
+            self.lock_screen.refused(wait=e.seconds)
+            store.record_event("unlock-failed", detail=f"as {username}: {e}")
+            return False
+        if account is None or not account.active or not right:
             self.lock_screen.refused()
             store.record_event("unlock-failed", detail=f"as {username}")
             return False

@@ -67,7 +67,10 @@ def test_users_and_roles_from_the_command_line(tmp_path, capsys, monkeypatch):
 def test_encrypt_a_plaintext_database(tmp_path, capsys):
     db = tmp_path / "p.db"
     run(capsys, "demo", "--db", str(db), "--plaintext")
-    code, out, _ = run(capsys, "encrypt", "--db", str(db))
+    code, out, err = run(capsys, "encrypt", "--db", str(db))  # not confirmed: nothing changes
+    assert code == 1 and "--i-have-stored-the-recovery-key" in err
+    assert not access.is_encrypted(db)
+    code, out, _ = run(capsys, "encrypt", "--db", str(db), "--i-have-stored-the-recovery-key")
     assert code == 0 and "Recovery key" in out
     assert access.is_encrypted(db)
     code, out, _ = run(capsys, "reviews", "--db", str(db), "--json")

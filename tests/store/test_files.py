@@ -13,7 +13,7 @@ import pytest
 from mdtapp.store import files
 from mdtapp.store.backup import backup_to, verify_database
 from mdtapp.store.interchange import write_atomically
-from mdtapp.store.keyring import Keyring
+from mdtapp.store.keyring import Keyring, Keyset
 from mdtapp.store.repository import Store
 from tests.factories import assessment
 from tests.store.conftest import jane
@@ -99,7 +99,7 @@ def test_a_refusal_for_another_reason_is_not_retried(tmp_path, monkeypatch):
 
 
 def _keyring(path, text):
-    Keyring(path, db_id=text).save()
+    Keyring(path, [Keyset(db_id=text, generation=1, users={})]).save()
 
 
 WRITERS = {

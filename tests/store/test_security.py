@@ -11,6 +11,7 @@ import pytest
 
 from mdtapp.domain.model import Infusion, Regimen
 from mdtapp.store import access
+from mdtapp.store.attempts import Throttle
 from mdtapp.store.errors import (
     NotAnMdtappDatabase,
     PermissionDenied,
@@ -211,8 +212,7 @@ def test_failed_sign_ins_are_counted_and_slowed(encrypted):
     now[0] += timedelta(seconds=1)
     store = access.sign_in(path, "alice", ADMIN_PW, clock=clock)
     store.close()
-    ring = json.loads(keyring_path(path).read_text())
-    assert ring["users"]["alice"]["failed_logins"] == 0  # success resets the count
+    assert Throttle(path).failures("alice") == 0  # success resets the count
 
 
 def test_editing_the_keyring_cannot_open_another_account(encrypted):
@@ -220,7 +220,8 @@ def test_editing_the_keyring_cannot_open_another_account(encrypted):
     store.add_account("vera", "Vera View", ["viewer"], "vera-passphrase")
     path = store.path
     ring = json.loads(keyring_path(path).read_text())
-    ring["users"]["alice"] = ring["users"]["vera"]  # vera's wrapped key under alice's name
+    users = ring["keysets"][0]["users"]
+    users["alice"] = users["vera"]  # vera's wrapped key under alice's name
     keyring_path(path).write_text(json.dumps(ring))
     with pytest.raises(access.LoginFailed):
         access.sign_in(path, "alice", "vera-passphrase")  # bound to the user name: refused
@@ -267,7 +268,9 @@ def test_encrypt_keeps_every_row_of_a_plaintext_copy(tmp_path):
     shown_before = before_store.summaries()
     before_store.close()
     assert b"Demo-Alder" in path.read_bytes()
-    code = access.encrypt_in_place(path, "fixture.admin", "fixture-passphrase")
+    code = access.encrypt_in_place(
+        path, "fixture.admin", "fixture-passphrase", confirm_recovery_key=lambda code: True
+    )
     assert len(code.split("-")) == 8
     assert access.is_encrypted(path) and b"Demo-Alder" not in path.read_bytes()
     assert not path.with_name(path.name + ".plaintext-old").exists()

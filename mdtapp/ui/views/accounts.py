@@ -82,7 +82,14 @@ class AccountsDialog(QDialog):
         self.roles_button.setObjectName("setRoles")
         self.password_button = QPushButton("Set password")
         self.password_button.setObjectName("setPassword")
-        for button in (self.add_button, self.roles_button, self.password_button):
+        self.key_button = QPushButton("Replace the database key…")
+        self.key_button.setObjectName("replaceKey")
+        self.key_button.setToolTip(
+            "A new database key and recovery key: copies of the keyring and old passwords "
+            "open nothing from then on (disabling an account does this too)"
+        )
+        self.key_button.setEnabled(session.store.encrypted)
+        for button in (self.add_button, self.roles_button, self.password_button, self.key_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         self.message = QLabel()
@@ -92,6 +99,7 @@ class AccountsDialog(QDialog):
         self.add_button.clicked.connect(self.add)
         self.roles_button.clicked.connect(self.set_roles)
         self.password_button.clicked.connect(self.set_password)
+        self.key_button.clicked.connect(self.replace_key)
         self.refresh()
         self.resize(820, 480)
 
@@ -125,13 +133,29 @@ class AccountsDialog(QDialog):
             f"Added {user}",
         )
 
+    def confirm_recovery_key(self, code: str) -> bool:
+        """A new recovery key, shown before the database key is replaced; Cancel: nothing."""
+        from mdtapp.ui.login import RecoveryKeyDialog
+
+        dialog = RecoveryKeyDialog(code, self, database=self.session.store.path, replacing=True)
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
     def set_roles(self) -> bool:
         user = self.username.text().strip()
+        disabling = not self.active.isChecked()
         return self._run(
             lambda: self.session.store.set_roles(
-                user, self._roles(), active=self.active.isChecked()
+                user,
+                self._roles(),
+                active=not disabling,
+                confirm_recovery_key=self.confirm_recovery_key,
             ),
-            f"Changed {user}'s roles",
+            f"Changed {user}'s roles"
+            + (
+                "; the database key was replaced"
+                if disabling and self.session.store.encrypted
+                else ""
+            ),
         )
 
     def set_password(self) -> bool:
@@ -140,6 +164,20 @@ class AccountsDialog(QDialog):
             lambda: self.session.store.set_password(user, password),
             f"Set {user}'s password: they must change it when they next sign in",
         )
+
+    def replace_key(self) -> bool:
+        left_out: list[str] = []
+
+        def replace() -> None:
+            new = self.session.store.replace_key(confirm_recovery_key=self.confirm_recovery_key)
+            left_out.extend(new.left_out)
+
+        done = self._run(replace, "Replaced the database key")
+        if done and left_out:
+            self.message.setText(
+                "Replaced the database key. Set a password for: " + ", ".join(left_out)
+            )
+        return done
 
 
 class PasswordDialog(QDialog):
