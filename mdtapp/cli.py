@@ -474,6 +474,7 @@ def cmd_reviews(args: argparse.Namespace) -> int:
                         "overdue": r.overdue(today),
                         "days_overdue": r.days_overdue(today),
                         "unscheduled": r.unscheduled,
+                        "treatment_stopped_on": r.stopped_on.isoformat() if r.stopped_on else None,
                         "flags": list(r.flags),
                     }
                     for r in rows
@@ -494,6 +495,8 @@ def cmd_reviews(args: argparse.Namespace) -> int:
             if r.next_review == today
             else "UNSCHEDULED"
             if r.unscheduled
+            else "stopped"
+            if r.stopped_on
             else ""
         )
         flags = "; ".join(labels.get(f, f) for f in r.flags)
@@ -561,31 +564,30 @@ def _write_pdf(path: str, pdf: bytes) -> None:
 
 
 def cmd_letter(args: argparse.Namespace) -> int:
-    from mdtapp.reports.service import produce_letter
+    from mdtapp.reports.service import LetterNotReady, produce_letter
     from mdtapp.settings import Author, centre_settings
     from mdtapp.store.errors import StoreError
 
     nhs = _nhs_arg(args.nhs_number)
     on = _assessment_arg(args.assessment)
     with open_store(args, create=False) as store:
-        settings = centre_settings(store)  # a damaged value is its default, named below
-        for problem in settings.problems:
+        for problem in centre_settings(store).problems:  # a damaged value: its default, said
             print(f"Note: {problem}", file=sys.stderr)
-        author = Author(args.author or settings.author.name, args.role or settings.author.role)
         file = _load_patient(store, nhs)
         try:
             produced = produce_letter(
-                store, file.uid, on=on, author=author, settings=settings, destination=args.out
+                store,
+                file.uid,
+                on=on,
+                author=Author(args.author or "", args.role or ""),
+                destination=args.out,
             )
-        except StoreError as e:
+        except LetterNotReady as e:  # never printed with a placeholder (domain.md section 7)
+            raise CommandError([f"letter not written: {m.how}" for m in e.missing]) from None
+        except (StoreError, ValueError) as e:  # ValueError: a settings file that cannot be read
             raise CommandError(str(e)) from None
     _write_pdf(args.out, produced.pdf)
     print(f"Wrote the letter for the assessment of {produced.assessment_date} to {args.out}")
-    if not settings.letterhead.configured:
-        print(
-            "Note: the centre's letterhead is not set: mdtapp settings --centre ...",
-            file=sys.stderr,
-        )
     return EXIT_OK
 
 
@@ -1123,8 +1125,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="which assessment (default: the latest)",
     )
     p.add_argument("--out", required=True, help="the PDF file to write")
-    p.add_argument("--author", help="person completing the record (default: from settings)")
-    p.add_argument("--role", help="their role (default: from settings)")
+    p.add_argument(
+        "--author",
+        help="person completing the record, as printed (default: the settings' author, else "
+        "the signed-in account's name)",
+    )
+    p.add_argument(
+        "--role",
+        help="their role, as printed (default: the settings' author's, else the account's)",
+    )
     p = command(
         "form",
         cmd_form,

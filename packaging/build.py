@@ -175,6 +175,8 @@ def smoke(app: Path) -> None:
         if not (work / "home" / "mdtapp.db").exists():
             raise SystemExit("FAILED: the default database is not in the user's data folder")
         frozen("--db", str(db), "demo")
+        # a letter is never printed with a placeholder letterhead or author (domain.md 7)
+        frozen("--db", str(db), "settings", "--centre", "Smoke Test Hospital")
         frozen(
             "--db",
             str(db),
@@ -183,6 +185,7 @@ def smoke(app: Path) -> None:
             DEMO_PATIENT,
             "--out",
             str(work / "letter.pdf"),
+            *("--author", "Dr Smoke Test", "--role", "Consultant dermatologist"),
         )
         frozen("form", "--out", str(work / "form.pdf"))
         # the overview draws the trend charts (QtCharts): the heaviest view, lazily imported

@@ -107,6 +107,12 @@ def test_the_installed_copy_prints_a_form_and_renders_a_letter(installed):
     form = PdfReader(work / "form.pdf")
     assert "Modified Rodnan skin score (20 areas)" in form.pages[0].extract_text()
     _run([*mdtapp, "--db", "clinic.db", "demo"], cwd=work, env=env)
+    # a letter is never printed with a placeholder letterhead or author (domain.md section 7)
+    _run(
+        [*mdtapp, "--db", "clinic.db", "settings", "--centre", "Wheel Test Hospital"],
+        cwd=work,
+        env=env,
+    )
     _run(
         [
             *mdtapp,
@@ -117,6 +123,7 @@ def test_the_installed_copy_prints_a_form_and_renders_a_letter(installed):
             "9990001030",
             "--out",
             "letter.pdf",
+            *("--author", "Dr Wheel Test", "--role", "Consultant dermatologist"),
         ],
         cwd=work,
         env=env,

@@ -33,7 +33,7 @@ from mdtapp.domain.model import (
     Regimen,
 )
 from mdtapp.domain.response import Evaluation, baseline_of, evaluate
-from mdtapp.domain.schedule import LatestDecision, ReviewStatus, review_status
+from mdtapp.domain.schedule import ReviewStatus, ScheduleDecision, review_status
 
 
 @dataclass(frozen=True)
@@ -132,11 +132,10 @@ def patient_state(
         evaluation = evaluate(
             record.assessments, first_infusion=record.first_infusion, forms=forms, at=at
         )
-    latest = record.latest_decision
     review = review_status(
-        first_infusion=record.first_infusion,
+        infusion_dates=[i.date for i in record.infusions],
         assessment_dates=[a.date for a in record.assessments],
-        latest_decision=LatestDecision(latest.date, latest.next_review) if latest else None,
+        decisions=[ScheduleDecision(d.date, d.decision, d.next_review) for d in record.decisions],
         today=today,
         rules=forms.schedule,
     )
@@ -171,6 +170,9 @@ def summary_json(
         "next_review_due": state.review.next_due.isoformat() if state.review.next_due else None,
         "next_review_reason": state.review.reason,
         "overdue": state.review.overdue,
+        "treatment_stopped_on": state.review.stopped_on.isoformat()
+        if state.review.stopped_on
+        else None,
         "dose_plan": state.dose_plan.to_json() if state.dose_plan else None,
         "dose_problem": state.dose_problem or None,
         "as_of": today.isoformat(),
@@ -275,6 +277,11 @@ SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
     ("next_review_due", "YYYY-MM-DD or null"),
     ("next_review_reason", "why that review is due (or why none is)"),
     ("overdue", "true when the next review is in the past"),
+    (
+        "treatment_stopped_on",
+        "YYYY-MM-DD of the stop decision that ended the review schedule (nothing is then due "
+        "or overdue), or null; a later start decision reopens it",
+    ),
     ("dose_plan", "the current regimen's dose plan, as `mdtapp dose --json` prints it, or null"),
     ("dose_problem", "why there is no dose plan although a regimen exists, or null"),
     ("as_of", "the date the summary was computed (YYYY-MM-DD)"),

@@ -74,9 +74,16 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 @dataclass(frozen=True)
 class Signature:
-    name: str
+    name: str  # the account's name when it signed; empty when that was only the login name
+    username: str
     role: str
     signed_at: str  # as shown: "21-Nov-2026 10:42"
+
+    @property
+    def signer(self) -> str:
+        """Who signed, as printed: the name, or the account it was signed with (never a
+        login name passed off as a person's name)."""
+        return self.name or f"the account {self.username}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,10 @@ class LetterRequest:
     author: Author
     site_photos: tuple[SitePhoto, ...] = ()  # papule site photos, when asked for (off: post)
     infusions_since: date | None = None  # the last letter's assessment date, if any
-    signatures: tuple[Signature, ...] = ()
+    signatures: tuple[Signature, ...] = ()  # of the assessment's version
+    decision_signatures: tuple[Signature, ...] = ()  # of the MDT decision's version
+    # what is not yet signed ("the assessment of 05-Nov-2026"): the letter is then a DRAFT
+    unsigned: tuple[str, ...] = ()
 
 
 def _p(text: str, style: str = "body") -> Paragraph:
@@ -133,7 +143,7 @@ def _table(
     return table
 
 
-def _decision_for(record: PatientRecord, on: date) -> Decision | None:
+def decision_for(record: PatientRecord, on: date) -> Decision | None:
     """The MDT decision that goes with this assessment: made on or after it, before the next."""
     later = [a.date for a in record.assessments if a.date > on]
     until = min(later) if later else date.max
@@ -385,7 +395,30 @@ def _other_measures(
     return KeepTogether([_p(heading, "small"), both] if heading else [both])
 
 
+def _sentence(text: str) -> str:
+    """Text ending in one full stop: never "must be met.." when a part brings its own."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
+def _and(items: tuple[str, ...]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def build_letter(req: LetterRequest) -> bytes:
+    """The letter as PDF. Never with a placeholder: the service asks for a missing letterhead
+    or author first (reports/service.py), and a request without them is refused here too."""
+    lacking = [
+        what
+        for what, value in (
+            ("the centre's letterhead", req.letterhead.centre if req.letterhead.configured else ""),
+            ("the author's name", req.author.name),
+            ("the author's role", req.author.role),
+        )
+        if not value.strip()
+    ]
+    if lacking:
+        raise ValueError(f"a letter needs {_and(tuple(lacking))}: nothing was printed")
     register_fonts()
     forms, record = req.forms, req.record
     p = record.patient
@@ -399,7 +432,7 @@ def build_letter(req: LetterRequest) -> bytes:
     ev = state.evaluation or evaluate(
         record.assessments, first_infusion=record.first_infusion, forms=forms, at=now.date
     )
-    decision = _decision_for(record, now.date)
+    decision = decision_for(record, now.date)
     # "previous" is read per measure: the most recent earlier assessment that recorded it
     vs_prev = {c.measure: c for c in compare_with_previous(record.assessments, now, forms)}
     vs_base = {c.measure: c for c in compare(baseline, now, forms)} if baseline else {}
@@ -474,15 +507,15 @@ def build_letter(req: LetterRequest) -> bytes:
     # ---- attendance
     story.append(_p("Attendance details", "heading"))
     clinicians = "; ".join(decision.clinicians) if decision and decision.clinicians else ""
+    discussed = (
+        f"; discussed at the MDT on {format_date(decision.date)} with {clinicians}"
+        if decision and clinicians
+        else ""
+    )
     story.append(
         _p(
-            f"Assessed on <b>{format_date(now.date)}</b> by {escape(now.examiner)}"
-            + (
-                f"; discussed at the MDT on {format_date(decision.date)} with {escape(clinicians)}"
-                if decision and clinicians
-                else ""
-            )
-            + "."
+            f"Assessed on <b>{format_date(now.date)}</b> by "
+            + escape(_sentence(f"{now.examiner}{discussed}"))
         )
     )
 
@@ -501,10 +534,14 @@ def build_letter(req: LetterRequest) -> bytes:
             f"Scleromyxedema — Rongioletti &amp; Rebora (2001): "
             f"{e.criteria_met} of {len(forms.eligibility.criteria)} criteria met "
             f"(any {forms.eligibility.criteria_required} required). "
-            f"{escape(items['biopsy'].detail)}. Rheumatology: "
-            f"{escape(items['rheumatology_agreed'].detail)}; dermatology: "
-            f"{escape(items['dermatology_agreed'].detail)}. "
-            f"<b>{escape(e.verdict)}</b>."
+            f"{escape(_sentence(items['biopsy'].detail))} "
+            + escape(
+                _sentence(
+                    f"Rheumatology: {items['rheumatology_agreed'].detail}; dermatology: "
+                    f"{items['dermatology_agreed'].detail}"
+                )
+            )
+            + f" <b>{escape(_sentence(e.verdict))}</b>"
         )
         story.append(_p(diagnosis))
         story.append(_p("; ".join(criteria), "muted"))
@@ -534,12 +571,13 @@ def build_letter(req: LetterRequest) -> bytes:
             )
     else:
         summary.append(f"Assessment before immunoglobulin: the baseline will be {BASELINE_RULE}.")
+    if state.review.stopped_on is not None:
+        summary.append(f"Immunoglobulin stopped on {format_date(state.review.stopped_on)}.")
     if ev.on_treatment:
         if ev.response is True:
             summary.append(
                 "<b>Responding</b> against baseline: "
-                + "; ".join(escape(x.text) for x in ev.response_evidence)
-                + "."
+                + escape(_sentence("; ".join(x.text for x in ev.response_evidence)))
             )
         elif ev.response is False:
             summary.append("<b>No response</b> against baseline by the policy measures.")
@@ -549,7 +587,7 @@ def build_letter(req: LetterRequest) -> bytes:
             summary.append("Response could not be assessed: nothing comparable with baseline.")
     for m in forms.assessment.shown_in("letter_summary"):
         if isinstance(m, TextMeasure) and m.recorded(now):
-            summary.append(escape(m.text(now)))
+            summary.append(escape(_sentence(m.text(now))))
     story.append(_p(" ".join(summary)))
 
     # ---- assessment scales: each measure the forms show in letters, by its type
@@ -689,8 +727,8 @@ def build_letter(req: LetterRequest) -> bytes:
         story.append(
             _p(
                 f"<b>MDT decision ({format_date(decision.date)}): "
-                f"{escape(forms.decision_label(decision.decision))}.</b> "
-                f"Reason: {escape(decision.reason)}"
+                f"{escape(_sentence(forms.decision_label(decision.decision)))}</b> "
+                f"Reason: {escape(_sentence(decision.reason))}"
             )
         )
     else:
@@ -702,12 +740,16 @@ def build_letter(req: LetterRequest) -> bytes:
         ("Local treating centre", decision.actions_local_centre if decision else ""),
         ("Patient", decision.actions_patient if decision else ""),
     ]
-    if decision and decision.next_review:
+    if state.review.stopped_on is not None:  # domain.md section 3: nothing is due after a stop
+        review = _p(f"<b>{escape(state.review.reason)}</b>: no review is due.")
+    elif decision and decision.next_review:
         review = _p(f"<b>{format_date(decision.next_review)}</b> (set by the MDT).")
     elif state.review.next_due:
-        review = _p(f"<b>{format_date(state.review.next_due)}</b>: {escape(state.review.reason)}.")
+        review = _p(
+            f"<b>{format_date(state.review.next_due)}</b>: {escape(_sentence(state.review.reason))}"
+        )
     else:
-        review = _p(escape(state.review.reason) + ".")
+        review = _p(escape(_sentence(state.review.reason)))
     story.append(
         KeepTogether(
             [
@@ -730,19 +772,17 @@ def build_letter(req: LetterRequest) -> bytes:
     # ---- person completing
     block = [_p("Person completing the record", "heading")]
     author = req.author
-    block.append(
-        _p(
-            f"{escape(author.name) or '________________________'}"
-            + (f", {escape(author.role)}" if author.role else "")
-        )
-    )
-    for sig in req.signatures:
-        block.append(
-            _p(
-                f"Electronically signed by <b>{escape(sig.name)}</b> ({escape(sig.role)})"
-                f" on {escape(sig.signed_at)}."
+    block.append(_p(f"{escape(author.name)}, {escape(author.role)}"))
+    for what, signed in (("Assessment", req.signatures), ("MDT decision", req.decision_signatures)):
+        for sig in signed:
+            block.append(
+                _p(
+                    f"{what} electronically signed by <b>{escape(sig.signer)}</b> "
+                    f"({escape(sig.role)}) on {escape(sig.signed_at)}."
+                )
             )
-        )
+    if req.unsigned:
+        block.append(_p(f"<b>DRAFT</b>: {escape(_and(req.unsigned))} not yet signed."))
     if not req.signatures:
         block.append(Spacer(1, 6 * mm))
         block.append(_p("Signature ________________________________    Date ____________________"))
@@ -753,6 +793,7 @@ def build_letter(req: LetterRequest) -> bytes:
         patient=f"{p.display_name} · NHS No. {nhs} · Born {format_date(p.date_of_birth)}",
         provenance=f"{version_text()} · forms {forms.version} · produced "
         f"{produced_text(req.produced_at)} · decision support: the MDT decides",
+        draft=f"DRAFT: {_and(req.unsigned)} not yet signed" if req.unsigned else "",
     )
     doc = SimpleDocTemplate(
         out,
@@ -761,8 +802,8 @@ def build_letter(req: LetterRequest) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=24 * mm,
-        title=f"MDT letter {format_date(now.date)}",
-        author=author.name or "mdtapp",
+        title=("DRAFT " if req.unsigned else "") + f"MDT letter {format_date(now.date)}",
+        author=author.name,
         subject="Scleromyxedema MDT letter",
     )
     doc.build(story, canvasmaker=numbered_canvas(footer))

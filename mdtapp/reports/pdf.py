@@ -77,6 +77,9 @@ class Footer:
 
     patient: str  # "SMITH, Jane · NHS No. 943 476 5919 · Born 02-Jan-1970"
     provenance: str  # "mdtapp 0.1.0 (abc) · forms 2271-2026.1 · produced 21-Nov-2026 10:42"
+    # "DRAFT: the assessment of 05-Nov-2026 not yet signed": printed at the head of every page,
+    # with DRAFT across it in outline (black and white, never hiding the text beneath)
+    draft: str = ""
 
 
 def numbered_canvas(footer: Footer) -> type[rl_canvas.Canvas]:
@@ -113,6 +116,25 @@ def numbered_canvas(footer: Footer) -> type[rl_canvas.Canvas]:
             self.setFont(FONT, 6.5)
             self.setFillColor(GREY)
             self.drawString(MARGIN, y - 3.5 * mm, footer.provenance)
+            if footer.draft:
+                self._draw_draft()
+            self.restoreState()
+
+        def _draw_draft(self) -> None:
+            self.setFillColor(colors.black)
+            self.setFont(BOLD, 9)
+            self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 10 * mm, footer.draft)
+            self.saveState()
+            self.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+            self.rotate(45)
+            text = self.beginText()
+            text.setTextRenderMode(1)  # outline only: the letter's text stays readable
+            text.setFont(BOLD, 130)
+            self.setStrokeColor(colors.Color(0.6, 0.6, 0.6))
+            self.setLineWidth(0.6)
+            text.setTextOrigin(-self.stringWidth("DRAFT", BOLD, 130) / 2, -45)
+            text.textOut("DRAFT")
+            self.drawText(text)
             self.restoreState()
 
     return NumberedCanvas

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from mdtapp.domain.dates import format_date
-from mdtapp.settings import Author, Settings, centre_settings
-from mdtapp.store.errors import RecordNotFound
+from mdtapp.settings import Author, Letterhead, Settings, centre_settings
+from mdtapp.store.errors import RecordNotFound, StoreError
 from mdtapp.store.repository import PatientFile, Saved, Store
+from mdtapp.store.security import Principal
 
 if TYPE_CHECKING:
     from mdtapp.domain.model import Assessment
@@ -21,6 +22,99 @@ class Produced:
     pdf: bytes
     assessment_uid: str | None
     assessment_date: date | None
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something a letter needs before it is printed (domain.md section 7)."""
+
+    key: str  # "letterhead.centre", "author.name" or "author.role"
+    label: str  # as the app asks for it
+    how: str  # how the command line is given it
+
+
+MISSING = {
+    m.key: m
+    for m in (
+        Missing(
+            "letterhead.centre",
+            "The centre's name, for the letterhead",
+            "the centre's letterhead is not set: mdtapp settings --centre NAME (an "
+            "administrator; or Settings in the app)",
+        ),
+        Missing(
+            "author.name",
+            "Your name as printed on the letter",
+            "the letter's author has no name: give --author NAME, or set the default author with "
+            "mdtapp settings --author-name NAME",
+        ),
+        Missing(
+            "author.role",
+            "Your role as printed on the letter",
+            "the letter's author has no role: give --role ROLE (e.g. 'Consultant dermatologist'), "
+            "or set the default with mdtapp settings --author-role ROLE",
+        ),
+    )
+}
+
+
+class LetterNotReady(StoreError):
+    """A letter is never printed with a placeholder: what is missing is asked for first."""
+
+    def __init__(self, missing: list[Missing]):
+        self.missing = missing
+        super().__init__("; ".join(f"Not printed: {m.how}" for m in missing))
+
+
+@dataclass(frozen=True)
+class LetterSettings:
+    letterhead: Letterhead
+    author: Author
+    missing: list[Missing]
+
+
+# the account roles that say what a person does, as a letter prints them
+ACCOUNT_ROLES = {"clinician": "clinician", "pharmacist": "pharmacist"}
+
+
+def account_author(principal: Principal) -> Author:
+    """The signed-in account as a letter's author: its name, unless that is only the login
+    name, and its role in words (empty when the account's roles say nothing of the person)."""
+    name = principal.display_name.strip()
+    if name == principal.username:
+        name = ""  # a login name is never printed where a person's name belongs
+    roles = [ACCOUNT_ROLES[r] for r in ACCOUNT_ROLES if principal.has(r)]
+    return Author(name, " and ".join(roles))
+
+
+def letter_settings(
+    store: Store,
+    *,
+    author: Author | None = None,
+    letterhead: Letterhead | None = None,
+    settings: Settings | None = None,
+) -> LetterSettings:
+    """The letterhead and author a letter is printed with, and what is missing.
+
+    The one place letters read the centre's settings: the letterhead, and the default author,
+    who comes before the signed-in account. An author or letterhead given (typed in the app,
+    or on the command line) comes first."""
+    settings = settings or centre_settings(store)
+    head = letterhead or settings.letterhead
+    given = author or Author()
+    chosen = given
+    if not given.name.strip():  # a role given alone goes with the default author's name
+        default = settings.author
+        base = default if default.name.strip() else account_author(store.principal)
+        chosen = Author(base.name, given.role.strip() or base.role)
+    missing = []
+    if not head.configured or not head.centre.strip():
+        missing.append(MISSING["letterhead.centre"])
+    if not chosen.name.strip():
+        missing.append(MISSING["author.name"])
+    if not chosen.role.strip():
+        missing.append(MISSING["author.role"])
+    return LetterSettings(head, chosen, missing)
 
 
 def pick_assessment(file: PatientFile, on: date | None) -> Saved:  # type: ignore[type-arg]
@@ -57,26 +151,42 @@ def produce_letter(
     author: Author | None = None,
     settings: Settings | None = None,
     destination: str = "",
+    letterhead: Letterhead | None = None,
     photos: bool = False,
 ) -> Produced:
-    """`photos`: with the photos of the papule site, their squares, marks and counts (off by
-    default: letters go by post)."""
-    from mdtapp.reports.letter import LetterRequest, build_letter
+    """The letter for an assessment (default: the latest). Refused (LetterNotReady, naming
+    each) when the letterhead or the author's name or role is missing. `photos`: with the
+    photos of the papule site, their squares, marks and counts (off by default: letters go
+    by post)."""
+    from mdtapp.reports.letter import LetterRequest, build_letter, decision_for
 
-    settings = settings or centre_settings(store)
+    ready = letter_settings(store, author=author, letterhead=letterhead, settings=settings)
+    if ready.missing:
+        raise LetterNotReady(ready.missing)
     file = store.load(patient_uid)
     saved = pick_assessment(file, on)
     when = saved.value.date
+    decision = decision_for(file.record, when)
+    saved_decision = next((s for s in file.decisions if s.value is decision), None)
+    signatures = signatures_for(store, saved)
+    decision_signatures = signatures_for(store, saved_decision) if saved_decision else ()
+    unsigned = []
+    if not signatures:
+        unsigned.append(f"the assessment of {format_date(when)}")
+    if decision is not None and not decision_signatures:
+        unsigned.append(f"the MDT decision of {format_date(decision.date)}")
     request = LetterRequest(
         record=file.record,
         assessment_date=when,
         forms=store.forms,
         letter_date=store.today(),
         produced_at=store.clock().astimezone(),
-        letterhead=settings.letterhead,
-        author=author or settings.author,
+        letterhead=ready.letterhead,
+        author=ready.author,
         infusions_since=last_letter_date(store, patient_uid, when),
-        signatures=signatures_for(store, saved),
+        signatures=signatures,
+        decision_signatures=decision_signatures,
+        unsigned=tuple(unsigned),
     )
     if photos:
         request = replace(request, site_photos=site_photos_for(store, file, saved.value))
@@ -88,6 +198,7 @@ def produce_letter(
         entity="assessments",
         entity_uid=saved.uid,
         detail=f"letter for the assessment of {format_date(when)}"
+        + (" (DRAFT: not signed)" if unsigned else "")
         + (f" to {destination}" if destination else ""),
     )
     return Produced(pdf, saved.uid, when)
@@ -104,15 +215,14 @@ def site_photos_for(store: Store, file: PatientFile, now: Assessment) -> tuple[S
 
 
 def signatures_for(store: Store, saved: Saved) -> tuple:  # type: ignore[type-arg]
-    """Who signed this version of the assessment (filled in once signing exists)."""
-    finder = getattr(store, "signatures", None)
-    if finder is None:
-        return ()
+    """Who signed this version of the record."""
     from mdtapp.reports.letter import Signature
 
     return tuple(
-        Signature(s.name, s.role, s.signed_at_text)
-        for s in finder("assessments", saved.uid, saved.version)
+        Signature(
+            s.name if s.name.strip() != s.username else "", s.username, s.role, s.signed_at_text
+        )
+        for s in store.signatures(saved.kind, saved.uid, saved.version)
     )
 
 

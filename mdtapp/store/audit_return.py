@@ -1,25 +1,27 @@
 """The yearly audit return from the database, reading only what it needs, in a few queries
 (not patient by patient), so it stays fast with thousands of patients and years of infusions.
-The row itself is computed by mdtapp.domain.audit.audit_row."""
+A patient's rows are computed by mdtapp.domain.audit.patient_rows."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from mdtapp.domain.audit import (
     COLUMNS,
+    LOOK_BACK_DAYS,
     AuditInputs,
     AuditRow,
     Seen,
-    audit_row,
+    patient_rows,
     summarise,
 )
+from mdtapp.domain.schedule import START, STOP, ScheduleDecision, stops
 from mdtapp.store import codec
 from mdtapp.store.interchange import write_atomically
 from mdtapp.store.repository import Store
@@ -27,7 +29,7 @@ from mdtapp.store.repository import Store
 Progress = Callable[[int, int, str], None]  # (step, steps, what)
 STEPS = ("patients", "regimens", "infusions", "assessments", "admissions", "rows")
 
-# The two big reads are answered from indexes alone (m006, m007), so no record page is
+# The big reads are answered from indexes alone (m006, m007, m010), so no record page is
 # decrypted. Each is materialised before anything else is done with it: grouping or json_each
 # straight from the view would make SQLite read the record pages instead.
 YEAR_DOSES = (  # one row per patient and dose size, with its dates: not a row per infusion
@@ -36,6 +38,11 @@ YEAR_DOSES = (  # one row per patient and dose size, with its dates: not a row p
     "FROM current_infusions WHERE on_date BETWEEN ? AND ?) "
     "SELECT patient_uid, grams, route, group_concat(on_date) FROM year "
     "GROUP BY patient_uid, grams, route"
+)
+STOPS_AND_STARTS = (  # each audited patient's stop and start decisions up to the year's end
+    "SELECT patient_uid, on_date, json_extract(data, '$.decision') FROM current_decisions "
+    "WHERE patient_uid IN (SELECT uid FROM audit_patients) AND on_date <= ? "
+    "AND json_extract(data, '$.decision') IN (?, ?)"
 )
 YEAR_OUTCOMES = (  # per assessment: organs involved, dermatoneuro syndrome
     "WITH year AS MATERIALIZED (SELECT patient_uid, on_date, "
@@ -79,21 +86,23 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
         "WHERE patient_uid IN (SELECT uid FROM audit_patients)"
     ):
         regimens[uid].append(codec.decode("regimens", json.loads(data)))
+    # a stop decision ends the regimen in force; a later start reopens it (domain.md section 3)
+    decisions: dict[str, list[ScheduleDecision]] = defaultdict(list)
+    for uid, on, kind in db.execute(STOPS_AND_STARTS, [last, STOP, START]):
+        decisions[uid].append(ScheduleDecision(date.fromisoformat(on), kind))
     step(2)
-    dates: dict[str, list[date]] = defaultdict(list)
-    doses: dict[str, Counter[tuple[float, str]]] = defaultdict(Counter)
-    # the last infusion before the year, one index probe per patient (never the whole history)
-    for uid, on in db.execute(
-        "SELECT a.uid, (SELECT on_date FROM current_infusions i WHERE i.patient_uid = a.uid "
-        "AND i.on_date < ? ORDER BY i.on_date DESC LIMIT 1) FROM audit_patients a",
-        [first],
-    ):
-        if on is not None:
-            dates[uid].append(date.fromisoformat(on))
-    for uid, grams, route, given in db.execute(YEAR_DOSES, [first, last]):
-        on_dates = given.split(",")
-        dates[uid].extend(map(date.fromisoformat, on_dates))
-        doses[uid][float(grams), route] += len(on_dates)
+    given: dict[str, dict[tuple[float, str], list[date]]] = defaultdict(dict)
+    iv_before: dict[str, list[date]] = defaultdict(list)
+    look_back = (date(year, 1, 1) - timedelta(days=LOOK_BACK_DAYS)).isoformat()
+    for uid, grams, route, on_dates in db.execute(YEAR_DOSES, [look_back, last]):
+        days = on_dates.split(",")
+        before = [d for d in days if d < first]  # the look-back days (ISO dates sort as text)
+        if before:
+            if route == "iv":
+                iv_before[uid].extend(map(date.fromisoformat, before))
+            days = [d for d in days if d >= first]
+        if days:
+            given[uid][float(grams), route] = [date.fromisoformat(d) for d in days]
     step(3)
     seen: dict[str, list[Seen]] = defaultdict(list)
     for uid, on, involved, dermatoneuro in db.execute(YEAR_OUTCOMES, [first, last]):
@@ -109,23 +118,22 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
     step(5)
     rows = []
     for uid, patient in patients.items():
-        row = audit_row(
+        rows += patient_rows(
             AuditInputs(
                 patient=patient,
                 regimens=tuple(regimens[uid]),
-                infusion_dates=tuple(dates[uid]),
-                doses_in_year=doses[uid],
+                stops=stops(decisions[uid]),
+                given=given[uid],
+                iv_dates_before=tuple(iv_before[uid]),
                 assessments_in_year=tuple(seen[uid]),
                 related_admissions_in_year=int(admissions.get(uid, 0)),
             ),
             year,
             store.forms,
         )
-        if row is not None:
-            rows.append(row)
     db.execute("DELETE FROM audit_patients")
     db.commit()
-    rows.sort(key=lambda r: r.nhs_number)
+    rows.sort(key=lambda r: r.nhs_number)  # stable: a patient's rows stay in date order
     return rows
 
 
@@ -146,6 +154,30 @@ def export_audit(
     # the return carries NHS numbers: who exported which year, and where, is kept
     store.record_event(
         "audit-return",
-        detail=f"year {year}: {len(rows)} patient(s) to {path}; {summarise(rows, year).text}",
+        detail=f"year {year}: {len(rows)} row(s) to {path}; {summarise(rows, year).text}",
     )
     return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """--write: bring docs/outputs.md's table of the CSV's columns up to date."""
+    import sys
+
+    from mdtapp.domain.audit import column_doc_table
+    from mdtapp.store.json_schema import replace_between
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "outputs.md"
+    text = doc.read_text(encoding="utf-8")
+    wanted = replace_between(text, "audit-columns", column_doc_table())
+    if wanted == text:
+        return 0
+    if "--write" in (sys.argv[1:] if argv is None else argv):
+        doc.write_text(wanted, encoding="utf-8")
+        print(f"wrote {doc}")
+        return 0
+    print(f"{doc} is stale: python -m mdtapp.store.audit_return --write")
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -21,7 +21,7 @@ class CentreSettings:
         self.audit = audit
 
     def values(self) -> dict[str, Any]:
-        """Every stored setting (none before m008 ran, or before any was set)."""
+        """Every stored setting (none before m009 ran, or before any was set)."""
         exists = self.ctx.db.execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'centre_settings'"
         ).fetchone()[0]

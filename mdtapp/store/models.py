@@ -90,6 +90,7 @@ class PatientSummary:
     unscheduled: bool
     response: bool | None
     flags: tuple[str, ...]
+    stopped_on: date | None = None  # a stop decision ended the review schedule
 
     @property
     def display_name(self) -> str:

@@ -279,3 +279,22 @@ def m009_centre_settings_and_account_keys(db: sqlite_utils.Database) -> None:
     # Each account's public key (hex), authoritative over the keyring's copy: a new database
     # key is sealed to the keys the database holds, so editing the keyring cannot slip one in.
     db.execute("ALTER TABLE users ADD COLUMN public_key TEXT")
+
+
+@migration
+def m010_stopped_treatment(db: sqlite_utils.Database) -> None:
+    # domain.md section 3: a stop decision ends the review schedule, and the patient list and
+    # the reviews dashboard say "treatment stopped on ..." from this cache. Its rows are derived:
+    # those of patients with a stop decision (the only ones the rule changes) are marked stale,
+    # to be computed again on opening (in memory until the first write); marking every row
+    # would recompute 10,000 patients' summaries on the first opening, minutes.
+    db.execute("ALTER TABLE patient_summary ADD COLUMN stopped_on TEXT")
+    db.execute(
+        "UPDATE patient_summary SET forms_version = '' WHERE patient_uid IN (SELECT patient_uid "
+        "FROM current_decisions WHERE json_extract(data, '$.decision') = 'stop')"
+    )
+    # The audit return reads each patient's stop and start decisions (a stop ends the regimen
+    # in force): with the decision's kind in the index, no record page is decrypted for it.
+    db.execute("""
+        CREATE INDEX decisions_kind ON decisions(
+            patient_uid, json_extract(data, '$.decision'), on_date, uid, version, deleted)""")

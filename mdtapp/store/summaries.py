@@ -36,6 +36,7 @@ COLUMNS = (
     "flags",
     "search_text",
     "forms_version",
+    "stopped_on",
 )
 UPSERT = (
     f"INSERT INTO patient_summary ({', '.join(COLUMNS)}) "
@@ -93,6 +94,9 @@ class SummaryCache:
                 [p.family_name, p.given_names, p.nhs_number, p.hospital_number]
             ).casefold(),
             "forms_version": self.ctx.forms.version,
+            "stopped_on": state.review.stopped_on.isoformat()
+            if state and state.review.stopped_on
+            else None,
         }
 
     def _stale(self) -> list[str]:
@@ -187,6 +191,7 @@ class SummaryCache:
             unscheduled=bool(row["unscheduled"]),
             response=None if row["response"] is None else bool(row["response"]),
             flags=tuple(json.loads(row["flags"])),
+            stopped_on=day(row["stopped_on"]),
         )
 
     def search(self, search: str = "", *, limit: int | None = None) -> list[PatientSummary]:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # loaded when first used: the first paint needs only the pati
     from collections.abc import Callable
 
     from mdtapp.reports.service import Produced
+    from mdtapp.settings import Author, Letterhead
     from mdtapp.ui.views.pdf_preview import PdfPreview
     from mdtapp.ui.views.workspace import PatientWorkspace
 
@@ -310,7 +311,6 @@ class MainWindow(QMainWindow):
         """Produce the letter or form for what is on screen and show it (tests drive this)."""
         from mdtapp.preferences import load_preferences
         from mdtapp.reports.service import produce_form, produce_letter
-        from mdtapp.settings import Author, centre_settings
 
         shown = self._shown_assessment()
         if shown is None:
@@ -318,15 +318,17 @@ class MainWindow(QMainWindow):
         uid, on = shown
         store = self.session.store
         photos = load_preferences().letter_photos  # this computer's choice; off by default
+        details = None
+        if kind == "letter":
+            details = self._letter_details()
+            if details is None:
+                return None  # the user chose not to give what the letter lacks
 
         def produce(with_photos: bool) -> Produced:
-            if kind == "letter":
-                settings = centre_settings(store)  # a damaged value is its default, and said so
-                for problem in settings.problems:
-                    self.statusBar().showMessage(problem, 10000)
-                author = Author(settings.author.name or self.session.user, settings.author.role)
+            if details is not None:
+                author, letterhead = details
                 return produce_letter(
-                    store, uid, on=on, author=author, settings=settings, photos=with_photos
+                    store, uid, on=on, author=author, letterhead=letterhead, photos=with_photos
                 )
             return produce_form(store, uid, filled=filled, on=on, photos=with_photos)
 
@@ -379,6 +381,31 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(OSError):  # a read-only profile: chosen for this letter only
             save_preferences(dataclasses.replace(load_preferences(), letter_photos=photos))
         return bytes(produced.pdf)
+
+    def _letter_details(self) -> tuple[Author, Letterhead] | None:
+        """The author and letterhead for a letter, asking first for what is missing
+        (domain.md section 7); None when the user cancels."""
+        from dataclasses import replace
+
+        from mdtapp.reports.service import letter_settings
+        from mdtapp.settings import Author, centre_settings
+        from mdtapp.ui.views.letter_details import LetterDetailsDialog
+
+        for problem in centre_settings(self.session.store).problems:  # a damaged value, said
+            self.statusBar().showMessage(problem, 10000)
+        ready = letter_settings(self.session.store)
+        author, letterhead = ready.author, ready.letterhead
+        if ready.missing:
+            dialog = LetterDetailsDialog(ready.missing, self)
+            if not dialog.exec():
+                return None
+            given = dialog.answers()
+            author = Author(
+                given.get("author.name", author.name), given.get("author.role", author.role)
+            )
+            if "letterhead.centre" in given:
+                letterhead = replace(letterhead, centre=given["letterhead.centre"])
+        return author, letterhead
 
     def letter(self) -> None:
         self._show_preview(self.preview("letter"))

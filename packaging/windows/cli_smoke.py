@@ -74,6 +74,8 @@ def main() -> int:
         summary = mdtapp("summary", "--db", db, "summary", "--nhs-number", DEMO_PATIENT)
         if "→" not in summary or "Dose plan:" not in summary:
             raise SystemExit(f"FAILED: the summary is not whole:\n{summary}")
+        # a letter is never printed with a placeholder letterhead or author (domain.md 7)
+        mdtapp("settings", "--db", db, "settings", "--centre", "Smoke Test Hospital")
         mdtapp(
             "letter",
             "--db",
@@ -83,6 +85,7 @@ def main() -> int:
             DEMO_PATIENT,
             "--out",
             str(work / "letter.pdf"),
+            *("--author", "Dr Smoke Test", "--role", "Consultant dermatologist"),
         )
         mdtapp("form", "form", "--out", str(work / "form.pdf"))
         year = str(date.today().year)

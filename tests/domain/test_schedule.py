@@ -2,16 +2,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from mdtapp.domain.schedule import LatestDecision, review_status
+from mdtapp.domain.schedule import ScheduleDecision, Stop, review_status, stopped_on, stops
 
 FIRST = date(2026, 1, 31)
 
 
+def LatestDecision(on, next_review):  # noqa: N802 - reads as the decision it stands for
+    return ScheduleDecision(on, "continue", next_review)
+
+
 def status(f, dates=(), decision=None, today=date(2026, 3, 1), first=FIRST):
     return review_status(
-        first_infusion=first,
+        infusion_dates=[first] if first else [],
         assessment_dates=dates,
-        latest_decision=decision,
+        decisions=[decision] if decision else [],
         today=today,
         rules=f.schedule,
     )
@@ -74,3 +78,107 @@ def test_before_treatment_only_the_mdt_date_counts(f):
         f, [date(2026, 2, 1)], LatestDecision(date(2026, 2, 1), date(2026, 3, 1)), first=None
     )
     assert s.next_due == date(2026, 3, 1)
+
+
+# ---- a stop decision ends the schedule; a later start opens a new one (domain.md section 3)
+
+
+def schedule(f, infusions, decisions, dates=(), today=date(2026, 12, 1)):
+    return review_status(
+        infusion_dates=infusions,
+        assessment_dates=dates,
+        decisions=decisions,
+        today=today,
+        rules=f.schedule,
+    )
+
+
+def test_a_stop_decision_ends_the_schedule_nothing_due_or_overdue(f):
+    infusions = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 28)]
+    met = [date(2026, 4, 28)]  # meets the 3-month review (due 30-Apr-2026)
+    # without the stop: the 6-month review was due 31-Jul-2026; on 01-Dec-2026 that is
+    # 31 (Aug) + 30 (Sep) + 31 (Oct) + 30 (Nov) + 1 = 123 days overdue
+    going = schedule(f, infusions, [], met)
+    assert going.next_due == date(2026, 7, 31) and going.days_overdue == 123
+    s = schedule(f, infusions, [ScheduleDecision(date(2026, 6, 15), "stop")], met)
+    assert s.next_due is None and not s.overdue and s.days_overdue == 0
+    assert not s.unscheduled and s.milestones == ()
+    assert s.stopped_on == date(2026, 6, 15)
+    assert s.text == "Treatment stopped on 15-Jun-2026"
+
+
+def test_from_the_stop_decisions_own_date_nothing_is_overdue(f):
+    # the 3-month review (due 30-Apr-2026) was missed: 15 days overdue on 15-May-2026, the day
+    # the MDT stops treatment; from that day it is not overdue
+    infusions = [date(2026, 1, 31)]
+    assert schedule(f, infusions, [], today=date(2026, 5, 15)).days_overdue == 15
+    s = schedule(
+        f, infusions, [ScheduleDecision(date(2026, 5, 15), "stop")], today=date(2026, 5, 15)
+    )
+    assert (s.next_due, s.overdue, s.stopped_on) == (None, False, date(2026, 5, 15))
+
+
+def test_a_review_date_set_with_the_stop_is_said_but_never_due(f):
+    stop = ScheduleDecision(date(2026, 6, 15), "stop", date(2026, 12, 15))
+    s = schedule(f, [date(2026, 1, 31)], [stop], today=date(2027, 1, 10))
+    assert s.next_due is None and not s.overdue
+    assert (
+        s.text
+        == "Treatment stopped on 15-Jun-2026 (the MDT asked to see the patient on 15-Dec-2026)"
+    )
+
+
+def test_a_later_start_opens_a_new_schedule_from_the_first_infusion_after_it(f):
+    infusions = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 28), date(2026, 9, 7)]
+    decisions = [
+        ScheduleDecision(date(2026, 1, 20), "start"),
+        ScheduleDecision(date(2026, 6, 15), "stop"),
+        ScheduleDecision(date(2026, 9, 1), "start"),
+    ]
+    # new schedule from 07-Sep-2026: 3 months = 07-Dec-2026, 6 = 07-Mar-2027, 12 = 07-Sep-2027;
+    # the assessment of 28-Apr-2026 belongs to the first treatment and meets none of them
+    s = schedule(f, infusions, decisions, [date(2026, 4, 28)], today=date(2026, 12, 10))
+    assert [m.due for m in s.milestones] == [date(2026, 12, 7), date(2027, 3, 7), date(2027, 9, 7)]
+    assert s.first_infusion == date(2026, 9, 7) and s.stopped_on is None
+    assert s.next_due == date(2026, 12, 7) and s.days_overdue == 3
+    assert (
+        s.reason
+        == "3-month review (from first infusion 07-Sep-2026, after the restart on 01-Sep-2026)"
+    )
+    # 07-Dec-2026 - 28 days = 09-Nov-2026: an assessment on 12-Nov-2026 meets it
+    met = schedule(f, infusions, decisions, [date(2026, 4, 28), date(2026, 11, 12)])
+    assert met.next_due == date(2027, 3, 7)
+
+
+def test_restarted_but_not_yet_given(f):
+    decisions = [
+        ScheduleDecision(date(2026, 6, 15), "stop"),
+        ScheduleDecision(date(2026, 9, 1), "start"),
+    ]
+    s = schedule(f, [date(2026, 1, 31)], decisions)
+    assert s.next_due is None and not s.unscheduled and s.stopped_on is None
+    assert s.reason == (
+        "No review due: treatment restarted on 01-Sep-2026, no infusion given since and no "
+        "review date set"
+    )
+    with_date = [decisions[0], ScheduleDecision(date(2026, 9, 1), "start", date(2026, 10, 1))]
+    s = schedule(f, [date(2026, 1, 31)], with_date)
+    assert s.next_due == date(2026, 10, 1) and s.days_overdue == 61  # 30 (Oct) + 31 (Nov)
+
+
+def test_stops_pair_each_stop_with_the_start_that_ended_it():
+    decisions = [
+        ScheduleDecision(date(2026, 1, 1), "start"),
+        ScheduleDecision(date(2026, 3, 1), "stop"),
+        ScheduleDecision(date(2026, 4, 1), "stop"),  # already stopped: changes nothing
+        ScheduleDecision(date(2026, 6, 1), "start"),
+        ScheduleDecision(date(2026, 7, 1), "start"),  # already on treatment: changes nothing
+        ScheduleDecision(date(2026, 9, 1), "stop"),
+    ]
+    found = stops(reversed(decisions))  # any order in, date order out
+    assert found == (Stop(date(2026, 3, 1), date(2026, 6, 1)), Stop(date(2026, 9, 1)))
+    assert stopped_on(date(2026, 2, 28), found) is None
+    assert stopped_on(date(2026, 3, 1), found) == date(2026, 3, 1)  # the stop's own date
+    assert stopped_on(date(2026, 5, 31), found) == date(2026, 3, 1)
+    assert stopped_on(date(2026, 6, 1), found) is None  # the restart's own date
+    assert stopped_on(date(2027, 1, 1), found) == date(2026, 9, 1)

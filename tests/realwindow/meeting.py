@@ -157,6 +157,7 @@ def scenario(d: Driver) -> None:
 
     d.step("   the letter, previewed and saved as PDF")
     d.key("ctrl+l")
+    _letter_details(d)
     preview = d.wait_window("pdfPreview")
     d.record("letter_pages", d.gui(lambda: preview.page_count()))
     d.shot("letter-preview")
@@ -202,6 +203,7 @@ def scenario(d: Driver) -> None:
     d.key("space")
     d.wait_until(lambda: decisions.model.rowCount() >= 1, "B's decision saved")
     d.key("ctrl+l")
+    _letter_details(d)
     preview = d.wait_window("pdfPreview")
     d.gui(lambda: preview.save_to(d.out / "letter-B.pdf"))
     d.key("Escape")
@@ -212,6 +214,35 @@ def scenario(d: Driver) -> None:
     d.wait_until(lambda: window.stack.currentWidget() is window.reviews, "the reviews list")
     d.record("due_after", d.gui(lambda: _rows(window.reviews.table)))
     d.shot("reviews-after")
+
+
+# what the letter asks for the first time (domain.md 7: never a placeholder letterhead or name)
+LETTER_DETAILS = {
+    "letterhead.centre": "Royal Example Hospital",
+    "author.name": "Dr D Derm",
+    "author.role": "Consultant dermatologist",
+}
+
+
+def _letter_details(d: Driver) -> None:
+    """The first letter asks for the centre's name and the author: typed, Tab between, Enter."""
+    d.wait_until(
+        lambda: d.top_level("letterDetailsDialog") or d.top_level("pdfPreview"),
+        "the letter, or the question before it",
+    )
+    dialog = d.top_level("letterDetailsDialog")
+    if dialog is None:
+        return
+    keys = d.gui(lambda: list(dialog.fields))
+    d.record("letter_asked", keys)
+    d.shot("letter-details")
+    for i, key in enumerate(keys):
+        _expect_focus(d, f"letter_{key.replace('.', '_')}")
+        d.type(LETTER_DETAILS[key])
+        if i < len(keys) - 1:
+            d.key("Tab")
+    d.key("Return")
+    d.wait_until(lambda: d.top_level("letterDetailsDialog") is None, "the question answered")
 
 
 def _focus(d: Driver, root: QWidget, name: str, fallback=None) -> None:

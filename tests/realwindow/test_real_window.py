@@ -76,6 +76,14 @@ def meeting_db(tmp_path: Path) -> Path:
     return db
 
 
+def letter_b_text(tmp_path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(
+        p.extract_text() for p in PdfReader(tmp_path / "screens" / "letter-B.pdf").pages
+    )
+
+
 def test_the_meeting_of_domain_md_by_keyboard_in_a_real_window(x_display, tmp_path, meeting_db):
     from datetime import date
 
@@ -121,6 +129,10 @@ def test_the_meeting_of_domain_md_by_keyboard_in_a_real_window(x_display, tmp_pa
             page.extract_text() for page in PdfReader(tmp_path / "screens" / "letter-A.pdf").pages
         )
         assert "Mei Ling" in letter_a and "120 g" in letter_a
+        # the first letter asked for what it lacked, once, and printed what was typed (section 7)
+        assert "letterhead.centre" in r["letter_asked"]
+        assert "Royal Example Hospital" in letter_a and "Dr D Derm" in letter_a
+        assert "Royal Example Hospital" in letter_b_text(tmp_path)
         # 6. patient B: the 6-month review showed no response, and the MDT stopped
         assert "No response after at least 6 months" in r["panel_B"]
         b = store.load_by_nhs("9990001049")

@@ -77,3 +77,17 @@ def jane_treated(store) -> str:
         ),
     )
     return p.uid
+
+
+def store_settings(store, settings) -> None:
+    """The centre's settings stored in the database, as an administrator would (Settings)."""
+    from dataclasses import asdict
+
+    from mdtapp.settings import save_centre_settings
+    from mdtapp.store.repository import Store
+    from mdtapp.store.security import maintenance
+
+    admin = Store(store.db, user=maintenance("test-admin"), clock=store.clock)
+    changes = {f"letterhead.{k}": v for k, v in asdict(settings.letterhead).items() if v}
+    changes.update({f"author.{k}": v for k, v in asdict(settings.author).items() if v})
+    save_centre_settings(admin, changes)

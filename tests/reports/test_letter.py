@@ -63,7 +63,13 @@ def test_the_flags_decision_plan_and_review_are_in_the_letter(store, jane_treate
     assert "MDT decision (05-Nov-2026): Stop immunoglobulin. Reason: Worse skin and itch" in text
     assert "GP Please stop repeat prescriptions." in text
     assert "Local treating centre Cancel the booked December course." in text
-    assert "05-Feb-2027 (set by the MDT)" in text
+    # the decision is "stop": nothing is due (domain.md section 3), the date asked for is said
+    assert (
+        "Next review Treatment stopped on 05-Nov-2026 (the MDT asked to see the patient on "
+        "05-Feb-2027): no review is due." in text
+    )
+    assert "05-Feb-2027 (set by the MDT)" not in text
+    assert "Immunoglobulin stopped on 05-Nov-2026." in text
     assert "Dr B Derm, Consultant dermatologist" in text
 
 

@@ -67,6 +67,8 @@ def test_idle_lock_minutes_0_is_refused_with_the_range_and_letters_still_work(db
     assert code == 2
     assert "--idle-lock-minutes: must be a whole number 1-240; got 0" in err
     assert "nothing was saved" in err
+    ready = ("--centre", "St Elsewhere", "--author-name", "Dr Q", "--author-role", "Consultant")
+    assert run(capsys, "settings", "--db", str(db), *ready)[0] == 0
     out = tmp_path / "l.pdf"
     code, _, err = run(
         capsys, "letter", "--db", str(db), "--nhs-number", "9990001006", "--out", str(out)
@@ -122,7 +124,9 @@ def test_changes_are_kept_in_the_database_and_audited(db, tmp_path, monkeypatch)
     again.close()
 
 
-def test_a_damaged_setting_never_blocks_a_letter(db):
+def test_a_damaged_setting_is_asked_for_again_never_printed_or_a_crash(db):
+    """A damaged letterhead reads as unset: the letter asks for it (domain.md 7), naming it."""
+    from mdtapp.reports.service import LetterNotReady
     from mdtapp.settings import centre_settings, save_centre_settings
 
     store = access.sign_in(db, "tester", ADMIN)
@@ -134,7 +138,13 @@ def test_a_damaged_setting_never_blocks_a_letter(db):
     assert settings.idle_lock_minutes == 10 and not settings.letterhead.configured
     assert any("Lock the window after in the database must be" in p for p in settings.problems)
     uid = store.patient_uids()[0]
-    assert produce_letter(store, uid).pdf.startswith(b"%PDF")
+    with pytest.raises(LetterNotReady, match="letterhead is not set"):
+        produce_letter(store, uid)
+    from mdtapp.settings import Author, Letterhead
+
+    typed = Letterhead(centre="Typed in the dialog")
+    letter = produce_letter(store, uid, letterhead=typed, author=Author("Dr Q", "Consultant"))
+    assert letter.pdf.startswith(b"%PDF")
     store.close()
 
 
@@ -219,7 +229,18 @@ def test_settings_import_file_from_the_command_line(db, capsys, tmp_path):
 
 
 def test_the_letter_uses_the_databases_letterhead(db, capsys, tmp_path):
-    run(capsys, "settings", "--db", str(db), "--centre", "St Elsewhere", "--author-name", "Dr Q")
+    run(
+        capsys,
+        "settings",
+        "--db",
+        str(db),
+        "--centre",
+        "St Elsewhere",
+        "--author-name",
+        "Dr Q",
+        "--author-role",
+        "Consultant",
+    )
     store = access.sign_in(db, "tester", ADMIN)
     uid = store.patient_uids()[0]
     from tests.reports.conftest import pages_text

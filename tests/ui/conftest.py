@@ -67,3 +67,15 @@ def closing_keeps_drafts(monkeypatch):
     """Closing a window with unsaved changes asks (a modal question); tests that do not answer
     it themselves keep the draft, as the person who closed it would by default."""
     monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self: "keep")
+
+
+@pytest.fixture(autouse=True)
+def letter_details_never_hang(monkeypatch):
+    """The question a letter asks when the letterhead or author is missing is modal: a test that
+    does not expect it fails here, naming it, instead of waiting for a click that never comes."""
+    from mdtapp.ui.views import letter_details
+
+    def unexpected(dialog) -> bool:
+        raise AssertionError(f"the letter asked for {sorted(dialog.fields)}: set them first")
+
+    monkeypatch.setattr(letter_details.LetterDetailsDialog, "exec", unexpected)

@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt
 from mdtapp.domain.model import PhotoRef
 from mdtapp.domain.papule_count import PapuleCount, Point, Scale, Square, with_photo_count
 from mdtapp.preferences import load_preferences
+from mdtapp.settings import Author, Letterhead, Settings
 from mdtapp.store.images import clean_photo
-from tests.reports.conftest import pages_text
+from tests.reports.conftest import pages_text, store_settings
 
 HEADING = "Photographs of the papule site"
 
@@ -42,6 +43,8 @@ def test_site_photos_are_ticked_into_a_letter_and_the_choice_is_remembered(
     qtbot, window, store, treated, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("MDTAPP_HOME", str(tmp_path / "home"))
+    ready = Settings(Letterhead(centre="St Elsewhere"), Author("Dr Q", "Consultant dermatologist"))
+    store_settings(store, ready)
     counted_photo(store, treated)
     window.open_patient(treated, "overview")
     dialog = window.preview("letter")

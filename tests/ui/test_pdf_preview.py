@@ -9,7 +9,9 @@ from tests.reports.conftest import pages_text
 
 
 def test_letter_preview_save_and_print(qtbot, window, store, treated, tmp_path, monkeypatch):
-    monkeypatch.setenv("MDTAPP_HOME", str(tmp_path / "home"))
+    from tests.reports.conftest import SETTINGS, store_settings
+
+    store_settings(store, SETTINGS)  # the letterhead and author: nothing to ask for first
     window.open_patient(treated, "overview")
     dialog = window.preview("letter")
     qtbot.addWidget(dialog)

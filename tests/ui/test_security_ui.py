@@ -66,9 +66,12 @@ def test_the_title_says_plaintext_only_when_it_is(qtbot, accounts, window):
     assert w.status_text.text().startswith("Signed in as Nina Nurse (clinician, admin)")
 
 
-def test_a_viewer_sees_but_cannot_save(qtbot, accounts):
+def test_a_viewer_sees_but_cannot_save(qtbot, accounts, monkeypatch, tmp_path):
+    from tests.reports.conftest import SETTINGS, store_settings
+
     path, uid = accounts
     w = window_for(qtbot, path, "vera", "vera-passphrase")
+    store_settings(w.session.store, SETTINGS)  # the letter's author and letterhead: none asked
     assert not w.new_patient_action.isEnabled() and not w.users_action.isEnabled()
     w.open_patient(uid, "assessment")
     editor = w.workspace.assessment

@@ -41,6 +41,8 @@ class Column:
 
 
 def review_state(s: PatientSummary, today: date) -> str:
+    if s.stopped_on is not None:  # domain.md section 3: nothing is due after a stop
+        return "Treatment stopped"
     if s.overdue(today):
         days = s.days_overdue(today)
         return f"OVERDUE {days} day{'s' if days != 1 else ''}"
@@ -129,6 +131,12 @@ class PatientTableModel(QAbstractTableModel):
         return f"{len(s.flags)} met: {names}" if s.flags else ""
 
 
+def flags_alarm(s: PatientSummary, today: date) -> bool:
+    """Met stopping criteria are red until the MDT has stopped treatment: then they are what
+    it acted on, still listed, no longer an alarm."""
+    return bool(s.flags) and s.stopped_on is None
+
+
 def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
     return [
         Column("Name", lambda s, t: s.display_name, widest="MONTGOMERY-SMITH, Mary Elizabeth"),
@@ -140,12 +148,14 @@ def list_columns(flags: Callable[[PatientSummary, date], str]) -> list[Column]:
             lambda s, t: (
                 f"{format_date(s.next_review)} ({review_state(s, t)})"
                 if s.next_review
+                else f"Treatment stopped on {format_date(s.stopped_on)}"
+                if s.stopped_on
                 else review_state(s, t)
             ),
             lambda s, t: s.overdue(t) or s.unscheduled,
-            widest="30-Sep-2026 (OVERDUE 999 days)",
+            widest="Treatment stopped on 30-Sep-2026",
         ),
-        Column("Stop flags", lambda s, t: flags(s, t) or "—", lambda s, t: bool(s.flags)),
+        Column("Stop flags", lambda s, t: flags(s, t) or "—", flags_alarm),
     ]
 
 
@@ -173,7 +183,7 @@ def review_columns(
         Column(
             "Stop flags",
             lambda s, t: flags(s, t) or "—",
-            lambda s, t: bool(s.flags),
+            flags_alarm,
             widest=every_flag,
         ),
         Column("For", lambda s, t: s.review_reason),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -18,12 +20,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdtapp.domain.audit import COLUMNS, AuditRow, summarise
+from mdtapp.domain.audit import COLUMN_TABLE, AuditRow, summarise
+from mdtapp.domain.dates import format_date
 from mdtapp.store.audit_return import audit_rows, csv_bytes
 from mdtapp.store.interchange import write_atomically
 from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
 from mdtapp.ui.widgets.tables import record_table
+
+DATES = ("regimen_from", "applied_from", "applied_to")
+
+
+def _cell(key: str) -> Callable[[AuditRow], str]:
+    if key in DATES:
+        return lambda row: format_date(date.fromisoformat(v)) if (v := getattr(row, key)) else ""
+    return lambda row: str(getattr(row, key))
 
 
 class AuditDialog(QDialog):
@@ -54,7 +65,8 @@ class AuditDialog(QDialog):
         self.summary = QLabel("Choose the year and press Show.")
         self.summary.setObjectName("auditSummary")
         layout.addWidget(self.summary)
-        self.model = RecordTableModel([(c, lambda r, c=c: str(getattr(r, c))) for c in COLUMNS])
+        # human headings and UK dates here; the saved CSV keeps its machine keys (docs/outputs.md)
+        self.model = RecordTableModel([(c.heading, _cell(c.key)) for c in COLUMN_TABLE])
         layout.addWidget(record_table(self.model, "auditTable", "Audit return rows"), 1)
         self.show_button.clicked.connect(self.compute)
         self.save_button.clicked.connect(self._on_save_clicked)
@@ -85,7 +97,7 @@ class AuditDialog(QDialog):
         year = self.year.value()
         self.session.store.record_event(
             "audit-return",
-            detail=f"year {year}: {len(self.rows)} patient(s) to {path}; "
+            detail=f"year {year}: {len(self.rows)} row(s) to {path}; "
             f"{summarise(self.rows, year).text}",
         )
         self.summary.setText(f"Saved to {path}. {summarise(self.rows, year).text}")

@@ -178,7 +178,9 @@ class ReviewsView(QWidget):
         due = sum(r.next_review == today for r in rows)
         unscheduled = sum(r.unscheduled for r in rows)
         flagged = sum(bool(r.flags) for r in rows)
+        stopped = sum(r.stopped_on is not None for r in rows)
         self.summary.setText(
             f"<b style='color:#d5281b'>{overdue} overdue</b> · <b>{due} due today</b> · "
-            f"{unscheduled} without a review date · {flagged} with stopping criteria met"
+            f"{unscheduled} without a review date · {flagged} with stopping criteria met · "
+            f"{stopped} with treatment stopped"
         )
