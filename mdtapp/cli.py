@@ -546,7 +546,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def _assessment_arg(text: str | None) -> Any:
     from mdtapp.domain.dates import parse_iso_date
 
-    if text in (None, "latest"):
+    if text is None or text == "latest":
         return None
     try:
         return parse_iso_date(text)
@@ -957,7 +957,7 @@ def _common_options(*, inherit: bool) -> argparse.ArgumentParser:
     have no default of their own, so `mdtapp --db X demo` keeps X (argparse would otherwise
     reset it to the command's default and quietly use the default database)."""
     common = argparse.ArgumentParser(add_help=False)
-    default = {"default": argparse.SUPPRESS} if inherit else {}
+    default: dict[str, Any] = {"default": argparse.SUPPRESS} if inherit else {}
     common.add_argument(
         "--db",
         metavar="PATH",

@@ -85,7 +85,7 @@ class Footer:
 def numbered_canvas(footer: Footer) -> type[rl_canvas.Canvas]:
     """A canvas that knows the page count, so each page can say 'page N of M'."""
 
-    class NumberedCanvas(rl_canvas.Canvas):
+    class NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any):
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []

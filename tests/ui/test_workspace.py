@@ -33,7 +33,7 @@ def test_create_a_patient_by_typing(qtbot, store):
     qtbot.keyClicks(dialog.given, "Mei Ling")
     qtbot.keyClicks(dialog.born, "07/03/1971")
     dialog.sex.setCurrentIndex(dialog.sex.findData("female"))
-    qtbot.keyClicks(dialog.height, "158")
+    qtbot.keyClicks(dialog.height_cm, "158")
     qtbot.keyClicks(dialog.hospital, "RX12345")
     save = dialog.findChild(object, "savePatient")
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
@@ -56,7 +56,7 @@ def test_bad_patient_input_marks_the_fields_and_saves_nothing(qtbot, store):
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.nhs, "1234567890")
     qtbot.keyClicks(dialog.born, "31/02/1971")
-    qtbot.keyClicks(dialog.height, "16.5")
+    qtbot.keyClicks(dialog.height_cm, "16.5")
     qtbot.mouseClick(dialog.findChild(object, "savePatient"), Qt.MouseButton.LeftButton)
     text = dialog.errors.text()
     # each problem names the field as the form labels it, once, never its internal key

@@ -263,13 +263,13 @@ class AssessmentView(QWidget):
     def _arrange_columns(self) -> None:
         """Side by side when both columns fit the scroll area's width, else one under the
         other (a 1024-pixel projector, a large zoom)."""
-        needed = (
-            sum(
-                self.columns.itemAt(i).layout().minimumSize().width()  # type: ignore[union-attr]
-                for i in range(self.columns.count())
-            )
-            + self.columns.spacing()
-        )
+        widths: list[int] = []
+        for i in range(self.columns.count()):
+            item = self.columns.itemAt(i)
+            column = item.layout() if item is not None else None
+            if column is not None:
+                widths.append(column.minimumSize().width())
+        needed = sum(widths) + self.columns.spacing()
         # a margin either way, so a scroll bar coming and going cannot make it flip back and forth
         now_wide = self.columns.direction() == QBoxLayout.Direction.LeftToRight
         margin = -self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if now_wide else 0

@@ -23,6 +23,7 @@ from mdtapp.domain.model import Decision, validate_decision
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.record import patient_state
 from mdtapp.store.errors import StoreError
+from mdtapp.store.models import Saved
 from mdtapp.store.repository import PatientFile
 from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
@@ -151,12 +152,8 @@ class DecisionsView(QWidget):
         self.sign_button.clicked.connect(self._on_sign_clicked)
         outer.addWidget(list_card, 4)
 
-    def _signed_text(self, saved: object) -> str:
-        signed = self.session.store.signatures(
-            "decisions",
-            saved.uid,  # type: ignore
-            saved.version,
-        )  # type: ignore[attr-defined]
+    def _signed_text(self, saved: Saved[Decision]) -> str:
+        signed = self.session.store.signatures("decisions", saved.uid, saved.version)
         return "; ".join(f"{x.name}, {x.signed_at_text}" for x in signed) or "not signed"
 
     def sign_selected(self, password: str) -> bool:

@@ -193,7 +193,7 @@ class EligibilityView(QWidget):
     def _refresh(self, *_: object) -> None:
         if self.file is None:
             return
-        value, _ = self.eligibility()
+        value, _errors = self.eligibility()
         record = self.file.record
         start = record.start_decision
         result = assess_eligibility(

@@ -76,7 +76,7 @@ class PatientDialog(QDialog):
             self.sex.addItem(text, key)
         form.addRow("Sex", self.sex)
         self.hospital = line("hospitalNumber", "Hospital number")
-        self.height = line("heightCm", "Height (cm)", "e.g. 165")
+        self.height_cm = line("heightCm", "Height (cm)", "e.g. 165")
         self.address = line("address", "Address")
         self.gp_name = line("gpName", "GP name")
         self.gp_practice = line("gpPractice", "GP practice")
@@ -96,14 +96,14 @@ class PatientDialog(QDialog):
         buttons.accepted.connect(self._on_save_clicked)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.field_widgets = {
+        self.field_widgets: dict[str, QWidget] = {
             "nhs_number": self.nhs,
             "family_name": self.family,
             "given_names": self.given,
             "date_of_birth": self.born,
             "sex": self.sex,
             "hospital_number": self.hospital,
-            "height_cm": self.height,
+            "height_cm": self.height_cm,
             "address": self.address,
             "gp.name": self.gp_name,
             "gp.practice": self.gp_practice,
@@ -122,7 +122,7 @@ class PatientDialog(QDialog):
         self.born.set_value(p.date_of_birth)
         self.sex.setCurrentIndex(max(0, self.sex.findData(p.sex)))
         self.hospital.setText(p.hospital_number)
-        self.height.setText("" if p.height_cm is None else f"{p.height_cm:g}")
+        self.height_cm.setText("" if p.height_cm is None else f"{p.height_cm:g}")
         self.address.setText(p.address)
         self.gp_name.setText(p.gp.name)
         self.gp_practice.setText(p.gp.practice)
@@ -149,7 +149,7 @@ class PatientDialog(QDialog):
             errors.append(
                 FieldError("date_of_birth", self.born.message(required=True) or "is not a date")
             )
-        height_text = self.height.text().strip()
+        height_text = self.height_cm.text().strip()
         height: float | None = None
         if height_text:
             try:

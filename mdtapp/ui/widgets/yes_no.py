@@ -18,9 +18,11 @@ class YesNo(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.yes = QToolButton(text="Yes", checkable=True)
-        self.no = QToolButton(text="No", checkable=True)
+        self.yes = QToolButton()
+        self.no = QToolButton()
         for button, suffix in ((self.yes, "Yes"), (self.no, "No")):
+            button.setText(suffix)
+            button.setCheckable(True)
             button.setObjectName(f"{object_name}{suffix}")
             button.setAccessibleName(f"{name}: {suffix.lower()}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
