@@ -59,7 +59,7 @@ class Settings:
     author: Author = field(default_factory=Author)
     idle_lock_minutes: int = 10
     daily_backups_kept: int = 14
-    # what could not be used, each read as its default (shown; never blocks a letter)
+    # what could not be used, each read as its default (shown; a letter asks for what is unset)
     problems: list[str] = field(default_factory=list, compare=False)
 
 

@@ -1,5 +1,6 @@
 """The centre's settings (issue 14 item 6): in the database, changed only by an administrator,
-audited, every value checked against its range, never blocking a letter."""
+audited, every value checked against its range; a damaged one is asked for again by the letter,
+never printed and never a crash."""
 
 from __future__ import annotations
 
