@@ -113,6 +113,28 @@ def dose_request(patient: Patient, regimen: Regimen) -> DoseRequest:
     )
 
 
+def review_of(
+    record: PatientRecord, *, today: date, forms: Forms, as_known_on: date | None = None
+) -> ReviewStatus:
+    """The review schedule on `today`; with `as_known_on`, from only what was recorded up to
+    that day (a reprinted letter's plan as it stood, not what was decided later)."""
+
+    def known(day: date) -> bool:
+        return as_known_on is None or day <= as_known_on
+
+    return review_status(
+        infusion_dates=[i.date for i in record.infusions if known(i.date)],
+        assessment_dates=[a.date for a in record.assessments if known(a.date)],
+        decisions=[
+            ScheduleDecision(d.date, d.decision, d.next_review)
+            for d in record.decisions
+            if known(d.date)
+        ],
+        today=today,
+        rules=forms.schedule,
+    )
+
+
 def patient_state(
     record: PatientRecord, *, today: date, forms: Forms, at: date | None = None
 ) -> PatientState:
@@ -132,13 +154,7 @@ def patient_state(
         evaluation = evaluate(
             record.assessments, first_infusion=record.first_infusion, forms=forms, at=at
         )
-    review = review_status(
-        infusion_dates=[i.date for i in record.infusions],
-        assessment_dates=[a.date for a in record.assessments],
-        decisions=[ScheduleDecision(d.date, d.decision, d.next_review) for d in record.decisions],
-        today=today,
-        rules=forms.schedule,
-    )
+    review = review_of(record, today=today, forms=forms)
     regimen = record.regimen_on(at) if at else record.regimen_on()
     plan, problem = None, ""
     if regimen is not None:

@@ -109,6 +109,14 @@ def review_status(
     infused = sorted(infusion_dates)
     treatment_stops = stops(decided)
     last_stop = treatment_stops[-1] if treatment_stops else None
+    since_stop = [d for d in infused if last_stop is not None and d > last_stop.on]
+    if last_stop is not None and last_stop.restarted is None and since_stop:
+        # given after a stop with no decision to restart: never hidden as "stopped"
+        reason = (
+            f"Infusion given on {format_date(since_stop[0])} after treatment was stopped on "
+            f"{format_date(last_stop.on)}, with no decision to restart: record the MDT's decision"
+        )
+        return ReviewStatus(None, (), None, reason, False, 0, True)
     if last_stop is not None and last_stop.restarted is None:
         # domain.md section 3: a stop ends the schedule; nothing is due or overdue from its date
         reason = f"Treatment stopped on {format_date(last_stop.on)}"
@@ -117,9 +125,11 @@ def review_status(
             reason += f" (the MDT asked to see the patient on {format_date(asked[-1])})"
         return ReviewStatus(None, (), None, reason, False, 0, False, last_stop.on)
 
-    # the schedule in force: from the first infusion, or from the first one after a restart
+    # the schedule in force: from the first infusion, or after a restart from the first one
+    # after the stop (a restart course given before the MDT dated its decision counts: the
+    # 3-month review is never later than the treatment makes it)
     restarted = last_stop.restarted if last_stop is not None else None
-    given = [d for d in infused if restarted is None or d >= restarted]
+    given = since_stop if restarted is not None else infused
     first_infusion = given[0] if given else None
     start_text = f"from first infusion {format_date(first_infusion)}" + (
         f", after the restart on {format_date(restarted)}" if restarted is not None else ""

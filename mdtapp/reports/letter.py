@@ -41,7 +41,7 @@ from mdtapp.domain.measures import (
 from mdtapp.domain.model import Assessment, Decision
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.numbers import plain
-from mdtapp.domain.record import PatientRecord, patient_state
+from mdtapp.domain.record import PatientRecord, patient_state, review_of
 from mdtapp.domain.response import (
     BASELINE_RULE,
     Comparison,
@@ -79,11 +79,18 @@ class Signature:
     role: str
     signed_at: str  # as shown: "21-Nov-2026 10:42"
 
-    @property
-    def signer(self) -> str:
-        """Who signed, as printed: the name, or the account it was signed with (never a
-        login name passed off as a person's name)."""
-        return self.name or f"the account {self.username}"
+    def sentence(self, what: str) -> str:
+        """'Assessment electronically signed by …', as printed: the person's name, never a
+        login name (domain.md 7); an account with no name on record is said to be one."""
+        if self.name:
+            return (
+                f"{what} electronically signed by <b>{escape(self.name)}</b> "
+                f"({escape(self.role)}) on {escape(self.signed_at)}."
+            )
+        return (
+            f"{what} electronically signed ({escape(self.role)}) on {escape(self.signed_at)} "
+            "by an account with no name on record (an administrator can name it in Users)."
+        )
 
 
 @dataclass(frozen=True)
@@ -571,8 +578,14 @@ def build_letter(req: LetterRequest) -> bytes:
             )
     else:
         summary.append(f"Assessment before immunoglobulin: the baseline will be {BASELINE_RULE}.")
-    if state.review.stopped_on is not None:
-        summary.append(f"Immunoglobulin stopped on {format_date(state.review.stopped_on)}.")
+    # a stop decided after this assessment belongs to a later letter, not a reprint of this one
+    stopped_on = state.review.stopped_on
+    review_status = state.review
+    if stopped_on is not None and stopped_on > now.date:
+        stopped_on = None  # and the review as it stood at this assessment
+        review_status = review_of(record, today=now.date, forms=forms, as_known_on=now.date)
+    if stopped_on is not None:
+        summary.append(f"Immunoglobulin stopped on {format_date(stopped_on)}.")
     if ev.on_treatment:
         if ev.response is True:
             summary.append(
@@ -740,16 +753,20 @@ def build_letter(req: LetterRequest) -> bytes:
         ("Local treating centre", decision.actions_local_centre if decision else ""),
         ("Patient", decision.actions_patient if decision else ""),
     ]
-    if state.review.stopped_on is not None:  # domain.md section 3: nothing is due after a stop
-        review = _p(f"<b>{escape(state.review.reason)}</b>: no review is due.")
+    if stopped_on is not None:  # domain.md section 3: nothing is due after a stop
+        review = _p(
+            f"<b>{escape(state.review.reason)}</b>. No review of the policy's schedule is due "
+            "while treatment is stopped."
+        )
     elif decision and decision.next_review:
         review = _p(f"<b>{format_date(decision.next_review)}</b> (set by the MDT).")
-    elif state.review.next_due:
+    elif review_status.next_due:
         review = _p(
-            f"<b>{format_date(state.review.next_due)}</b>: {escape(_sentence(state.review.reason))}"
+            f"<b>{format_date(review_status.next_due)}</b>: "
+            f"{escape(_sentence(review_status.reason))}"
         )
     else:
-        review = _p(escape(_sentence(state.review.reason)))
+        review = _p(escape(_sentence(review_status.reason)))
     story.append(
         KeepTogether(
             [
@@ -775,12 +792,7 @@ def build_letter(req: LetterRequest) -> bytes:
     block.append(_p(f"{escape(author.name)}, {escape(author.role)}"))
     for what, signed in (("Assessment", req.signatures), ("MDT decision", req.decision_signatures)):
         for sig in signed:
-            block.append(
-                _p(
-                    f"{what} electronically signed by <b>{escape(sig.signer)}</b> "
-                    f"({escape(sig.role)}) on {escape(sig.signed_at)}."
-                )
-            )
+            block.append(_p(sig.sentence(what)))
     if req.unsigned:
         block.append(_p(f"<b>DRAFT</b>: {escape(_and(req.unsigned))} not yet signed."))
     if not req.signatures:

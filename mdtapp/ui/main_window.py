@@ -48,6 +48,8 @@ class MainWindow(QMainWindow):
         self.patients = PatientListView(session)
         self.reviews = ReviewsView(session)
         self._workspace: PatientWorkspace | None = None  # built when a patient is first opened
+        # what a letter lacked (letterhead, author), as each signed-in person typed it
+        self._letter_answers: dict[str, dict[str, str]] = {}
         for page in (self.patients, self.reviews):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
@@ -320,6 +322,12 @@ class MainWindow(QMainWindow):
         photos = load_preferences().letter_photos  # this computer's choice; off by default
         details = None
         if kind == "letter":
+            file = self._workspace.file if self._workspace else None
+            if file is not None and not file.assessments:  # said before anything is asked
+                QMessageBox.warning(
+                    self, "mdtapp", "This patient has no assessment yet: a letter needs one."
+                )
+                return None
             details = self._letter_details()
             if details is None:
                 return None  # the user chose not to give what the letter lacks
@@ -394,17 +402,25 @@ class MainWindow(QMainWindow):
         for problem in centre_settings(self.session.store).problems:  # a damaged value, said
             self.statusBar().showMessage(problem, 10000)
         ready = letter_settings(self.session.store)
-        author, letterhead = ready.author, ready.letterhead
-        if ready.missing:
-            dialog = LetterDetailsDialog(ready.missing, self)
+        # what this person typed for an earlier letter is used again: asked once, not per
+        # patient, and the same on every letter of the meeting (kept for the signed-in user)
+        given = self._letter_answers.get(self.session.user, {})
+        missing = [m for m in ready.missing if not given.get(m.key)]
+        if missing:
+            dialog = LetterDetailsDialog(missing, self)
             if not dialog.exec():
                 return None
-            given = dialog.answers()
-            author = Author(
-                given.get("author.name", author.name), given.get("author.role", author.role)
-            )
-            if "letterhead.centre" in given:
-                letterhead = replace(letterhead, centre=given["letterhead.centre"])
+            given = {**given, **dialog.answers()}
+            self._letter_answers[self.session.user] = given
+        # only what the settings still lack is taken from the answers
+        asked = {m.key: given[m.key] for m in ready.missing}
+        author = Author(
+            asked.get("author.name", ready.author.name),
+            asked.get("author.role", ready.author.role),
+        )
+        letterhead = ready.letterhead
+        if "letterhead.centre" in asked:
+            letterhead = replace(letterhead, centre=asked["letterhead.centre"])
         return author, letterhead
 
     def letter(self) -> None:

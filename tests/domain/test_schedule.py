@@ -166,6 +166,44 @@ def test_restarted_but_not_yet_given(f):
     assert s.next_due == date(2026, 10, 1) and s.days_overdue == 61  # 30 (Oct) + 31 (Nov)
 
 
+def test_a_restart_course_given_before_the_start_was_dated_opens_the_schedule(f):
+    # stopped 01-Jun-2025; the restart course 01-05 Sep, the MDT's start decision dated 08-Sep
+    # (ratified at the next meeting): the 3-month review is due 01-Dec-2025 (3 months from
+    # 01-Sep), not "no infusion given since"; on 01-Jun-2026 it is overdue by
+    # 31 (Dec) + 31 (Jan) + 28 (Feb) + 31 (Mar) + 30 (Apr) + 31 (May) = 182 days
+    infusions = [date(2025, 1, 6), *(date(2025, 9, d) for d in range(1, 6))]
+    decisions = [
+        ScheduleDecision(date(2025, 1, 2), "start"),
+        ScheduleDecision(date(2025, 6, 1), "stop"),
+        ScheduleDecision(date(2025, 9, 8), "start"),
+    ]
+    s = schedule(f, infusions, decisions, today=date(2026, 6, 1))
+    assert s.first_infusion == date(2025, 9, 1) and s.next_due == date(2025, 12, 1)
+    assert s.overdue and s.days_overdue == 182
+
+
+def test_infusions_after_a_stop_with_no_restart_need_the_mdts_attention(f):
+    # stopped 01-Jun-2025, yet courses given on 01-Jul and 01-Aug with no decision to restart
+    # (or a restart recorded as "change dose"): never hidden as "treatment stopped"
+    infusions = [date(2025, 1, 6), date(2025, 7, 1), date(2025, 8, 1)]
+    for decisions in (
+        [ScheduleDecision(date(2025, 6, 1), "stop")],
+        [
+            ScheduleDecision(date(2025, 6, 1), "stop"),
+            ScheduleDecision(date(2025, 7, 1), "change_dose"),
+        ],
+    ):
+        s = schedule(f, infusions, decisions, today=date(2025, 9, 1))
+        assert s.unscheduled and s.stopped_on is None and s.next_due is None
+        assert s.text == (
+            "Infusion given on 01-Jul-2025 after treatment was stopped on 01-Jun-2025, with no "
+            "decision to restart: record the MDT's decision"
+        )
+    # an infusion on the stop's own day (stopped at the bedside mid-course) is before the stop
+    s = schedule(f, [date(2025, 6, 1)], [ScheduleDecision(date(2025, 6, 1), "stop")])
+    assert s.stopped_on == date(2025, 6, 1) and not s.unscheduled
+
+
 def test_stops_pair_each_stop_with_the_start_that_ended_it():
     decisions = [
         ScheduleDecision(date(2026, 1, 1), "start"),

@@ -66,11 +66,22 @@ def test_the_flags_decision_plan_and_review_are_in_the_letter(store, jane_treate
     # the decision is "stop": nothing is due (domain.md section 3), the date asked for is said
     assert (
         "Next review Treatment stopped on 05-Nov-2026 (the MDT asked to see the patient on "
-        "05-Feb-2027): no review is due." in text
+        "05-Feb-2027). No review of the policy's schedule is due while treatment is stopped."
+        in text
     )
     assert "05-Feb-2027 (set by the MDT)" not in text
     assert "Immunoglobulin stopped on 05-Nov-2026." in text
     assert "Dr B Derm, Consultant dermatologist" in text
+
+
+def test_a_reprint_of_the_baseline_letter_says_nothing_of_the_later_stop(store, jane_treated):
+    """The baseline (03-Aug-2026) letter printed after the stop of 05-Nov-2026 keeps that
+    assessment's plan: the stop belongs to the 05-Nov-2026 letter."""
+    uid = jane_treated
+    text = " ".join(pages_text(_letter(store, uid, on=date(2026, 8, 3)).pdf))
+    assert "Immunoglobulin stopped" not in text and "Treatment stopped" not in text
+    # the plan as it stood that day: the first infusion (05-Aug-2026) was still to come
+    assert "Next review No review due: treatment not started and no review date set" in text
 
 
 def test_name_nhs_number_and_page_n_of_m_on_every_page(store, jane_treated):

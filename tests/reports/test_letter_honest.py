@@ -217,3 +217,16 @@ def test_parts_that_bring_their_own_full_stop_never_make_two(clinic):
     assert "with Dr B Derm; Dr A Rheum. Diagnoses" in text
     assert "Stop immunoglobulin. Reason: Worse skin and itch. " in text
     assert ".." not in text
+
+
+def test_a_signature_by_an_account_with_no_name_says_so_never_its_login(clinic):
+    """cons1 has no name on record: its signature is printed as that, never as 'cons1'."""
+    store, _, uid = clinic
+    file = store.load(uid)
+    now = file.assessments[-1]
+    store.sign("assessments", now.uid, now.version, PW)
+    given = Author("Dr C Cons", "Consultant rheumatologist")
+    text = _text(produce_letter(store, uid, settings=LETTERHEAD_ONLY, author=given).pdf)
+    assert "Assessment electronically signed (clinician" in text
+    assert "by an account with no name on record" in text
+    assert "cons1" not in text

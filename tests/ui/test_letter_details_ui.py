@@ -64,3 +64,44 @@ def test_cancelling_the_question_produces_no_letter(
     assert window.preview("letter") is None
     assert seen["asked"] == ["author.name", "letterhead.centre"]
     assert len(store.audit_entries(patient_uid=treated)) == before
+
+
+def test_asked_once_for_the_meeting_and_never_before_a_letter_that_cannot_be_made(
+    qtbot, window, store, treated, tmp_path, monkeypatch
+):
+    from datetime import date
+
+    from mdtapp.domain.model import Patient
+
+    monkeypatch.setenv("MDTAPP_HOME", str(tmp_path / "home"))
+    asked: list[list[str]] = []
+
+    def exec_(dialog) -> bool:
+        asked.append(sorted(dialog.fields))
+        for key, text in {
+            "letterhead.centre": "Royal Example Hospital",
+            "author.name": "Sr N Nurse",
+        }.items():
+            dialog.fields[key].setText(text)
+        dialog.accept()
+        return True
+
+    from mdtapp.ui.views import letter_details
+
+    monkeypatch.setattr(letter_details.LetterDetailsDialog, "exec", exec_)
+    warnings: list[str] = []
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    window.open_patient(treated, "overview")
+    for _ in range(3):  # three letters at one meeting: asked once
+        dialog = window.preview("letter")
+        qtbot.addWidget(dialog)
+        assert "Royal Example Hospital" in " ".join(pages_text(dialog.pdf))
+    assert asked == [["author.name", "letterhead.centre"]]
+    # a patient with no assessment: said at once, nothing asked
+    new = store.add_patient(Patient("9990001006", "Ng", "Mei Ling", date(1971, 3, 7), "female")).uid
+    window.open_patient(new, "overview")
+    assert window.preview("letter") is None
+    assert warnings == ["This patient has no assessment yet: a letter needs one."]
+    assert len(asked) == 1
