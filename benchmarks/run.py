@@ -299,12 +299,14 @@ def _scale_once(db: Path) -> dict[str, float]:
         patient_state(file.record, today=date(2026, 11, 21), forms=store.forms)
 
     def bare_aggregate() -> None:
-        # the same year's infusions (and look-back), summed per patient and dose in SQL alone
+        # the year's infusions read as the audit return reads them (from the m006 index, no
+        # record page decrypted), each patient's grams summed in SQL alone
         list(
             store.db.conn.execute(
-                "SELECT patient_uid, json_extract(data, '$.grams') AS grams, count(*), "
-                "min(on_date), max(on_date) FROM current_infusions "
-                "WHERE on_date BETWEEN '2023-10-01' AND '2024-12-31' GROUP BY patient_uid, grams"
+                "WITH year AS MATERIALIZED (SELECT patient_uid, "
+                "json_extract(data, '$.grams') AS grams FROM current_infusions "
+                "WHERE on_date BETWEEN '2024-01-01' AND '2024-12-31') "
+                "SELECT patient_uid, sum(grams), count(*) FROM year GROUP BY patient_uid"
             )
         )
 
