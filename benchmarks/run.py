@@ -107,10 +107,23 @@ def ms(seconds: float) -> str:
 Row = tuple[str, str, str, str, str]  # scenario, mdtapp, baseline, ratio, note
 
 
+def compile_bytecode() -> None:
+    """mdtapp's modules compiled to bytecode first, as an installed app has them (pip compiles
+    on install; the packaged app ships .pyc): with PYTHONDONTWRITEBYTECODE set, every start-up
+    would otherwise compile mdtapp from source, which the bare window (PySide6, installed
+    compiled) never does."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "mdtapp")],
+        check=True,
+        capture_output=True,
+    )
+
+
 def startup(db: Path, patients: int) -> list[Row]:
     from benchmarks.generate import PASSWORD
     from mdtapp.store import passwords
 
+    compile_bytecode()
     app = median(lambda: run_process(["-m", "mdtapp", "--db", str(db), "--quit-when-ready"]), 7)
     bare = median(lambda: run_process(["-c", BARE_WINDOW]), 7)
     # the sign-in's one argon2id computation (a database generated before key pairs gets
@@ -122,7 +135,7 @@ def startup(db: Path, patients: int) -> list[Row]:
             ms(app),
             ms(bare),
             f"{app / bare:.2f}×",
-            "bare QMainWindow shown and quit the same way",
+            "bare QMainWindow shown and quit the same way; target: within 1.8×",
         ),
         (
             "… of which the sign-in's one argon2id computation (by design)",
@@ -136,7 +149,7 @@ def startup(db: Path, patients: int) -> list[Row]:
             ms(app - kdf),
             ms(bare),
             f"{(app - kdf) / bare:.2f}×",
-            "target: within 1.5×",
+            "target: within 1.3×",
         ),
     ]
 
@@ -158,13 +171,24 @@ def save(db: Path) -> list[Row]:
     copy_keyring(db, copy)
     store = open_bench(copy)
     uids = [s.patient_uid for s in store.summaries()[:20]]
-    days = iter(range(1, 100))
+    days = iter(range(1, 200))
 
     def one() -> None:
         on = date(2020, 6, 1) + timedelta(days=next(days))  # before any generated record
         store.save("assessments", uids[on.day % len(uids)], assessment(on))
 
     ours = median(one, 11)
+
+    # as in the app: the patient is open (their record read) before the assessment is saved
+    opened_times = []
+    for _ in range(11):
+        on = date(2020, 6, 1) + timedelta(days=next(days))
+        uid = uids[on.day % len(uids)]
+        store.load(uid)  # not timed: opening the patient
+        started = time.perf_counter()
+        store.save("assessments", uid, assessment(on))
+        opened_times.append(time.perf_counter() - started)
+    opened = statistics.median(opened_times)
     payload = json.dumps(codec.encode("assessments", assessment(date(2026, 1, 1)), store.forms))
     store.close()
     shutil.rmtree(copy.parent)
@@ -185,8 +209,15 @@ def save(db: Path) -> list[Row]:
             ms(ours),
             ms(baseline),
             f"{ours / baseline:.1f}×",
-            f"bare sqlite3 insert of one {len(payload)}-byte row, committed",
-        )
+            f"bare sqlite3 insert of one {len(payload)}-byte row, committed; target: within 15×",
+        ),
+        (
+            "… the same save with the patient open, as in the app (their record already read)",
+            ms(opened),
+            ms(baseline),
+            f"{opened / baseline:.1f}×",
+            "the same bare insert",
+        ),
     ]
 
 
@@ -249,7 +280,7 @@ def letter() -> list[Row]:
             ms(ours_t),
             ms(bare_t),
             f"{ours_t / bare_t:.1f}×",
-            "bare reportlab one-page document",
+            "bare reportlab one-page document; target: within 40×",
         )
     ]
 
@@ -267,6 +298,18 @@ def _scale_once(db: Path) -> dict[str, float]:
         file = store.load(next(pick))
         patient_state(file.record, today=date(2026, 11, 21), forms=store.forms)
 
+    def bare_aggregate() -> None:
+        # the year's infusions read as the audit return reads them (from the m006 index, no
+        # record page decrypted), each patient's grams summed in SQL alone
+        list(
+            store.db.conn.execute(
+                "WITH year AS MATERIALIZED (SELECT patient_uid, "
+                "json_extract(data, '$.grams') AS grams FROM current_infusions "
+                "WHERE on_date BETWEEN '2024-01-01' AND '2024-12-31') "
+                "SELECT patient_uid, sum(grams), count(*) FROM year GROUP BY patient_uid"
+            )
+        )
+
     try:
         return {
             name: median(fn, repeat)
@@ -275,15 +318,19 @@ def _scale_once(db: Path) -> dict[str, float]:
                 ("Open a patient (record, flags, review, dose plan)", open_patient, 9),
                 ("Reviews list, every patient, overdue first", store.reviews, 7),
                 ("Audit return for a year, CSV", lambda: csv_bytes(audit_rows(store, 2024)), 3),
+                (BARE_AGGREGATE, bare_aggregate, 3),
             )
         }
     finally:
         store.close()
 
 
+BARE_AGGREGATE = "bare SQL aggregate of the year's infusions"
+
+
 def scale(small: Path, large: Path, n_small: int, n_large: int) -> list[Row]:
     before, after = _scale_once(small), _scale_once(large)
-    results = {name: (before[name], after[name]) for name in before}
+    results = {name: (before[name], after[name]) for name in before if name != BARE_AGGREGATE}
     rows = []
     for name, (a, b) in results.items():
         growth = b / a
@@ -303,6 +350,16 @@ def scale(small: Path, large: Path, n_small: int, n_large: int) -> list[Row]:
                 kind,
             )
         )
+    audit, bare = after["Audit return for a year, CSV"], after[BARE_AGGREGATE]
+    rows.append(
+        (
+            f"Audit return for a year, {n_large:,} patients",
+            ms(audit),
+            ms(bare),
+            f"{audit / bare:.1f}×",
+            f"{BARE_AGGREGATE} (same file, same run); targets: ≤ 1.5 s, within 5×",
+        )
+    )
     return rows
 
 
@@ -319,7 +376,7 @@ def memory(db: Path, patients: int) -> list[Row]:
             f"{ours / 1024:.0f} MiB",
             f"{bare / 1024:.0f} MiB",
             f"{ours / bare:.1f}×",
-            "bare QMainWindow",
+            "bare QMainWindow; target: within 1.6×",
         )
     ]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Protocol
 
 from mdtapp.domain.errors import FieldError, ValidationError
@@ -263,25 +264,34 @@ class RegimenFields(Protocol):
 def allowed(rules: DosingRules) -> dict[str, str]:
     """What each dose field accepts, worded once for every message ("must be " + this) and
     for the command's help; the numbers come from forms/dosing.toml."""
+    return dict(_allowed(rules))
+
+
+@lru_cache(maxsize=8)
+def _allowed(rules: DosingRules) -> tuple[tuple[str, str], ...]:
+    """`allowed`, worded once per set of rules (every dose plan checks its request against it:
+    the audit return plans thousands)."""
 
     def span(lo: object, hi: object, unit: str) -> str:
         return f"{plain(exact(str(lo)))}-{plain(exact(str(hi)))} {unit}"
 
     weight = span(rules.weight_kg_min, rules.weight_kg_max, "kg")
     sc_choices = ", ".join(map(str, rules.sc_doses_per_period_choices))
-    return {
-        "sex": f"one of {', '.join(SEXES)}",
-        "height_cm": span(rules.height_cm_min, rules.height_cm_max, "cm"),
-        "weight_kg": weight,
-        "g_per_kg": span(rules.g_per_kg_min, rules.g_per_kg_max, "g/kg"),
-        "route": " or ".join(ROUTES),
-        "days": span(rules.days_min, rules.days_max, "days"),
-        "sc_doses_per_period": f"one of {sc_choices} doses per {rules.sc_period_weeks} weeks",
-        "interval_weeks": span(rules.interval_min_weeks, rules.interval_max_weeks, "weeks"),
-        "vial_step_g": f"one of {', '.join(plain(s) for s in rules.allowed_vial_steps_g)} g",
-        "ibw_basis": "female or male",
-        "dosing_weight_override_kg": weight,
-    }
+    return tuple(
+        {
+            "sex": f"one of {', '.join(SEXES)}",
+            "height_cm": span(rules.height_cm_min, rules.height_cm_max, "cm"),
+            "weight_kg": weight,
+            "g_per_kg": span(rules.g_per_kg_min, rules.g_per_kg_max, "g/kg"),
+            "route": " or ".join(ROUTES),
+            "days": span(rules.days_min, rules.days_max, "days"),
+            "sc_doses_per_period": f"one of {sc_choices} doses per {rules.sc_period_weeks} weeks",
+            "interval_weeks": span(rules.interval_min_weeks, rules.interval_max_weeks, "weeks"),
+            "vial_step_g": f"one of {', '.join(plain(s) for s in rules.allowed_vial_steps_g)} g",
+            "ibw_basis": "female or male",
+            "dosing_weight_override_kg": weight,
+        }.items()
+    )
 
 
 def _got(value: object) -> str:

@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -116,9 +116,9 @@ class MrssDefinition:
         names = ", ".join(r.label.lower() for r in self.added_rows)
         return f"{self.added_note} ({names})"
 
-    @property
+    @cached_property
     def area_keys(self) -> tuple[str, ...]:
-        return tuple(a.key for a in self.areas)
+        return tuple(a.key for a in self.areas)  # once: every mRSS total reads it
 
     @property
     def max_total(self) -> int:

@@ -6,6 +6,7 @@ dashboard get eligibility, response, flags, next review and the dose plan from.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -113,6 +114,22 @@ def dose_request(patient: Patient, regimen: Regimen) -> DoseRequest:
     )
 
 
+def _review(
+    infusion_dates: Sequence[date],
+    assessment_dates: Sequence[date],
+    decisions: Sequence[Decision],
+    today: date,
+    forms: Forms,
+) -> ReviewStatus:
+    return review_status(
+        infusion_dates=infusion_dates,
+        assessment_dates=assessment_dates,
+        decisions=[ScheduleDecision(d.date, d.decision, d.next_review) for d in decisions],
+        today=today,
+        rules=forms.schedule,
+    )
+
+
 def review_of(
     record: PatientRecord, *, today: date, forms: Forms, as_known_on: date | None = None
 ) -> ReviewStatus:
@@ -122,17 +139,33 @@ def review_of(
     def known(day: date) -> bool:
         return as_known_on is None or day <= as_known_on
 
-    return review_status(
-        infusion_dates=[i.date for i in record.infusions if known(i.date)],
-        assessment_dates=[a.date for a in record.assessments if known(a.date)],
-        decisions=[
-            ScheduleDecision(d.date, d.decision, d.next_review)
-            for d in record.decisions
-            if known(d.date)
-        ],
-        today=today,
-        rules=forms.schedule,
+    return _review(
+        [i.date for i in record.infusions if known(i.date)],
+        [a.date for a in record.assessments if known(a.date)],
+        [d for d in record.decisions if known(d.date)],
+        today,
+        forms,
     )
+
+
+def flags_and_review(
+    *,
+    assessments: Sequence[Assessment],
+    infusion_dates: Sequence[date],
+    decisions: Sequence[Decision],
+    today: date,
+    forms: Forms,
+    at: date | None = None,
+) -> tuple[Evaluation | None, ReviewStatus]:
+    """The response and flags of the assessment dated `at` (default: the latest) and the next
+    review: what the patient list shows. Needs only the infusions' dates (the summary cache
+    reads those without decoding each infusion)."""
+    evaluation = None
+    if assessments:
+        first_infusion = min(infusion_dates) if infusion_dates else None
+        evaluation = evaluate(assessments, first_infusion=first_infusion, forms=forms, at=at)
+    review = _review(infusion_dates, [a.date for a in assessments], decisions, today, forms)
+    return evaluation, review
 
 
 def patient_state(
@@ -149,12 +182,14 @@ def patient_state(
             rules=forms.eligibility,
             start_decision=start.date if start else None,
         )
-    evaluation = None
-    if record.assessments:
-        evaluation = evaluate(
-            record.assessments, first_infusion=record.first_infusion, forms=forms, at=at
-        )
-    review = review_of(record, today=today, forms=forms)
+    evaluation, review = flags_and_review(
+        assessments=record.assessments,
+        infusion_dates=[i.date for i in record.infusions],
+        decisions=record.decisions,
+        today=today,
+        forms=forms,
+        at=at,
+    )
     regimen = record.regimen_on(at) if at else record.regimen_on()
     plan, problem = None, ""
     if regimen is not None:

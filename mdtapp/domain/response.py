@@ -210,8 +210,9 @@ def _compare_grid(
         return mrss_total(m.scores(a), forms.mrss)
 
     a = total(now)
-    recorded = [x for x in earlier if total(x).any_assessed]
-    last = recorded[0] if recorded else None
+    # newest first, read only as far as needed (a save evaluates the latest of many assessments)
+    recorded = (x for x in earlier if total(x).any_assessed)
+    last = next(recorded, None)
     if not a.any_assessed or last is None:
         return Comparison(
             m.key,
@@ -225,7 +226,11 @@ def _compare_grid(
             last.date if last else None,
         )
     # like with like: the most recent earlier score over the same areas
-    same = next((x for x in recorded if mrss_comparable(a, total(x))), None)
+    same = (
+        last
+        if mrss_comparable(a, total(last))
+        else next((x for x in recorded if mrss_comparable(a, total(x))), None)
+    )
     if same is None:
         b = total(last)
         return Comparison(

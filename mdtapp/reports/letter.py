@@ -62,6 +62,7 @@ from mdtapp.reports.pdf import (
     numbered_canvas,
     produced_text,
     register_fonts,
+    rendering,
     styles,
 )
 from mdtapp.settings import Author, Letterhead
@@ -818,5 +819,6 @@ def build_letter(req: LetterRequest) -> bytes:
         author=author.name,
         subject="Scleromyxedema MDT letter",
     )
-    doc.build(story, canvasmaker=numbered_canvas(footer))
+    with rendering():
+        doc.build(story, canvasmaker=numbered_canvas(footer))
     return out.getvalue()

@@ -74,7 +74,7 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
         [first, last],
     )
     patients = {
-        uid: codec.decode("patients", json.loads(data))
+        uid: codec.decode("patients", json.loads(data), store.forms)
         for uid, data in db.execute(
             "SELECT uid, data FROM current_patients WHERE uid IN (SELECT uid FROM audit_patients)"
         )
@@ -85,7 +85,7 @@ def audit_rows(store: Store, year: int, progress: Progress | None = None) -> lis
         "SELECT patient_uid, data FROM current_regimens "
         "WHERE patient_uid IN (SELECT uid FROM audit_patients)"
     ):
-        regimens[uid].append(codec.decode("regimens", json.loads(data)))
+        regimens[uid].append(codec.decode("regimens", json.loads(data), store.forms))
     # a stop decision ends the regimen in force; a later start reopens it (domain.md section 3)
     decisions: dict[str, list[ScheduleDecision]] = defaultdict(list)
     for uid, on, kind in db.execute(STOPS_AND_STARTS, [last, STOP, START]):

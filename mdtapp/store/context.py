@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from mdtapp.domain.forms import Forms
 from mdtapp.store.security import Principal
-from mdtapp.store.sqlite import sqlite_utils
+from mdtapp.store.sqlite import Database
 
 
 def utc_now() -> datetime:
@@ -30,7 +30,7 @@ def os_user() -> str:
 
 @dataclass
 class Context:
-    db: sqlite_utils.Database
+    db: Database
     principal: Principal  # the signed-in account: replaced when someone else signs in
     forms: Forms
     clock: Callable[[], datetime] = utc_now

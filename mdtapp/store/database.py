@@ -31,7 +31,7 @@ from mdtapp.store.errors import (
 )
 from mdtapp.store.faults import Explanations, Fault, known_faults
 from mdtapp.store.schema import APPLICATION_ID, MIGRATION_NAMES
-from mdtapp.store.sqlite import database, dbapi, sqlite_utils
+from mdtapp.store.sqlite import Database, database, dbapi
 from mdtapp.store.upgrade import applied_migrations, apply_migrations, upgrade
 
 DB_FILENAME = "mdtapp.db"
@@ -176,7 +176,7 @@ def _opening_faults(path: Path, key: bytes | None, key_verified: bool) -> Explan
     }
 
 
-def _identify(conn: dbapi.Connection, path: Path) -> sqlite_utils.Database:
+def _identify(conn: dbapi.Connection, path: Path) -> Database:
     """The first read: the key opens it and it says it is an mdtapp database of a schema this
     version knows."""
     if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -202,7 +202,7 @@ def open_database(
     create: bool = True,
     check: bool = True,
     key_verified: bool = False,
-) -> sqlite_utils.Database:
+) -> Database:
     """Open (or create) an mdtapp database; raise a StoreError a person can act on.
     `key_verified`: the key is known to be right (unwrapped with a password, or the recovery
     key), so a file it cannot read is damaged, not locked with another key."""

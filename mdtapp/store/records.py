@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,22 +54,48 @@ def _not_unicode(value: Any, where: str) -> Iterator[FieldError]:
             yield from _not_unicode(item, f"{where}[{i}]")
 
 
+# Decoded records kept, by their stored JSON text: decoding is a pure function of (kind, text,
+# forms), so a hit is exactly what decoding again would give. A save refreshes the patient's
+# summary from their whole record; without this, every save decoded all of it again (benchmarks/).
+# About 40 patients' records (5 years each): a meeting's list, some tens of MiB.
+DECODED_KEPT = 16384
+
+
 class Records:
     def __init__(self, ctx: Context, audit: AuditTrail, signatures: Signatures):
         self.ctx = ctx
         self.audit = audit
         self.signatures = signatures
+        self._decoded: OrderedDict[tuple[str, str], tuple[dict[str, Any], Any]] = OrderedDict()
+        self._decoded_forms: object = None
 
     # ------------------------------------------------------------ reading
 
+    def _decode(self, kind: str, text: str) -> tuple[dict[str, Any], Any]:
+        forms = self.ctx.forms
+        if forms is not self._decoded_forms:
+            self._decoded.clear()
+            self._decoded_forms = forms
+        key = (kind, text)
+        hit = self._decoded.get(key)
+        if hit is not None:
+            self._decoded.move_to_end(key)
+            return hit
+        data = json.loads(text)
+        decoded = (data, codec.decode(kind, data, forms))
+        self._decoded[key] = decoded
+        if len(self._decoded) > DECODED_KEPT:
+            self._decoded.popitem(last=False)
+        return decoded
+
     def saved(self, kind: str, row: Row) -> Saved[Any]:
-        data = json.loads(row["data"])
+        data, value = self._decode(kind, row["data"])
         return Saved(
             kind,
             row["uid"],
             row["version"],
             row["patient_uid"],
-            codec.decode(kind, data, self.ctx.forms),
+            value,
             row["saved_at"],
             row["saved_by"],
             row["change_reason"],
@@ -100,11 +127,12 @@ class Records:
         ]
 
     def current(self, kind: str, patient_uid: str) -> list[Saved[Any]]:
-        rows = self.ctx.db.query(
+        cursor = self.ctx.db.conn.execute(
             f"SELECT * FROM current_{kind} WHERE patient_uid = ? ORDER BY on_date, row_id",
             [patient_uid],
         )
-        return [self.saved(kind, row) for row in rows]
+        names = [d[0] for d in cursor.description]
+        return [self.saved(kind, dict(zip(names, row, strict=True))) for row in cursor]
 
     def patient_uid_for(self, nhs_number: str) -> str | None:
         rows = list(
@@ -272,15 +300,16 @@ class Records:
                     "Eligibility is already recorded for this patient: edit it instead"
                 )
         if kind == "assessments":
-            clash = [
-                s
-                for s in self.current(kind, patient_uid)
-                if s.uid != uid and s.value.date == value.date
-            ]
+            # by the stored date (on_date), not by decoding every assessment of the patient
+            clash = self.ctx.db.execute(
+                "SELECT data FROM current_assessments "
+                "WHERE patient_uid = ? AND on_date = ? AND uid IS NOT ? LIMIT 1",
+                [patient_uid, value.date.isoformat(), uid],
+            ).fetchone()
             if clash:
                 raise DuplicateRecord(
                     f"An assessment dated {value.date.isoformat()} already exists for this "
-                    f"patient (by {clash[0].value.examiner}): open it to amend it"
+                    f"patient (by {self._decode(kind, clash[0])[1].examiner}): open it to amend it"
                 )
 
     def _change_nhs_number(self, uid: str, nhs_number: str) -> None:

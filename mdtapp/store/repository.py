@@ -63,7 +63,7 @@ from mdtapp.store.photos import Photos
 from mdtapp.store.records import Records, new_uid
 from mdtapp.store.security import ACTIONS, SIGNABLE, WRITE, Principal, authorise, maintenance
 from mdtapp.store.signing import Signatures
-from mdtapp.store.sqlite import sqlite_utils
+from mdtapp.store.sqlite import Database
 from mdtapp.store.summaries import SummaryCache
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class Store:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         *,
         user: str | Principal,
         path: Path | None = None,
@@ -179,7 +179,7 @@ class Store:
         )
 
     @property
-    def db(self) -> sqlite_utils.Database:
+    def db(self) -> Database:
         return self._ctx.db
 
     @property

@@ -11,8 +11,12 @@ Record tables hold immutable versions: (uid, version) with the record as interch
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from mdtapp.store.sqlite import Migrations, sqlite_utils
+from mdtapp.store.sqlite import load_sqlite_utils
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x6D647461  # "mdta": marks a file as an mdtapp database
 MIGRATION_SET = "mdtapp"
@@ -27,16 +31,30 @@ RECORD_TABLES = (
     "admissions",
 )
 
-migrations = Migrations(MIGRATION_SET)
 MIGRATION_NAMES: list[str] = []
+MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils records each applied migration
 
 
-MigrationFunction = Callable[[sqlite_utils.Database], None]
+MigrationFunction = Callable[["sqlite_utils.Database"], None]
+_FUNCTIONS: list[MigrationFunction] = []
+_migrations: Any = None
 
 
 def migration(fn: MigrationFunction) -> MigrationFunction:
     MIGRATION_NAMES.append(fn.__name__)
-    return migrations(name=fn.__name__)(fn)
+    _FUNCTIONS.append(fn)
+    return fn
+
+
+def migrations() -> Any:
+    """The sqlite-utils Migrations of this schema (sqlite-utils loaded only to apply them)."""
+    global _migrations
+    if _migrations is None:
+        made = load_sqlite_utils().migrations.Migrations(MIGRATION_SET)
+        for fn in _FUNCTIONS:
+            made(name=fn.__name__)(fn)
+        _migrations = made
+    return _migrations
 
 
 def _immutable(db: sqlite_utils.Database, table: str, what: str) -> None:

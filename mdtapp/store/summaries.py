@@ -59,15 +59,38 @@ class SummaryCache:
         """The summary of one patient, from their records under the forms in use."""
         patient = self.records.get("patients", patient_uid)
         p: Patient = patient.value
-        state = None
-        record = None
+        evaluation = review = None
+        first_infusion = latest_assessment = None
         if not patient.deleted:
-            record = self.records.load(patient_uid).record
-            from mdtapp.domain.record import patient_state  # the rules: only when needed
+            from mdtapp.domain.record import flags_and_review  # the rules: only when needed
 
-            state = patient_state(record, today=self.ctx.today(), forms=self.ctx.forms)
-        flags = [f.key for f in state.evaluation.raised] if state and state.evaluation else []
-        response = state.evaluation.response if state and state.evaluation else None
+            # what the list shows needs the assessments and decisions, and only the dates of
+            # the infusions (stored beside each record: no infusion is decoded)
+            infusion_dates = [
+                date.fromisoformat(on)
+                for (on,) in self.ctx.db.conn.execute(
+                    "SELECT on_date FROM current_infusions WHERE patient_uid = ?", [patient_uid]
+                )
+            ]
+            assessments = sorted(
+                (s.value for s in self.records.current("assessments", patient_uid)),
+                key=lambda a: a.date,
+            )
+            decisions = sorted(
+                (s.value for s in self.records.current("decisions", patient_uid)),
+                key=lambda d: d.date,
+            )
+            evaluation, review = flags_and_review(
+                assessments=assessments,
+                infusion_dates=infusion_dates,
+                decisions=decisions,
+                today=self.ctx.today(),
+                forms=self.ctx.forms,
+            )
+            first_infusion = min(infusion_dates) if infusion_dates else None
+            latest_assessment = assessments[-1].date if assessments else None
+        flags = [f.key for f in evaluation.raised] if evaluation else []
+        response = evaluation.response if evaluation else None
         return {
             "patient_uid": patient_uid,
             "nhs_number": p.nhs_number,
@@ -77,26 +100,18 @@ class SummaryCache:
             "date_of_birth": p.date_of_birth.isoformat(),
             "sex": p.sex,
             "deleted": int(patient.deleted),
-            "first_infusion": record.first_infusion.isoformat()
-            if record and record.first_infusion
-            else None,
-            "latest_assessment": record.assessments[-1].date.isoformat()
-            if record and record.assessments
-            else None,
-            "next_review": state.review.next_due.isoformat()
-            if state and state.review.next_due
-            else None,
-            "review_reason": state.review.reason if state else "deleted",
-            "unscheduled": int(bool(state and state.review.unscheduled)),
+            "first_infusion": first_infusion.isoformat() if first_infusion else None,
+            "latest_assessment": latest_assessment.isoformat() if latest_assessment else None,
+            "next_review": review.next_due.isoformat() if review and review.next_due else None,
+            "review_reason": review.reason if review else "deleted",
+            "unscheduled": int(bool(review and review.unscheduled)),
             "response": None if response is None else int(response),
             "flags": json.dumps(flags),
             "search_text": " ".join(
                 [p.family_name, p.given_names, p.nhs_number, p.hospital_number]
             ).casefold(),
             "forms_version": self.ctx.forms.version,
-            "stopped_on": state.review.stopped_on.isoformat()
-            if state and state.review.stopped_on
-            else None,
+            "stopped_on": review.stopped_on.isoformat() if review and review.stopped_on else None,
         }
 
     def _stale(self) -> list[str]:

@@ -17,27 +17,41 @@ from pathlib import Path
 from mdtapp.store.backup import backup_to, backups_dir
 from mdtapp.store.connection import immediate, use_write_ahead_log
 from mdtapp.store.keyring import copy_keyring
-from mdtapp.store.schema import MIGRATION_NAMES, migrations
-from mdtapp.store.sqlite import sqlite_utils
+from mdtapp.store.schema import MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE, migrations
+from mdtapp.store.sqlite import Database
 
 
-def applied_migrations(db: sqlite_utils.Database) -> list[str]:
-    return [m.name for m in migrations.applied(db)]
+def applied_migrations(db: Database) -> list[str]:
+    """The migrations applied to a file, in order, read as sqlite-utils records them (without
+    loading sqlite-utils: an up-to-date file opens without it)."""
+    conn = db.conn
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    if not exists:
+        return []
+    return [
+        name
+        for (name,) in conn.execute(
+            f"SELECT name FROM [{MIGRATIONS_TABLE}] WHERE migration_set = ? ORDER BY rowid",
+            [MIGRATION_SET],
+        )
+    ]
 
 
-def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+def pending_migrations(db: Database) -> list[str]:
     applied = applied_migrations(db)
     return [name for name in MIGRATION_NAMES if name not in applied]
 
 
-def apply_migrations(db: sqlite_utils.Database) -> None:
+def apply_migrations(db: Database) -> None:
     with immediate(db.conn):
-        migrations.apply(db)
+        migrations().apply(db.utils())
         db.execute(f"PRAGMA user_version = {len(MIGRATION_NAMES)}")
 
 
 def backup_before_migrating(
-    db: sqlite_utils.Database, path: Path, pending: list[str], key: bytes | None = None
+    db: Database, path: Path, pending: list[str], key: bytes | None = None
 ) -> Path:
     """A verified copy, under the same key as the database (never a plaintext copy of an
     encrypted one), before any migration touches it."""
@@ -49,7 +63,7 @@ def backup_before_migrating(
     return made
 
 
-def upgrade(db: sqlite_utils.Database, path: Path, key: bytes | None) -> None:
+def upgrade(db: Database, path: Path, key: bytes | None) -> None:
     """WAL mode, then the pending migrations, backed up first. Nothing when up to date."""
     use_write_ahead_log(db.conn)
     pending = pending_migrations(db)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -59,18 +60,41 @@ def apply_zoom(app: QApplication, zoom_percent: int) -> None:
 
 
 class _QuitWhenPainted(QObject):
-    """Quits the event loop once the watched widget has painted (start-up benchmark, smoke)."""
+    """Quits the event loop once the watched widget has painted with the patient list filled
+    (start-up benchmark, smoke): the first paint, with an empty list, does not count."""
 
-    def __init__(self, app: QApplication, watched: QWidget):
+    def __init__(self, app: QApplication, watched: QWidget, ready: Callable[[], bool]):
         super().__init__()
         self.app = app
+        self.ready = ready
         watched.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint and self.ready():
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self.app.quit)
+        return False
+
+
+class _FillWhenPainted(QObject):
+    """Fills the patient list after the window's first paint: the window appears at once, and
+    the list (read from the database) follows in the same second."""
+
+    def __init__(self, window: QWidget):
+        super().__init__()
+        self.window = window
+        window.patients.table.viewport().installEventFilter(self)  # type: ignore[attr-defined]
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.Paint:
             obj.removeEventFilter(self)
-            QTimer.singleShot(0, self.app.quit)
+            QTimer.singleShot(0, self._fill)
         return False
+
+    def _fill(self) -> None:
+        patients = self.window.patients  # type: ignore[attr-defined]
+        if not patients.filled:
+            patients.refresh()
 
 
 def sign_in(args: argparse.Namespace) -> tuple[object | None, str]:
@@ -81,7 +105,6 @@ def sign_in(args: argparse.Namespace) -> tuple[object | None, str]:
     from mdtapp.store import access
     from mdtapp.store.database import resolve_db_path
     from mdtapp.store.errors import StoreError
-    from mdtapp.ui.login import FirstRunDialog, LoginDialog
 
     path = resolve_db_path(getattr(args, "db", None))
     plaintext = bool(getattr(args, "plaintext", False))
@@ -89,6 +112,8 @@ def sign_in(args: argparse.Namespace) -> tuple[object | None, str]:
     try:
         if user and password:
             return access.open_as(path, user, password, plaintext=plaintext), ""
+        from mdtapp.ui.login import FirstRunDialog, LoginDialog  # only when a dialog asks
+
         if access.needs_new_password(path):
             dialog: FirstRunDialog | LoginDialog = FirstRunDialog(path, plaintext=plaintext)
         else:
@@ -100,7 +125,11 @@ def sign_in(args: argparse.Namespace) -> tuple[object | None, str]:
     return dialog.store, ""
 
 
-def open_window(args: argparse.Namespace) -> tuple[QApplication, QWidget | None, str]:
+def open_window(
+    args: argparse.Namespace, *, list_after_paint: bool = False
+) -> tuple[QApplication, QWidget | None, str]:
+    """The signed-in main window, not yet shown. `list_after_paint`: the patient list is left
+    empty for `run` to fill once the window has painted (not when a patient is opened)."""
     from mdtapp.ui.main_window import MainWindow
     from mdtapp.ui.session import Session
 
@@ -108,10 +137,14 @@ def open_window(args: argparse.Namespace) -> tuple[QApplication, QWidget | None,
     store, problem = sign_in(args)
     if store is None:
         return app, None, problem
-    window = MainWindow(Session(store, plaintext=not store.encrypted))  # type: ignore
+    opening = bool(getattr(args, "open", None))
+    window = MainWindow(
+        Session(store, plaintext=not store.encrypted),  # type: ignore[arg-type, attr-defined]
+        fill_list=opening or not list_after_paint,
+    )
     window.resize(1366, 768)
     problem = ""
-    if getattr(args, "open", None):
+    if opening:
         problem = window.open_nhs(args.open) or ""
     return app, window, problem
 
@@ -128,7 +161,7 @@ def _crash_notice(window: QWidget | None) -> object:
 def run(args: argparse.Namespace) -> int:
     from mdtapp import crash
 
-    app, window, problem = open_window(args)
+    app, window, problem = open_window(args, list_after_paint=True)
     crash.install(_crash_notice(window))  # type: ignore[arg-type]
     if window is None:
         if args.quit_when_ready:
@@ -136,18 +169,23 @@ def run(args: argparse.Namespace) -> int:
             return 1
         QMessageBox.critical(None, "mdtapp cannot open the database", problem)
         return 1
+    filler = _FillWhenPainted(window)
     window.show()
     if problem:
         window.statusBar().showMessage(problem, 15000)  # type: ignore[attr-defined]
     if args.quit_when_ready:
         target = window.patients.table.viewport()  # type: ignore[attr-defined]
+        ready = lambda: window.patients.filled  # type: ignore[attr-defined]  # noqa: E731
         if window.stack.currentWidget() is not window.patients:  # type: ignore[attr-defined]
             target = window.stack.currentWidget()  # type: ignore[attr-defined]
-        watcher = _QuitWhenPainted(app, target)
+            ready = lambda: True  # noqa: E731
+        watcher = _QuitWhenPainted(app, target, ready)
         code = app.exec()
-        del watcher
+        del watcher, filler
         if problem:
             print(f"mdtapp: {problem}", file=sys.stderr)
             return 1
         return int(code)
-    return int(app.exec())
+    code = app.exec()
+    del filler
+    return int(code)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # loaded when first used: the first paint needs only the pati
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, fill_list: bool = True):
         super().__init__()
         self.session = session
         self.setObjectName("mainWindow")
@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
             title += "  —  PLAINTEXT database (not encrypted)"
         self.setWindowTitle(title)
         self.stack = QStackedWidget()
-        self.patients = PatientListView(session)
+        self.patients = PatientListView(session, fill=fill_list)
         self.reviews = ReviewsView(session)
         self._workspace: PatientWorkspace | None = None  # built when a patient is first opened
         # what a letter lacked (letterhead, author), as each signed-in person typed it

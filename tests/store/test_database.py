@@ -177,3 +177,38 @@ def test_sqlite_utils_plugins_never_hook_into_a_patient_database(db_path, monkey
     finally:
         pm.unregister(plugin)
     assert hooked == []
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("schema-*.db")), ids=lambda p: p.stem)
+def test_applied_migrations_are_read_as_sqlite_utils_reads_them(tmp_path, fixture):
+    # the store reads them with plain SQL (sqlite-utils is loaded only to apply them)
+    from mdtapp.store.database import database
+    from mdtapp.store.schema import migrations
+    from mdtapp.store.sqlite import dbapi
+    from mdtapp.store.upgrade import applied_migrations
+
+    path = tmp_path / fixture.name
+    shutil.copy(fixture, path)
+    conn = dbapi.connect(str(path))
+    try:
+        db = database(conn)
+        assert applied_migrations(db) == [m.name for m in migrations().applied(db.utils())]
+    finally:
+        conn.close()
+
+
+def test_an_up_to_date_database_opens_without_loading_sqlite_utils(db_path):
+    import subprocess
+    import sys
+
+    open_database(db_path).conn.close()
+    probe = (
+        "import sys\n"
+        "from mdtapp.store.repository import Store\n"
+        f"Store.open({str(db_path)!r}, user='tester').close()\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False"

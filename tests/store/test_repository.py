@@ -344,3 +344,49 @@ def test_fresh_summaries_follow_what_another_window_saves(store, db_path, tmp_pa
     assert reader.summaries() == stored
     assert stored[0].latest_assessment == date(2026, 11, 1)
     reader.close()
+
+
+def test_the_summary_row_agrees_with_the_patient_state_of_the_whole_record(store):
+    # the summary cache reads only what the list shows (infusion dates, not infusions): every
+    # demo patient's row says what patient_state says of their whole record
+    from mdtapp.domain.record import patient_state
+    from mdtapp.store.demo import add_demo_patients
+
+    add_demo_patients(store)
+    rows = {s.patient_uid: s for s in store.summaries()}
+    assert rows
+    for uid, row in rows.items():
+        record = store.load(uid).record
+        state = patient_state(record, today=store.today(), forms=store.forms)
+        evaluation = state.evaluation
+        assert row.first_infusion == record.first_infusion
+        assert row.latest_assessment == (
+            record.assessments[-1].date if record.assessments else None
+        )
+        assert row.next_review == state.review.next_due
+        assert row.review_reason == state.review.reason
+        assert row.unscheduled == state.review.unscheduled
+        assert row.stopped_on == state.review.stopped_on
+        assert row.flags == (tuple(f.key for f in evaluation.raised) if evaluation else ())
+        assert row.response == (evaluation.response if evaluation else None)
+
+
+def test_a_record_read_twice_is_decoded_once_and_a_new_version_is_read_anew(store, monkeypatch):
+    from mdtapp.store import codec
+
+    uid = store.add_patient(jane()).uid
+    saved = store.save("assessments", uid, assessment(date(2025, 1, 6)))
+    decoded = []
+    real = codec.decode
+    monkeypatch.setattr(
+        codec,
+        "decode",
+        lambda kind, data, forms=None: decoded.append(kind) or real(kind, data, forms),
+    )
+    store.load(uid)
+    store.load(uid)
+    assert decoded.count("assessments") <= 1  # kept from the save's own summary refresh
+    changed = dataclasses.replace(saved.value, examiner="Dr Other")
+    store.save("assessments", uid, changed, uid=saved.uid, base_version=saved.version)
+    [again] = store.load(uid).assessments
+    assert again.value.examiner == "Dr Other" and again.version == saved.version + 1

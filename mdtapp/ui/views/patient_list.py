@@ -73,9 +73,12 @@ class PatientListView(QWidget):
     patient_opened = Signal(str)
     new_patient_requested = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None, *, fill: bool = True):
+        """`fill=False`: the list is filled by the first `refresh` (the app calls it once the
+        window has painted, so the window appears before the patients are read)."""
         super().__init__(parent)
         self.session = session
+        self.filled = False
         flags = session.forms.response.flags
         self.model = PatientTableModel(
             [],
@@ -111,9 +114,11 @@ class PatientListView(QWidget):
         self.table.opened.connect(self.patient_opened)
         self.new_button.clicked.connect(self.new_patient_requested)
         session.patients_changed.connect(self.refresh)
-        self.refresh()
+        if fill:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.filled = True
         rows = self.session.store.summaries(self.search.text())
         self.model.set_rows(rows)
         total = self.session.store.count_patients()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate, QDateTime, QMargins, QPointF, Qt, QTime
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from mdtapp.domain.courses import group_courses
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.instruments import mrss_total
 from mdtapp.domain.measures import CountAtSiteMeasure, MrssGridMeasure, VasMeasure
@@ -58,10 +59,9 @@ class TrendCharts(QWidget):
         end = max([a.date for a in assessments] + [i.date for i in record.infusions])
         span = max((end - start).days, 28)
         lo, hi = start - timedelta(days=span // 20 + 3), end + timedelta(days=span // 20 + 3)
-        courses: list[date] = []
-        for infusion in record.infusions:
-            if not courses or (infusion.date - courses[-1]).days >= 7:
-                courses.append(infusion.date)
+        # the courses as the letter and the treatment tab group them (domain.courses: the one
+        # rule); this chart counted 7 days from a course's first infusion instead
+        courses = [c.start for c in group_courses(record.infusions)]
         baseline = record.baseline
 
         def chart(
