@@ -284,6 +284,20 @@ def interchange_schema(forms: Forms) -> Json:
             "next_review": OPTIONAL_DATE,
             "flags_at_decision": {"type": "array", "items": {"enum": list(FLAG_KEYS)}},
             "actions": _object({"gp": TEXT, "local_centre": TEXT, "patient": TEXT}, []),
+            "meeting": _object(
+                {
+                    "uid": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                    "joint": {"type": "boolean"},
+                    "present": {
+                        "type": "array",
+                        "items": _object(
+                            {"name": NAME, "role": {"enum": [r.key for r in forms.meeting.roles]}},
+                            ["name", "role"],
+                        ),
+                    },
+                },
+                ["uid", "joint", "present"],
+            ),
         },
         ["date", "decision", "reason"],
     )
