@@ -36,6 +36,18 @@ def dose_plan_html(plan: DosePlan | None, problem: str = "") -> str:
     return f"<table cellpadding='1'>{''.join(rows)}</table>{notes}"
 
 
+def verification_html(session: Session, file: PatientFile) -> str:
+    """The current dose plan's pharmacist verification (domain.md section 6a), or ''."""
+    regimen = file.record.regimen_on()
+    saved = next((s for s in file.regimens if s.value is regimen), None)
+    if saved is None:
+        return ""
+    v = session.store.verification(saved.uid, saved.version)
+    if v is None:
+        return f"<b style='color:{theme.RED}'>Awaiting pharmacist verification</b>"
+    return f"✓ Verified by {escape(v.name)} (Ig pharmacist) on {escape(v.signed_at_text)}"
+
+
 class OverviewView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -67,6 +79,10 @@ class OverviewView(QWidget):
         self.dose.setObjectName("dosePlan")
         self.dose.setWordWrap(True)
         dose.addWidget(self.dose)
+        self.verification = QLabel()
+        self.verification.setObjectName("doseVerification")
+        self.verification.setWordWrap(True)
+        dose.addWidget(self.verification)
         dose.addStretch(1)
         grid.addWidget(dose_card, 1, 1)
         self.flags = FlagsPanel(session.forms.response)
@@ -95,5 +111,6 @@ class OverviewView(QWidget):
             f"<b style='color:{colour};font-size:large'>{escape(r.text)}</b>{milestones}"
         )
         self.dose.setText(dose_plan_html(state.dose_plan, state.dose_problem))
+        self.verification.setText(verification_html(self.session, file))
         self.flags.show_evaluation(state.evaluation)
         self.trends.show_record(record)
