@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -86,6 +88,17 @@ class MeetingWindow(QWidget):
         split.setSizes([330, 700])
         outer.addWidget(split, 1)
         bottom = QHBoxLayout()
+        self.presenter_button = QPushButton(f"Presenter ({PRESENTER_KEY})")
+        self.presenter_button.setObjectName("presenterButton")
+        self.presenter_button.clicked.connect(self.toggle_presenter)
+        self.outcomes_button = QPushButton("Outcomes…")
+        self.outcomes_button.setObjectName("outcomesButton")
+        self.outcomes_button.clicked.connect(self._on_outcomes_clicked)
+        self.letters_button = QPushButton("All letters…")
+        self.letters_button.setObjectName("lettersButton")
+        self.letters_button.clicked.connect(self._on_letters_clicked)
+        for b in (self.presenter_button, self.outcomes_button, self.letters_button):
+            bottom.addWidget(b)
         self.message = QLabel()
         self.message.setObjectName("meetingMessage")
         self.message.setWordWrap(True)
@@ -127,7 +140,7 @@ class MeetingWindow(QWidget):
         self.time = QLineEdit("14:00")
         self.time.setObjectName("meetingTime")
         self.time.setAccessibleName("Meeting time")
-        self.time.setMaximumWidth(60)
+        self.time.setFixedWidth(self.time.fontMetrics().horizontalAdvance("00:00") + 24)
         self.place = QLineEdit()
         self.place.setObjectName("meetingPlace")
         self.place.setAccessibleName("Place, or virtual")
@@ -144,17 +157,6 @@ class MeetingWindow(QWidget):
         self.save_details.clicked.connect(self.save_meeting_details)
         row.addWidget(self.save_details)
         row.addStretch(1)
-        self.presenter_button = QPushButton(f"Presenter ({PRESENTER_KEY})")
-        self.presenter_button.setObjectName("presenterButton")
-        self.presenter_button.clicked.connect(self.toggle_presenter)
-        self.outcomes_button = QPushButton("Outcomes…")
-        self.outcomes_button.setObjectName("outcomesButton")
-        self.outcomes_button.clicked.connect(self._on_outcomes_clicked)
-        self.letters_button = QPushButton("All letters…")
-        self.letters_button.setObjectName("lettersButton")
-        self.letters_button.clicked.connect(self._on_letters_clicked)
-        for b in (self.presenter_button, self.outcomes_button, self.letters_button):
-            row.addWidget(b)
         return row
 
     def _left_column(self) -> QWidget:
@@ -164,16 +166,23 @@ class MeetingWindow(QWidget):
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         people, people_layout = card("Attendees", "attendeesCard")
-        self.attendees = QTableWidget(0, 3)
+        self.attendees = QTableWidget(0, 2)
         self.attendees.setObjectName("attendees")
         self.attendees.setAccessibleName("Attendees: Space marks present or left")
-        self.attendees.setHorizontalHeaderLabels(["Name", "Role", "Present"])
+        self.attendees.setHorizontalHeaderLabels(["Attendee and role", "Present"])
         self.attendees.verticalHeader().setVisible(False)
         self.attendees.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.attendees.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.attendees.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.attendees.horizontalHeader().setStretchLastSection(True)
-        self.attendees.setMaximumHeight(140)
+        header = self.attendees.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.attendees.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.attendees.setWordWrap(True)
+        self.attendees.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.attendees.setMaximumHeight(150)
         self.attendees.cellDoubleClicked.connect(lambda row, _c: self.toggle_present(row))
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.attendees)
         space.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -195,8 +204,11 @@ class MeetingWindow(QWidget):
         add.setObjectName("addAttendee")
         add.clicked.connect(self._on_add_attendee_clicked)
         self.attendee_name.lineEdit().returnPressed.connect(self._on_add_attendee_clicked)  # type: ignore[union-attr]
-        add_row.addWidget(self.attendee_name, 3)
-        add_row.addWidget(self.attendee_role, 3)
+        for combo in (self.attendee_name, self.attendee_role):
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setMinimumContentsLength(8)
+        add_row.addWidget(self.attendee_name, 1)
+        add_row.addWidget(self.attendee_role, 1)
         add_row.addWidget(add)
         people_layout.addLayout(add_row)
         toggles = QHBoxLayout()
@@ -280,6 +292,7 @@ class MeetingWindow(QWidget):
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         self.banner = PatientBanner()
+        self.banner.details.setWordWrap(True)  # beside the agenda: fits 1024 wide
         layout.addWidget(self.banner)
         self.item_reason = QLabel()
         self.item_reason.setObjectName("agendaReason")
@@ -288,6 +301,10 @@ class MeetingWindow(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("meetingTabs")
         self.overview = OverviewView(self.session)
+        trends = QScrollArea()
+        trends.setObjectName("meetingTrends")
+        trends.setWidgetResizable(True)
+        trends.setWidget(self.overview.two_columns())
         self.decisions = DecisionsView(self.session)
         self.decisions.meeting_now = self.meeting_now
         # the form above the decisions so far, scrolled: the window fits 1024 x 768
@@ -324,6 +341,7 @@ class MeetingWindow(QWidget):
         self.tabs.addTab(self.overview, "&Summary")
         self.tabs.addTab(decisions_scroll, "&Decision")
         self.tabs.addTab(dose, "Dose &plan")
+        self.tabs.addTab(trends, "T&rends")
         layout.addWidget(self.tabs, 1)
         return column
 
@@ -647,13 +665,15 @@ class MeetingWindow(QWidget):
         for a in m.attendees if m else ():
             row = self.attendees.rowCount()
             self.attendees.insertRow(row)
-            cells = (a.name, self.rules.role_label(a.role), "present" if a.present else "left")
+            cells = (
+                f"{a.name}\n{self.rules.role_label(a.role)}",
+                "present" if a.present else "left",
+            )
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 if not a.present:
                     cell.setForeground(Qt.GlobalColor.gray)
                 self.attendees.setItem(row, column, cell)
-        self.attendees.resizeColumnsToContents()
         q = quorum(m.attendees if m else (), self.rules)
         colour = theme.GREEN if q.quorate else theme.RED
         lines = "".join(f"<br>{'✓' if line.met else '✗'} {escape(str(line))}" for line in q.lines)
@@ -879,10 +899,17 @@ class PresenterWindow(QWidget):
         )
         state = patient_state(file.record, today=m.session.today(), forms=m.session.forms)
         lines = format_summary(file.record, state, m.session.forms).splitlines()[1:]
-        verification = verification_html(m.session, file)
         body = "".join(f"<p style='margin:4px 0'>{escape(line)}</p>" for line in lines)
-        if verification:
-            body += f"<p style='margin:4px 0'>{verification}</p>"
+        regimen = m.current_regimen()
+        if regimen is not None:  # high contrast on black: yellow, never dark red
+            v = m.store.verification(regimen.uid, regimen.version)
+            text = (
+                f"Dose plan verified by {v.name} (Ig pharmacist) on {v.signed_at_text}"
+                if v
+                else "Dose plan AWAITING PHARMACIST VERIFICATION"
+            )
+            colour = "#ffffff" if v else "#ffd700"
+            body += f"<p style='margin:4px 0;color:{colour}'><b>{escape(text)}</b></p>"
         self.body.setText(f"<div style='font-size:{mid}px'>{body}</div>")
         q = quorum(m.saved.value.attendees, rules)
         colour = "#7CFC7C" if q.quorate else "#FF8080"

@@ -66,6 +66,8 @@ class OverviewView(QWidget):
         self.checklist = Checklist("eligibilityChecklist")
         elig.addWidget(self.checklist)
         elig.addStretch(1)
+        self.grid = grid
+        self.elig_card = elig_card
         grid.addWidget(elig_card, 0, 0, 2, 1)
         review_card, review = card("Next review", "reviewCard")
         self.review = QLabel()
@@ -73,6 +75,7 @@ class OverviewView(QWidget):
         self.review.setWordWrap(True)
         review.addWidget(self.review)
         review.addStretch(1)
+        self.review_card = review_card
         grid.addWidget(review_card, 0, 1)
         dose_card, dose = card("Current Ig dose plan", "doseCard")
         self.dose = QLabel()
@@ -84,16 +87,36 @@ class OverviewView(QWidget):
         self.verification.setWordWrap(True)
         dose.addWidget(self.verification)
         dose.addStretch(1)
+        self.dose_card = dose_card
         grid.addWidget(dose_card, 1, 1)
         self.flags = FlagsPanel(session.forms.response)
         grid.addWidget(self.flags, 0, 2, 2, 1)
         trend_card, trend = card("Trends since baseline", "trendCard")
         self.trends = TrendCharts(session.forms)
         trend.addWidget(self.trends)
+        self.trend_card = trend_card
         grid.addWidget(trend_card, 2, 0, 1, 3)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
+
+    def two_columns(self) -> QWidget:
+        """Eligibility on the left; the review, the flags and the dose on the right: for a
+        narrower place (the meeting window, beside its agenda). The trends card is taken out
+        and returned, for the caller to show beside (the charts need the width)."""
+        grid = self.grid
+        for widget in (self.elig_card, self.review_card, self.dose_card, self.flags):
+            grid.removeWidget(widget)
+        grid.removeWidget(self.trend_card)
+        grid.addWidget(self.elig_card, 0, 0, 3, 1)
+        grid.addWidget(self.review_card, 0, 1)
+        grid.addWidget(self.flags, 1, 1)
+        grid.addWidget(self.dose_card, 2, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 0)
+        self.trend_card.setParent(None)
+        return self.trend_card
 
     def show_file(self, file: PatientFile) -> None:
         record = file.record
