@@ -620,6 +620,18 @@ class Store:
     def meeting(self, uid: str) -> Saved[Meeting]:
         return self._meetings.get(uid)
 
+    def has_meeting(self, uid: str) -> bool:
+        try:
+            self._meetings.get(uid)
+        except RecordNotFound:
+            return False
+        return True
+
+    def _import_meeting(self, uid: str, meeting: Meeting) -> Saved[Meeting]:
+        """A meeting from an import (the importer authorised the import and holds the
+        transaction)."""
+        return self._meetings.add(meeting, uid=uid)
+
     def meeting_history(self, uid: str) -> list[Saved[Meeting]]:
         return self._meetings.history(uid)
 

@@ -264,3 +264,49 @@ def test_m011_upgrades_an_m010_file_and_the_frozen_meeting_reads_back(tmp_path):
         assert verified and verified[0]["username"] == "fixture.pharmacist"
     finally:
         store.close()
+
+
+def test_meetings_go_through_mdtapp_1_export_and_import_to_the_same_bytes(store, tmp_path):
+    import json
+
+    from mdtapp.store.interchange import ImportRejected, dumps, export_document, import_document
+    from mdtapp.store.repository import Store
+
+    uid = store.add_patient(jane()).uid
+    m = store.add_meeting(_meeting(uid))
+    store.save("decisions", uid, _decision(m.uid, (RHEUM, DERM), joint=True))
+    first = dumps(export_document(store))
+    document = json.loads(first)
+    assert document["meetings"][0]["uid"] == m.uid
+    assert document["patients"][0]["decisions"][0]["meeting"]["joint"] is True
+    other = Store.open(tmp_path / "other.db", user="tester")
+    try:
+        import_document(other, json.loads(first))
+        assert dumps(export_document(other)).replace(b"tester", b"") == first.replace(
+            b"tester", b""
+        )
+        assert other.meeting(m.uid).value == m.value
+        # a meeting held with other content is refused, naming it; nothing is written
+        changed = json.loads(first)
+        changed["meetings"][0]["place"] = "Another room"
+        before = table_counts(other)
+        with pytest.raises(ImportRejected) as e:
+            import_document(other, changed, merge=True)
+        assert any(
+            "meetings[0]: this meeting is held here with other content" in p
+            for p in e.value.problems
+        )
+        assert table_counts(other) == before
+    finally:
+        other.close()
+    # a bad meeting in a file is refused naming the field
+    bad = json.loads(first)
+    bad["meetings"][0]["agenda"] *= 2
+    fresh = Store.open(tmp_path / "fresh.db", user="tester")
+    try:
+        with pytest.raises(ImportRejected) as e:
+            import_document(fresh, bad)
+        assert any("meetings[0].agenda[1].patient" in p for p in e.value.problems)
+        assert fresh.patient_uids() == []
+    finally:
+        fresh.close()
