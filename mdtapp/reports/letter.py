@@ -533,14 +533,15 @@ def build_letter(req: LetterRequest) -> bytes:
         )
     )
     if req.meeting is not None:
-        m = req.meeting
+        note = req.meeting
+        present = "; ".join(note.present) or "nobody recorded"
         story.append(
             _p(
-                f"Discussed at the joint MDT meeting on <b>{escape(m.when)}</b>, "
-                f"{escape(m.place)}. Present: {escape('; '.join(m.present) or 'nobody recorded')}."
+                f"Discussed at the joint MDT meeting on <b>{escape(note.when)}</b>, "
+                f"{escape(note.place)}. Present: {escape(present)}."
             )
         )
-        story.append(_p(f"<b>{escape(m.joint)}</b>"))
+        story.append(_p(f"<b>{escape(note.joint)}</b>"))
 
     # ---- diagnoses
     story.append(_p("Diagnoses", "heading"))

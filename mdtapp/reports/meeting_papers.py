@@ -63,8 +63,9 @@ def outcomes_summary(store: Store, uid: str) -> OutcomesSummary:
         if item.status == "to_discuss" and decision is None:
             continue
         patient = store.patient(item.patient_uid).value
+        actions: tuple[str, ...] = ()
         if decision is None:
-            outcome, actions, review, joint, signed = "No decision recorded", (), "not set", "", ""
+            outcome, review, joint, signed = "No decision recorded", "not set", "", ""
         else:
             d = decision.value
             outcome = f"{store.forms.decision_label(d.decision)}: {d.reason}"

@@ -407,7 +407,7 @@ class MeetingWindow(QWidget):
             saved = self._write(
                 lambda: self.store.save_meeting(
                     self.saved.uid, meeting, base_version=self.saved.version
-                )  # type: ignore[union-attr]
+                )
             )
         if saved is None:
             return False
@@ -438,7 +438,7 @@ class MeetingWindow(QWidget):
         saved = self._write(
             lambda: self.store.save_meeting(
                 self.saved.uid, meeting, base_version=self.saved.version, reason=reason
-            )  # type: ignore[union-attr]
+            )
         )
         if saved is None:
             return False

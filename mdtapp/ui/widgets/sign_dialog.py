@@ -104,7 +104,9 @@ class SignInPlaceDialog(SignDialog):
         assert form is not None
         form.removeRow(0)  # "Signing as": they say who they are with their user name
         form.insertRow(0, "Their user name", self.username)
-        form.labelForField(self.password).setText("Their password")  # type: ignore[union-attr]
+        label = form.labelForField(self.password)
+        if isinstance(label, QLabel):
+            label.setText("Their password")
         self.password.setAccessibleName("Their password")
         self.signer = QLabel()
         self.username.setFocus()
