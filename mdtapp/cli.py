@@ -1093,6 +1093,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = command("reviews", cmd_reviews, "every patient's next review, overdue first")
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    from mdtapp import cli_meeting
+
+    cli_meeting.add_parser(command)
     p = command(
         "backup",
         cmd_backup,

@@ -9,4 +9,7 @@ VIEWS = (
     "treatment",
     "decisions",
     "photos",
+    "meeting",  # the latest meeting (mdtapp meeting new), its first agenda item
+    "presenter",  # the same meeting's presenter view
 )
+MEETING_VIEWS = ("meeting", "presenter")

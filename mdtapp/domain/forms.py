@@ -34,6 +34,7 @@ from mdtapp.domain.measures import (
 )
 
 if TYPE_CHECKING:
+    from mdtapp.domain.meeting import MeetingRules
     from mdtapp.domain.photo_rules import PhotoRules
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -312,6 +313,7 @@ class Forms:
     eligibility: EligibilityRules
     decisions: tuple[Choice, ...]
     assessment: AssessmentDefinition
+    meeting: MeetingRules  # meeting.toml: attendee roles, the quorum, agenda states
 
     def decision_label(self, key: str) -> str:
         for d in self.decisions:
@@ -811,6 +813,34 @@ def _load_eligibility(t: _Table) -> EligibilityRules:
     )
 
 
+def _load_meeting(t: _Table) -> MeetingRules:
+    from mdtapp.domain.meeting import AgendaStatus, MeetingRole, MeetingRules, QuorumNeed
+
+    account_roles = ("clinician", "pharmacist")
+    roles = []
+    for r in t.tables("role"):
+        account = r.data.get("account_role")
+        if account is not None and account not in account_roles:
+            r._fail("account_role", f"expected one of {', '.join(account_roles)}, got {account!r}")
+        roles.append(
+            MeetingRole(r.key("key"), r.str("label"), r.data.get("specialty", "") or "", account)
+        )
+    _unique("meeting.toml", "role", [r.key for r in roles])
+    q = t.table("quorum")
+    needs = []
+    for n in q.tables("requires"):
+        role = n.key("role")
+        if role not in {r.key for r in roles}:
+            n._fail("role", f"{role!r} is not a [[role]] of meeting.toml")
+        needs.append(QuorumNeed(role, n.int("at_least", 1, 20)))
+    statuses = tuple(AgendaStatus(s.key("key"), s.str("label")) for s in t.tables("agenda_status"))
+    _unique("meeting.toml", "agenda_status", [s.key for s in statuses])
+    for required in ("to_discuss", "discussed", "deferred"):
+        if required not in {s.key for s in statuses}:
+            raise FormsError(f"forms/meeting.toml: agenda_status: {required!r} is missing")
+    return MeetingRules(q.str("label"), tuple(needs), tuple(roles), statuses)
+
+
 def load_forms(directory: Path) -> Forms:
     """Read and validate every forms/ file in `directory`; raise FormsError naming the problem."""
     from mdtapp.domain.photo_rules import load_photo_rules  # it reads with this module's tools
@@ -845,6 +875,7 @@ def load_forms(directory: Path) -> Forms:
         eligibility=_load_eligibility(_read(directory, "eligibility.toml")),
         decisions=decisions,
         assessment=assessment,
+        meeting=_load_meeting(_read(directory, "meeting.toml")),
     )
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from mdtapp.domain.errors import FieldError
+from mdtapp.domain.meeting import Attendee
 from mdtapp.domain.nhs_number import nhs_number_problem, normalise_nhs_number
 
 if TYPE_CHECKING:
@@ -95,6 +96,11 @@ class Decision:
     actions_gp: str = ""
     actions_local_centre: str = ""
     actions_patient: str = ""
+    # taken in an MDT meeting (domain.md section 6a): which one, who was present at that
+    # moment, and whether they made it joint (forms/meeting.toml's quorum among them)
+    meeting_uid: str | None = None
+    present: tuple[Attendee, ...] = ()
+    joint: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -408,6 +414,41 @@ def validate_decision(d: Decision, forms: Forms, today: date) -> list[FieldError
             errors.append(FieldError(f"flags_at_decision[{i}]", f"is not a known flag: {key!r}"))
     for name in ("actions_gp", "actions_local_centre", "actions_patient"):
         _text(errors, name, getattr(d, name), free_text=True)
+    if d.meeting_uid is not None:
+        errors.extend(_meeting_problems(d, forms))
+    return errors
+
+
+def _meeting_problems(d: Decision, forms: Forms) -> list[FieldError]:
+    """A decision taken in a meeting: its attendees have roles, and it is joint only when
+    they make the quorum (forms/meeting.toml): never "joint" without it (hazard H71)."""
+    from mdtapp.domain.meeting import quorum
+
+    errors: list[FieldError] = []
+    if not re.fullmatch(r"[0-9a-f]{32}", d.meeting_uid or ""):
+        errors.append(FieldError("meeting.uid", f"must be a meeting's id; got {d.meeting_uid!r}"))
+    roles = [r.key for r in forms.meeting.roles]
+    for i, a in enumerate(d.present):
+        _text(errors, f"meeting.present[{i}].name", a.name, required=True, limit=200)
+        if a.role not in roles:
+            errors.append(
+                FieldError(
+                    f"meeting.present[{i}].role",
+                    f"must be one of {', '.join(roles)}; got {a.role!r}",
+                )
+            )
+    if d.joint is None:
+        errors.append(FieldError("meeting.joint", "is required: true or false"))
+    elif d.joint and not quorum(d.present, forms.meeting).quorate:
+        q = quorum(d.present, forms.meeting)
+        errors.append(
+            FieldError(
+                "meeting.joint",
+                "cannot be joint: the people present are not quorate ("
+                + ", ".join(f"no {m.lower()}" for m in q.missing)
+                + f"); {q.rule}",
+            )
+        )
     return errors
 
 

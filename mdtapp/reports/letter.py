@@ -109,6 +109,20 @@ class LetterRequest:
     decision_signatures: tuple[Signature, ...] = ()  # of the MDT decision's version
     # what is not yet signed ("the assessment of 05-Nov-2026"): the letter is then a DRAFT
     unsigned: tuple[str, ...] = ()
+    meeting: MeetingNote | None = None  # the MDT meeting the decision was taken in
+    # the dose plan's pharmacist verification, as printed ("Awaiting pharmacist verification")
+    dose_verification: str = ""
+
+
+@dataclass(frozen=True)
+class MeetingNote:
+    """Where and when a patient was discussed, who was present, and whether it was joint
+    (domain.md section 6a): worded once (reports.service.meeting_note) for letters and PDFs."""
+
+    when: str  # "21-Nov-2026 at 14:00"
+    place: str  # "Seminar room 2", "virtual meeting"
+    present: tuple[str, ...]  # "Dr Rhea Ward (Consultant rheumatologist)"
+    joint: str  # "Joint: ..." or "NOT joint: ..."
 
 
 def _p(text: str, style: str = "body") -> Paragraph:
@@ -517,7 +531,7 @@ def build_letter(req: LetterRequest) -> bytes:
     clinicians = "; ".join(decision.clinicians) if decision and decision.clinicians else ""
     discussed = (
         f"; discussed at the MDT on {format_date(decision.date)} with {clinicians}"
-        if decision and clinicians
+        if decision and clinicians and req.meeting is None
         else ""
     )
     story.append(
@@ -526,6 +540,16 @@ def build_letter(req: LetterRequest) -> bytes:
             + escape(_sentence(f"{now.examiner}{discussed}"))
         )
     )
+    if req.meeting is not None:
+        note = req.meeting
+        present = "; ".join(note.present) or "nobody recorded"
+        story.append(
+            _p(
+                f"Discussed at the joint MDT meeting on <b>{escape(note.when)}</b>, "
+                f"{escape(note.place)}. Present: {escape(present)}."
+            )
+        )
+        story.append(_p(f"<b>{escape(note.joint)}</b>"))
 
     # ---- diagnoses
     story.append(_p("Diagnoses", "heading"))
@@ -655,6 +679,8 @@ def build_letter(req: LetterRequest) -> bytes:
         # the plan's own brief lines (dosing.py words them); the notes follow
         rows = [[line.label, line.value] for line in plan.brief_lines]
         rows += [["Note", note] for note in plan.notes]
+        if req.dose_verification:
+            rows.append(["Pharmacist", req.dose_verification])
         med.append(
             KeepTogether(
                 [  # never a heading alone at the foot of a page

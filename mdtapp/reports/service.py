@@ -13,7 +13,8 @@ from mdtapp.store.repository import PatientFile, Saved, Store
 from mdtapp.store.security import Principal
 
 if TYPE_CHECKING:
-    from mdtapp.domain.model import Assessment
+    from mdtapp.domain.model import Assessment, Decision
+    from mdtapp.reports.letter import MeetingNote
     from mdtapp.reports.photos_pdf import SitePhoto
 
 
@@ -175,7 +176,12 @@ def produce_letter(
         unsigned.append(f"the assessment of {format_date(when)}")
     if decision is not None and not decision_signatures:
         unsigned.append(f"the MDT decision of {format_date(decision.date)}")
+    saved_regimen = next(
+        (s for s in file.regimens if s.value is file.record.regimen_on(when)), None
+    ) or (file.regimens[-1] if file.regimens else None)
     request = LetterRequest(
+        meeting=meeting_note(store, decision) if decision is not None else None,
+        dose_verification=dose_verification_text(store, saved_regimen) if saved_regimen else "",
         record=file.record,
         assessment_date=when,
         forms=store.forms,
@@ -202,6 +208,41 @@ def produce_letter(
         + (f" to {destination}" if destination else ""),
     )
     return Produced(pdf, saved.uid, when)
+
+
+def meeting_note(store: Store, decision: Decision) -> MeetingNote | None:
+    """Where and when the decision's meeting was, who was present then, and whether it was
+    joint, with the missing roles when not (forms/meeting.toml's quorum): None outside one."""
+    from mdtapp.domain.meeting import attendee_text, place_text, quorum
+    from mdtapp.reports.letter import MeetingNote
+
+    if decision.meeting_uid is None:
+        return None
+    try:
+        meeting = store.meeting(decision.meeting_uid).value
+    except RecordNotFound:
+        return None
+    rules = store.forms.meeting
+    q = quorum(decision.present, rules)
+    if decision.joint:
+        joint = "Joint decision: rheumatology and dermatology present"
+    else:
+        missing = ", ".join(f"no {m.lower()}" for m in q.missing) or "not quorate"
+        joint = f"NOT a joint decision ({missing} present when it was taken)"
+    return MeetingNote(
+        when=f"{format_date(meeting.date)} at {meeting.time}",
+        place=place_text(meeting.place),
+        present=tuple(attendee_text(a, rules) for a in decision.present),
+        joint=joint,
+    )
+
+
+def dose_verification_text(store: Store, saved: Saved) -> str:  # type: ignore[type-arg]
+    """Whether this version of the dose plan was verified, by whom and when (domain.md 6a)."""
+    v = store.verification(saved.uid, saved.version)
+    if v is None:
+        return "Awaiting pharmacist verification"
+    return f"Verified by {v.name} (Ig pharmacist) on {v.signed_at_text}"
 
 
 def site_photos_for(store: Store, file: PatientFile, now: Assessment) -> tuple[SitePhoto, ...]:

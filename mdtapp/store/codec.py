@@ -8,7 +8,7 @@ Decoding collects every problem as a FieldError named by its JSON path.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ from mdtapp.domain.measures import (
     VasMeasure,
     YesNoMeasure,
 )
+from mdtapp.domain.meeting import Attendee
 from mdtapp.domain.model import (
     GP,
     Admission,
@@ -243,6 +244,17 @@ def encode_decision(d: Decision) -> Json:
             "local_centre": d.actions_local_centre,
             "patient": d.actions_patient,
         },
+        # only a decision taken in a meeting has the key: files written before meetings keep
+        # their bytes through import and export
+        **({"meeting": encode_meeting_link(d)} if d.meeting_uid is not None else {}),
+    }
+
+
+def encode_meeting_link(d: Decision) -> Json:
+    return {
+        "uid": d.meeting_uid,
+        "joint": d.joint,
+        "present": [{"name": a.name, "role": a.role} for a in d.present],
     }
 
 
@@ -261,6 +273,20 @@ def decode_decision(data: Json, errors: list[FieldError]) -> Decision | None:
         actions_local_centre=actions.text("local_centre") if actions else "",
         actions_patient=actions.text("patient") if actions else "",
     )
+    meeting = r.child("meeting")
+    if meeting is not None:
+        joint = meeting.data.get("joint")
+        present = meeting.data.get("present")
+        decision = replace(
+            decision,
+            meeting_uid=meeting.text("uid"),
+            joint=joint if isinstance(joint, bool) else None,
+            present=tuple(
+                Attendee(name=str(p.get("name", "")), role=str(p.get("role", "")))
+                for p in (present if isinstance(present, list) else [])
+                if isinstance(p, dict)
+            ),
+        )
     return decision if on else None
 
 

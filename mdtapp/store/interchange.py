@@ -92,7 +92,18 @@ def export_document(store: Store, patient_uids: list[str] | None = None) -> dict
             entry[kind] = items
         patients.append(entry)
     patients.sort(key=lambda p: p["nhs_number"])
-    return {"format": FORMAT, "forms_version": store.forms.version, "patients": patients}
+    document = {"format": FORMAT, "forms_version": store.forms.version, "patients": patients}
+    # MDT meetings name patients across the database: a whole-database export carries them
+    # (and a file without any keeps the bytes it had before meetings existed)
+    meetings = store.meetings() if patient_uids is None else []
+    if meetings:
+        from mdtapp.store.meetings import encode_meeting
+
+        document["meetings"] = [
+            {"uid": m.uid, "version": m.version, **encode_meeting(m.value)}
+            for m in sorted(meetings, key=lambda m: (m.value.date, m.value.time, m.uid))
+        ]
+    return document
 
 
 def _photo_out(store: Store, patient_uid: str, ref: dict[str, Any]) -> dict[str, Any]:
@@ -399,14 +410,24 @@ def import_document(
         raise ImportRejected(problems)
     # judged against what is held before anything is written (a refused file makes not even
     # the day's backup), then again under the write lock, against what is committed by then
+    meetings, meeting_problems = check_meetings(document, store.forms)
+    if meeting_problems:
+        raise ImportRejected(meeting_problems)
     plan = plan_import(store, patients, merge=merge)
     if plan.problems:
         raise ImportRejected(plan.problems)
+    if problems := _held_meeting_problems(store, meetings, patients):
+        raise ImportRejected(problems)
     with store.transaction():
         plan = plan_import(store, patients, merge=merge)
         if plan.problems:
             raise ImportRejected(plan.problems)
         written = apply(store, plan)
+        if problems := _held_meeting_problems(store, meetings, patients):
+            raise ImportRejected(problems)  # rolls the transaction back: nothing is written
+        for _, uid, meeting in meetings:
+            if not store.has_meeting(uid):
+                store._import_meeting(uid, meeting)
         store.record_event(
             "import",
             detail=f"{written.patients_added} added, {written.patients_merged} merged, "
@@ -420,6 +441,59 @@ def import_document(
         written.records_updated,
         written.records_older,
     )
+
+
+def check_meetings(document: Any, forms: Forms) -> tuple[list[tuple[str, str, Any]], list[str]]:
+    """The file's meetings as (where, uid, meeting), and every problem they have on their own
+    (the schema has checked their shape)."""
+    from mdtapp.domain.meeting import validate_meeting
+    from mdtapp.store.meetings import decode_meeting
+
+    out: list[tuple[str, str, Any]] = []
+    problems: list[str] = []
+    raw = document.get("meetings", []) if isinstance(document, dict) else []
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        where = f"meetings[{i}]"
+        if not isinstance(item, dict):
+            continue
+        payload = {k: v for k, v in item.items() if k not in ("uid", "version")}
+        try:
+            meeting = decode_meeting(payload)
+        except ValidationError as e:
+            problems.extend(f"{where}.{err.field}: {err.message}" for err in e.errors)
+            continue
+        errors = validate_meeting(meeting, forms.meeting)
+        problems.extend(f"{where}.{e.field}: {e.message}" for e in errors)
+        if not errors:
+            out.append((where, str(item.get("uid")), meeting))
+    return out, problems
+
+
+def _held_meeting_problems(
+    store: Store, meetings: list[tuple[str, str, Any]], patients: list[FilePatient]
+) -> list[str]:
+    """A meeting held here with other content is not merged; an agenda names only patients
+    in the file or in the database."""
+    from mdtapp.store.meetings import encode_meeting
+
+    known = set(store.patient_uids()) | {
+        c.uid for p in patients for c in p.copies if c.kind == "patients" and c.uid
+    }
+    problems = []
+    for where, uid, meeting in meetings:
+        if store.has_meeting(uid):
+            held = store.meeting(uid)
+            if encode_meeting(held.value) != encode_meeting(meeting):
+                problems.append(
+                    f"{where}: this meeting is held here with other content (version "
+                    f"{held.version}): a meeting is not merged; nothing was imported"
+                )
+        for j, item in enumerate(meeting.agenda):
+            if item.patient_uid not in known:
+                problems.append(
+                    f"{where}.agenda[{j}].patient_uid: no such patient in the file or here"
+                )
+    return problems
 
 
 def read_document(path: Path) -> Any:

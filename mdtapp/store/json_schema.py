@@ -284,6 +284,20 @@ def interchange_schema(forms: Forms) -> Json:
             "next_review": OPTIONAL_DATE,
             "flags_at_decision": {"type": "array", "items": {"enum": list(FLAG_KEYS)}},
             "actions": _object({"gp": TEXT, "local_centre": TEXT, "patient": TEXT}, []),
+            "meeting": _object(
+                {
+                    "uid": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                    "joint": {"type": "boolean"},
+                    "present": {
+                        "type": "array",
+                        "items": _object(
+                            {"name": NAME, "role": {"enum": [r.key for r in forms.meeting.roles]}},
+                            ["name", "role"],
+                        ),
+                    },
+                },
+                ["uid", "joint", "present"],
+            ),
         },
         ["date", "decision", "reason"],
     )
@@ -338,6 +352,44 @@ def interchange_schema(forms: Forms) -> Json:
         },
         ["admitted", "related"],
     )
+    roles = [r.key for r in forms.meeting.roles]
+    statuses = [x.key for x in forms.meeting.statuses]
+    meeting = _object(
+        {
+            "uid": UID,
+            "version": {"type": "integer", "minimum": 1},
+            "date": DATE,
+            "time": {"type": "string", "pattern": r"^\d{2}:\d{2}$"},
+            "place": NAME,
+            "chair": TEXT,
+            "attendees": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": NAME,
+                        "role": {"enum": roles},
+                        "specialty": TEXT,
+                        "username": {"type": ["string", "null"]},
+                        "present": {"type": "boolean"},
+                    },
+                    ["name", "role", "present"],
+                ),
+            },
+            "agenda": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "patient_uid": UID,
+                        "source": {"enum": ["due", "referral", "added"]},
+                        "reason": TEXT,
+                        "status": {"enum": statuses},
+                    },
+                    ["patient_uid", "source", "status"],
+                ),
+            },
+        },
+        ["uid", "date", "time", "place", "attendees", "agenda"],
+    )
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:mdtapp:format:mdtapp-1",
@@ -350,8 +402,12 @@ def interchange_schema(forms: Forms) -> Json:
             "format": {"const": "mdtapp/1"},
             "forms_version": {"type": "string"},
             "patients": {"type": "array", "items": {"$ref": "#/$defs/patient"}},
+            # MDT meetings (m011), in a whole-database export only: the agenda names patients
+            # by their uid in this file or in the database imported into
+            "meetings": {"type": "array", "items": {"$ref": "#/$defs/meeting"}},
         },
         "$defs": {
+            "meeting": meeting,
             "patient": patient,
             "eligibility": eligibility,
             "decision": decision,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.forms import Forms
 from mdtapp.domain.forms import forms as default_forms
+from mdtapp.domain.meeting import AgendaItem, Meeting
 from mdtapp.domain.model import Patient
 from mdtapp.store import codec
 from mdtapp.store.accounts import Accounts
@@ -45,10 +46,12 @@ from mdtapp.store.errors import (
     DuplicateRecord,
     PermissionDenied,
     ReadOnlyDatabase,
+    RecordNotFound,
     StoreError,
 )
 from mdtapp.store.faults import Explanations, Fault, known_faults
 from mdtapp.store.lineage import Held, Lineage, Lineages
+from mdtapp.store.meetings import Meetings
 from mdtapp.store.models import (
     CHILD_KINDS,
     Account,
@@ -61,7 +64,15 @@ from mdtapp.store.models import (
 )
 from mdtapp.store.photos import Photos
 from mdtapp.store.records import Records, new_uid
-from mdtapp.store.security import ACTIONS, SIGNABLE, WRITE, Principal, authorise, maintenance
+from mdtapp.store.security import (
+    ACTIONS,
+    SIGN_ROLES,
+    VERIFIED,
+    WRITE,
+    Principal,
+    authorise,
+    maintenance,
+)
 from mdtapp.store.signing import Signatures
 from mdtapp.store.sqlite import Database
 from mdtapp.store.summaries import SummaryCache
@@ -150,6 +161,7 @@ class Store:
         self._accounts = Accounts(self._ctx, self._audit)
         self._summaries = SummaryCache(self._ctx, self._records)
         self._centre = CentreSettings(self._ctx, self._audit)
+        self._meetings = Meetings(self._ctx, self._audit)
         self._daily = DailyBackups(path, kept=self._kept_setting)
 
     @classmethod
@@ -350,6 +362,8 @@ class Store:
         """Add a record (uid None) or a new version of one, from `base_version`. A signed
         version is never changed: a new version of it is an amendment, and needs a reason."""
         self.authorise(WRITE[kind], f"saving {codec.LABELS[kind]}")
+        if kind == "decisions" and value.meeting_uid is not None:
+            self._check_meeting_decision(patient_uid, value)
         if kind == "assessments" and (problems := self._photos.count_problems(patient_uid, value)):
             raise ValidationError(problems)  # marks on a photo are in that photo's pixels
         return self._save(
@@ -525,12 +539,61 @@ class Store:
         password: str,
         meaning: str = "reviewed and approved",
     ) -> SignatureInfo:
-        """Sign one version by re-entering the password; from then on it is read-only."""
-        if kind not in SIGNABLE:
+        """Sign one version by re-entering the password; from then on it is read-only. A dose
+        plan (regimen) is signed as verified, by an Ig pharmacist."""
+        if kind not in SIGN_ROLES:
             raise StoreError(f"{codec.LABELS[kind]} records are not signed")
-        self.authorise(ACTIONS["sign"], "signing")
+        if kind == "regimens":
+            meaning = VERIFIED
+        what = "verifying a dose plan" if kind == "regimens" else "signing"
+        self.authorise(SIGN_ROLES[kind], what)
         if not self.verify_password(self.user, password):
             raise PermissionDenied("The password is not right: nothing was signed")
+        return self._add_signature(kind, uid, version, meaning, None)
+
+    def sign_in_place(
+        self,
+        kind: str,
+        uid: str,
+        version: int,
+        *,
+        username: str,
+        password: str,
+        meaning: str = "reviewed and approved",
+    ) -> SignatureInfo:
+        """Another person signs (a clinician, a decision) or verifies (an Ig pharmacist, a dose
+        plan) at this session with their own user name and password; no one signs out and the
+        signed-in account stays signed in. The password is throttled and audited like signing
+        in (access.verify_other); their role is checked here, before anything is written."""
+        from mdtapp.store.access import verify_other  # access builds on this module
+
+        if kind not in SIGN_ROLES:
+            raise StoreError(f"{codec.LABELS[kind]} records are not signed")
+        if kind == "regimens":
+            meaning = VERIFIED
+        role = SIGN_ROLES[kind]
+        what = (
+            "verifying a dose plan" if kind == "regimens" else f"signing the {codec.LABELS[kind]}"
+        )
+        if not username.strip():
+            raise ValidationError([FieldError("user name", "is required: whose signature is it?")])
+        account = verify_other(self, username.strip(), password, purpose=f"{what} in place")
+        if role not in account.roles:
+            self.record_event(
+                "sign-refused",
+                entity=kind,
+                entity_uid=uid,
+                detail=f"{what}: {account.username} has no {role} role",
+            )
+            raise PermissionDenied(
+                f"user name: {account.display_name} is {', '.join(account.roles) or 'no role'}: "
+                f"{what} needs the {role} role. Nothing was signed."
+            )
+        return self._add_signature(kind, uid, version, meaning, account.principal)
+
+    def _add_signature(
+        self, kind: str, uid: str, version: int, meaning: str, principal: Principal | None
+    ) -> SignatureInfo:
         with self.transaction():
             current = self._records.latest_row(kind, uid)
             if current is None or current["version"] != version or current["deleted"]:
@@ -538,8 +601,125 @@ class Store:
                     f"That {codec.LABELS[kind]} has changed since it was "
                     "shown: reopen it before signing"
                 )
-            self._signatures.add(kind, uid, version, current["patient_uid"], meaning)
+            self._signatures.add(
+                kind, uid, version, current["patient_uid"], meaning, principal=principal
+            )
         return self._signatures.of(kind, uid, version)[-1]
+
+    def verification(self, uid: str, version: int) -> SignatureInfo | None:
+        """Who verified this version of a dose plan, or None: awaiting pharmacist verification."""
+        found = [s for s in self._signatures.of("regimens", uid, version) if s.meaning == VERIFIED]
+        return found[0] if found else None
+
+    # ------------------------------------------------------------ meetings
+
+    def meetings(self) -> list[Saved[Meeting]]:
+        """Every meeting, latest first."""
+        return self._meetings.all()
+
+    def meeting(self, uid: str) -> Saved[Meeting]:
+        return self._meetings.get(uid)
+
+    def has_meeting(self, uid: str) -> bool:
+        try:
+            self._meetings.get(uid)
+        except RecordNotFound:
+            return False
+        return True
+
+    def _import_meeting(self, uid: str, meeting: Meeting) -> Saved[Meeting]:
+        """A meeting from an import (the importer authorised the import and holds the
+        transaction)."""
+        return self._meetings.add(meeting, uid=uid)
+
+    def meeting_history(self, uid: str) -> list[Saved[Meeting]]:
+        return self._meetings.history(uid)
+
+    def add_meeting(self, meeting: Meeting) -> Saved[Meeting]:
+        """A new meeting; refused (ValidationError naming the field) with nothing written."""
+        self.authorise(WRITE["meetings"], "preparing a meeting")
+        self._check_agenda_patients(meeting)
+        with self.transaction():
+            return self._meetings.add(meeting)
+
+    def save_meeting(
+        self, uid: str, meeting: Meeting, *, base_version: int, reason: str = ""
+    ) -> Saved[Meeting]:
+        """A new version of the meeting (someone arrived or left, an item was discussed)."""
+        self.authorise(WRITE["meetings"], "changing a meeting")
+        self._check_agenda_patients(meeting)
+        with self.transaction():
+            return self._meetings.save(uid, meeting, base_version=base_version, reason=reason)
+
+    def meeting_decisions(self, uid: str) -> list[Saved[Any]]:
+        """The current decisions taken in the meeting, in agenda order."""
+        saved = [self._records.get("decisions", d) for _, d, _ in self._meetings.decisions_of(uid)]
+        order = {i.patient_uid: n for n, i in enumerate(self.meeting(uid).value.agenda)}
+        return sorted(saved, key=lambda s: order.get(s.patient_uid, len(order)))
+
+    def _check_agenda_patients(self, meeting: Meeting) -> None:
+        held = set(self.patient_uids())
+        errors = [
+            FieldError(f"agenda[{i}].patient", "is not a patient in this database")
+            for i, item in enumerate(meeting.agenda)
+            if item.patient_uid not in held
+        ]
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_meeting_decision(self, patient_uid: str, decision: Any) -> None:
+        """A decision linked to a meeting: the meeting exists, the patient is on its agenda,
+        and each person named present is one of its attendees (joint follows from them)."""
+        try:
+            meeting = self.meeting(decision.meeting_uid).value
+        except RecordNotFound:
+            raise ValidationError(
+                [FieldError("meeting.uid", "is not a meeting in this database")]
+            ) from None
+        errors = []
+        if meeting.item(patient_uid) is None:
+            errors.append(FieldError("meeting.uid", "the patient is not on that meeting's agenda"))
+        attendees = {(a.name, a.role) for a in meeting.attendees}
+        for i, a in enumerate(decision.present):
+            if (a.name, a.role) not in attendees:
+                errors.append(
+                    FieldError(
+                        f"meeting.present[{i}]", f"{a.name} is not an attendee of that meeting"
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def agenda_candidates(self, on: date) -> list[AgendaItem]:
+        """What the agenda of a meeting on `on` is built from: the reviews dashboard's due and
+        overdue patients (a stopped treatment has nothing due), then new referrals (no MDT
+        decision recorded yet, so eligibility is undecided)."""
+        from mdtapp.domain.dates import format_date
+
+        items = []
+        for s in self.reviews():
+            if s.stopped_on is not None or s.next_review is None or s.next_review > on:
+                continue
+            when = (
+                f"overdue since {format_date(s.next_review)}"
+                if s.next_review < on
+                else f"due {format_date(s.next_review)}"
+            )
+            reason = f"{s.review_reason}, {when}" if s.review_reason else f"review {when}"
+            items.append(AgendaItem(s.patient_uid, "due", reason))
+        due = {i.patient_uid for i in items}
+        decided = {
+            r["patient_uid"]
+            for r in self.db.query("SELECT DISTINCT patient_uid FROM current_decisions")
+        }
+        for s in self.summaries():
+            if s.patient_uid not in due and s.patient_uid not in decided:
+                items.append(
+                    AgendaItem(
+                        s.patient_uid, "referral", "new referral: eligibility not yet decided"
+                    )
+                )
+        return items
 
     # ------------------------------------------------------------ accounts
 

@@ -316,3 +316,43 @@ def m010_stopped_treatment(db: sqlite_utils.Database) -> None:
     db.execute("""
         CREATE INDEX decisions_kind ON decisions(
             patient_uid, json_extract(data, '$.decision'), on_date, uid, version, deleted)""")
+
+
+@migration
+def m011_meetings(db: sqlite_utils.Database) -> None:
+    # The MDT meeting (domain.md section 6a, issue 17). A meeting is one versioned document
+    # (date, time, place, chair, attendees with their roles and whether present, the agenda
+    # in order with each item's state) stored like the patient records: every change (someone
+    # arrives or leaves, an item is discussed) adds a version with its audit entry, and rows
+    # are never changed. Attendance and agenda are kept in the document, not in tables of
+    # their own, so each version is the whole meeting as it stood at that moment.
+    db.execute("""
+        CREATE TABLE meetings (
+            row_id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL CHECK (length(uid) = 32),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            on_date TEXT NOT NULL CHECK (on_date GLOB
+                '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            data TEXT NOT NULL CHECK (json_valid(data)),
+            deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+            saved_at TEXT NOT NULL,
+            saved_by TEXT NOT NULL,
+            change_reason TEXT NOT NULL DEFAULT '',
+            UNIQUE (uid, version)
+        )""")
+    db.execute("CREATE INDEX meetings_on_date ON meetings(on_date, uid, version, deleted)")
+    _immutable(db, "meetings", "saved meetings versions")
+    db.execute("""
+        CREATE VIEW current_meetings AS
+        SELECT * FROM meetings AS r
+        WHERE r.deleted = 0
+          AND NOT EXISTS (SELECT 1 FROM meetings AS later
+                          WHERE later.uid = r.uid AND later.version > r.version)""")
+    # A decision taken in a meeting names it (data.meeting.uid): the outcomes summary and the
+    # letters find a meeting's decisions from this index, without reading every decision.
+    db.execute("""
+        CREATE INDEX decisions_meeting ON decisions(
+            json_extract(data, '$.meeting.uid'), patient_uid, uid, version, deleted)""")
+    # A dose plan's pharmacist verification is a signature on the regimen's version (kind
+    # 'regimens', by an account with the pharmacist role): append-only like every signature,
+    # and a changed plan is a new version, awaiting verification again. No new table.

@@ -22,6 +22,7 @@ WRITE = {
     "assessments": "clinician",
     "decisions": "clinician",
     "admissions": "clinician",
+    "meetings": "clinician",
     "regimens": "pharmacist",
     "infusions": "pharmacist",
 }
@@ -36,6 +37,10 @@ ACTIONS = {
     "demo": "admin",
 }
 SIGNABLE = ("assessments", "decisions")
+# the role each signable kind's signature needs: a clinician signs an assessment or a
+# decision; an Ig pharmacist verifies a dose plan (a regimen's version), domain.md section 6a
+SIGN_ROLES = {"assessments": "clinician", "decisions": "clinician", "regimens": "pharmacist"}
+VERIFIED = "verified by the Ig pharmacist"
 MIN_PASSWORD_LENGTH = 10
 
 

@@ -10,6 +10,7 @@ from mdtapp.store.audit import AuditTrail
 from mdtapp.store.context import Context
 from mdtapp.store.errors import SignedRecordError, StoreError
 from mdtapp.store.models import SignatureInfo
+from mdtapp.store.security import Principal
 
 
 class Signatures:
@@ -37,12 +38,23 @@ class Signatures:
             for r in self.ctx.db.query(sql + " ORDER BY id", params)
         ]
 
-    def add(self, kind: str, uid: str, version: int, patient_uid: str, meaning: str) -> None:
-        """The signed-in user signs this version (the caller checked it is the current one)."""
+    def add(
+        self,
+        kind: str,
+        uid: str,
+        version: int,
+        patient_uid: str,
+        meaning: str,
+        *,
+        principal: Principal | None = None,
+    ) -> None:
+        """The signed-in user (or `principal`, who confirmed their password in place at this
+        session) signs this version (the caller checked it is the current one and the role)."""
         self.ctx.writing()
-        if any(x.username == self.ctx.user for x in self.of(kind, uid, version)):
-            raise StoreError("You have already signed this version")
-        principal = self.ctx.principal
+        principal = principal or self.ctx.principal
+        if any(x.username == principal.username for x in self.of(kind, uid, version)):
+            who = "You have" if principal == self.ctx.principal else f"{principal.display_name} has"
+            raise StoreError(f"{who} already signed this version")
         self.ctx.db.execute(
             "INSERT INTO signatures (kind, uid, version, username, display_name, roles, "
             "signed_at, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -63,7 +75,10 @@ class Signatures:
             entity_uid=uid,
             version=version,
             patient_uid=patient_uid,
-            detail=meaning,
+            detail=meaning
+            if principal == self.ctx.principal
+            else f"{meaning}: by {principal.display_name} ({principal.username}), in place at "
+            f"{self.ctx.principal.display_name}'s session",
         )
 
     def refuse_change_without_reason(self, kind: str, uid: str, version: int, reason: str) -> bool:

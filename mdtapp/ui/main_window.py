@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # loaded when first used: the first paint needs only the pati
 
     from mdtapp.reports.service import Produced
     from mdtapp.settings import Author, Letterhead
+    from mdtapp.ui.views.meeting import MeetingWindow
     from mdtapp.ui.views.pdf_preview import PdfPreview
     from mdtapp.ui.views.workspace import PatientWorkspace
 
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self._workspace: PatientWorkspace | None = None  # built when a patient is first opened
         # what a letter lacked (letterhead, author), as each signed-in person typed it
         self._letter_answers: dict[str, dict[str, str]] = {}
+        self.meeting_window: MeetingWindow | None = None  # built when first opened (Ctrl+M)
         for page in (self.patients, self.reviews):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
@@ -117,6 +119,7 @@ class MainWindow(QMainWindow):
             "New patient…", "Ctrl+N", self.new_patient, "newPatientAction"
         )
         self.find_action = action("Find", "Ctrl+F", self.focus_search, "findPatient")
+        self.meeting_action = action("MDT meeting…", "Ctrl+M", self.open_meeting, "meetingAction")
         bar.addSeparator()
         self.edit_patient_action = action(
             "Patient details…", "Ctrl+E", self.edit_patient, "editPatient"
@@ -208,6 +211,7 @@ class MainWindow(QMainWindow):
                     self.show_patients_action,
                     self.show_reviews_action,
                     self.find_action,
+                    self.meeting_action,
                     None,
                     self.zoom_in_action,
                     self.zoom_out_action,
@@ -250,6 +254,16 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.reviews)
         self._set_patient_actions(False)
         self.reviews.table.setFocus()
+
+    def open_meeting(self) -> None:
+        """View > MDT meeting… (Ctrl+M): the meeting window, beside this one."""
+        from mdtapp.ui.views.meeting import MeetingWindow
+
+        if self.meeting_window is None:
+            self.meeting_window = MeetingWindow(self.session)
+        self.meeting_window.show()
+        self.meeting_window.raise_()
+        self.meeting_window.activateWindow()
 
     def focus_search(self) -> None:
         self.show_patients()
@@ -655,6 +669,8 @@ class MainWindow(QMainWindow):
         self._flush_draft()
         # a closed window must not go on watching the whole application
         self.idle.detach()
+        if self.meeting_window is not None:
+            self.meeting_window.close()
         if self._workspace is not None:
             self._workspace.assessment.detach()
         super().closeEvent(event)

@@ -19,6 +19,8 @@ def screenshot(args: argparse.Namespace) -> tuple[int, str]:
         return 1, problem
     width, height = args.size
     window.resize(width, height)
+    if args.view in ("meeting", "presenter"):
+        return _meeting_shot(app, window, args)
     if args.view == "reviews":
         window.show_reviews()  # type: ignore[attr-defined]
     elif args.view in PATIENT_VIEWS:
@@ -35,5 +37,34 @@ def screenshot(args: argparse.Namespace) -> tuple[int, str]:
     image = window.grab()
     if not image.save(str(args.out), "PNG"):
         return 1, f"cannot write {args.out}"
+    window.close()
+    return 0, f"wrote {args.out} ({image.width()}x{image.height()})"
+
+
+def _meeting_shot(app, window, args: argparse.Namespace) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """The latest meeting's window on its first agenda item, or its presenter view."""
+    meetings = window.session.store.meetings()
+    if not meetings:
+        window.close()
+        return 1, (
+            f"--view {args.view} needs a meeting: prepare one first (mdtapp meeting new "
+            "--place ROOM --attendee NAME:ROLE ...)"
+        )
+    window.open_meeting()
+    meeting = window.meeting_window
+    meeting.reload_meetings(select=meetings[0].uid)
+    meeting.resize(*args.size)
+    shown = meeting
+    if args.view == "presenter":
+        meeting.toggle_presenter()
+        shown = meeting.presenter
+        shown.resize(*args.size)
+    for _ in range(10):
+        app.sendPostedEvents()
+        app.processEvents()
+    image = shown.grab()
+    if not image.save(str(args.out), "PNG"):
+        return 1, f"cannot write {args.out}"
+    meeting.close()
     window.close()
     return 0, f"wrote {args.out} ({image.width()}x{image.height()})"

@@ -145,3 +145,67 @@ def test_the_meeting_of_domain_md_by_keyboard_in_a_real_window(x_display, tmp_pa
         assert any(row[3] == "943 476 5919" for row in r["due_after"])
     finally:
         store.close()
+
+
+@pytest.fixture
+def mdt_db(tmp_path: Path) -> Path:
+    """The meeting room's laptop: the nurse, two consultants and a pharmacist, the demo
+    patients and a new referral; the letterhead and author set (a batch asks otherwise)."""
+    from mdtapp.settings import save_centre_settings
+    from tests.store.conftest import jane
+
+    db = tmp_path / "mdt.db"
+    created = access.create_database(
+        db, username="admin", display_name="Ada Admin", password="admin-passphrase"
+    )
+    store = created.store
+    store.add_account("nurse", "Nina Shaw", ["clinician"], "nurse-passphrase")
+    store.add_account("rheum", "Dr Rhea Ward", ["clinician"], "rheum-passphrase")
+    store.add_account("derm", "Dr Derek Moss", ["clinician"], "derm-passphrase")
+    store.add_account("pharm", "Pat Hale", ["pharmacist"], "pharm-passphrase")
+    add_demo_patients(store)
+    store.add_patient(jane(family_name="Referral"))
+    save_centre_settings(
+        store,
+        {
+            "letterhead.centre": "Royal Example Hospital",
+            "author.name": "Nina Shaw",
+            "author.role": "Specialist nurse",
+        },
+    )
+    store.close()
+    return db
+
+
+def test_the_mdt_meeting_of_issue_17_by_keyboard_in_a_real_window(x_display, tmp_path, mdt_db):
+    from pypdf import PdfReader
+
+    r = run_scenario("mdt_meeting", x_display, tmp_path, mdt_db)
+    assert [s for s, _ in r["agenda"]] == ["due", "due", "referral"]
+    assert "Quorate" in r["quorum_before"]
+    assert "Joint: rheumatology and dermatology present" in r["present_1"]
+    assert r["signed_1"].startswith("Signed by Dr Derek Moss in place")
+    assert "Verified by Pat Hale" in r["verified_1"]
+    assert "NOT joint: no consultant dermatologist present" in r["present_2"]
+    assert "NOT quorate" in r["presenter"]
+    width, minimum = r["size_1024"]
+    assert width == 1024 and minimum <= 1024
+    assert r["outcomes"] is True and r["letters"] is True
+    store = access.sign_in(mdt_db, "admin", "admin-passphrase")
+    try:
+        (meeting,) = store.meetings()
+        first, second = store.meeting_decisions(meeting.uid)
+        assert (first.value.joint, second.value.joint) == (True, False)
+        assert first.saved_by == "nurse"
+        assert store.signatures("decisions", first.uid)[0].username == "derm"
+    finally:
+        store.close()
+    screens = tmp_path / "screens"
+    outcomes = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(screens / "outcomes.pdf").pages
+    )
+    assert "NOT joint" in outcomes and "left / absent" in outcomes
+    letters = sorted((screens / "letters").glob("letter-*.pdf"))
+    assert len(letters) == 2
+    text = " ".join(p.extract_text() for p in PdfReader(letters[1]).pages)
+    assert "NOT a joint decision" in " ".join(text.split())

@@ -129,3 +129,42 @@ print(','.join(heavy))
         check=True,
     )
     assert out.stdout.strip() == ""
+
+
+def test_screenshots_of_the_meeting_and_its_presenter_view(tmp_path):
+    """The README's meeting images: refused, saying how, until a meeting is prepared; then
+    the meeting window at 1366 x 768 and 1024 x 768, and the presenter view."""
+    from PySide6.QtGui import QImage
+
+    from mdtapp.domain.meeting import Attendee, Meeting
+
+    path = tmp_path / "demo.db"
+    store = Store.open(path, user="tester")
+    add_demo_patients(store)
+    store.close()
+    args = ["screenshot", "--db", str(path), "--view", "meeting"]
+    result = run(*args, "--out", str(tmp_path / "m.png"))
+    assert result.returncode == 1 and "needs a meeting: prepare one first" in result.stderr
+    store = Store.open(path, user="tester")
+    store.add_meeting(
+        Meeting(
+            store.today(),
+            "14:00",
+            "Seminar room 2",
+            "Dr R Ward",
+            (
+                Attendee("Dr R Ward", "consultant_rheumatologist"),
+                Attendee("Dr D Moss", "consultant_dermatologist"),
+            ),
+            tuple(store.agenda_candidates(store.today())),
+        )
+    )
+    store.close()
+    for view, size in (("meeting", "1366x768"), ("meeting", "1024x768"), ("presenter", "1366x768")):
+        out = tmp_path / f"{view}-{size}.png"
+        result = run(
+            "screenshot", "--db", str(path), "--view", view, "--size", size, "--out", str(out)
+        )
+        assert result.returncode == 0, result.stderr
+        image = QImage(str(out))
+        assert f"{image.width()}x{image.height()}" == size  # fits: nothing wider than asked

@@ -3,6 +3,8 @@ time are saved with the decision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 
 from PySide6.QtWidgets import (
@@ -19,18 +21,23 @@ from PySide6.QtWidgets import (
 
 from mdtapp.domain.dates import add_months, format_date
 from mdtapp.domain.errors import FieldError, ValidationError
+from mdtapp.domain.meeting import Attendee, attendee_text, quorum
 from mdtapp.domain.model import Decision, validate_decision
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.domain.record import patient_state
 from mdtapp.store.errors import StoreError
 from mdtapp.store.models import Saved
 from mdtapp.store.repository import PatientFile
+from mdtapp.ui import theme
 from mdtapp.ui.models.records import RecordTableModel
 from mdtapp.ui.session import Session
 from mdtapp.ui.views.assessment import card
 from mdtapp.ui.widgets.fields import DateField, error_text, mark_errors
-from mdtapp.ui.widgets.sign_dialog import SignDialog
+from mdtapp.ui.widgets.sign_dialog import SignDialog, SignInPlaceDialog
 from mdtapp.ui.widgets.tables import record_table
+
+# In a meeting: the meeting's uid and the attendees present now (the meeting view provides it)
+MeetingNow = Callable[[], tuple[str, tuple[Attendee, ...]] | None]
 
 
 def _text_box(name: str, accessible: str, height: int = 52) -> QPlainTextEdit:
@@ -49,6 +56,7 @@ class DecisionsView(QWidget):
         self.forms = session.forms
         self.file: PatientFile | None = None
         self.current_flags: tuple[str, ...] = ()
+        self.meeting_now: MeetingNow | None = None  # set by the meeting view
         self.setObjectName("decisions")
         outer = QHBoxLayout(self)
         form_card, layout = card("Record the MDT decision")
@@ -83,6 +91,13 @@ class DecisionsView(QWidget):
         form.addRow("Decision", self.kind)
         form.addRow("Reason", self.reason)
         form.addRow("Clinicians", self.clinicians)
+        self.clinicians_label = form.labelForField(self.clinicians)
+        # in a meeting: who is present and whether that makes the decision joint, live
+        self.present = QLabel()
+        self.present.setObjectName("decisionPresent")
+        self.present.setWordWrap(True)
+        self.present.setVisible(False)
+        form.addRow(self.present)
         form.addRow("Next review", review_row)
         form.addRow("GP, please", self.actions_gp)
         form.addRow("Local centre, please", self.actions_centre)
@@ -147,9 +162,18 @@ class DecisionsView(QWidget):
         self.sign_message = QLabel()
         self.sign_message.setObjectName("signDecisionMessage")
         self.sign_message.setWordWrap(True)
-        list_layout.addWidget(self.sign_button)
+        self.sign_in_place_button = QPushButton("Sign in place (another clinician)…")
+        self.sign_in_place_button.setObjectName("signDecisionInPlace")
+        self.sign_in_place_button.setToolTip(
+            "A clinician signs with their own user name and password; no one signs out"
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sign_button)
+        buttons.addWidget(self.sign_in_place_button)
+        list_layout.addLayout(buttons)
         list_layout.addWidget(self.sign_message)
         self.sign_button.clicked.connect(self._on_sign_clicked)
+        self.sign_in_place_button.clicked.connect(self._on_sign_in_place_clicked)
         outer.addWidget(list_card, 4)
 
     def _signed_text(self, saved: Saved[Decision]) -> str:
@@ -191,6 +215,72 @@ class DecisionsView(QWidget):
         if dialog.exec():
             self.sign_selected(dialog.take_password())
 
+    def sign_selected_in_place(self, username: str, password: str) -> bool:
+        """Another clinician signs the selected decision at this session (the MDT's laptop)."""
+        rows = self.table.selectionModel().selectedRows()
+        if self.file is None or not rows:
+            self.sign_message.setText("Select a decision to sign")
+            return False
+        saved = self.model.rows[rows[0].row()]
+        try:
+            signed = self.session.store.sign_in_place(
+                "decisions", saved.uid, saved.version, username=username, password=password
+            )
+        except ValidationError as e:
+            self.sign_message.setText("Not signed: " + "; ".join(str(x) for x in e.errors))
+            return False
+        except StoreError as e:
+            self.sign_message.setText(f"Not signed: {e}")
+            return False
+        self.sign_message.setText(
+            f"Signed by {signed.name} in place: the decision of {format_date(saved.value.date)}"
+        )
+        self.session.notify_saved(self.file.uid)
+        return True
+
+    def _on_sign_in_place_clicked(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if self.file is None or not rows:
+            self.sign_message.setText("Select a decision to sign")
+            return
+        saved = self.model.rows[rows[0].row()]
+        kind = self.kind_labels.get(saved.value.decision, saved.value.decision)
+        patient = self.file.patient.value
+        dialog = SignInPlaceDialog(
+            "Sign the MDT decision in place",
+            f"{kind} — decision of {format_date(saved.value.date)} for "
+            f"{patient.display_name}, NHS No. {format_nhs_number(patient.nhs_number)}.",
+            "A clinician signs with their own user name and password; whoever is signed in "
+            "stays signed in. Once signed it changes only by amendment, with a reason.",
+            self,
+        )
+        if dialog.exec():
+            self.sign_selected_in_place(dialog.take_username(), dialog.take_password())
+
+    def refresh_meeting(self) -> None:
+        """In a meeting: the people present now and whether a decision now is joint."""
+        now = self.meeting_now() if self.meeting_now else None
+        self.present.setVisible(now is not None)
+        self.clinicians.setVisible(now is None)
+        self.clinicians_label.setVisible(now is None)
+        if now is None:
+            return
+        _, present = now
+        rules = self.forms.meeting
+        q = quorum(present, rules)
+        people = (
+            "; ".join(escape(attendee_text(a, rules)) for a in present) or "nobody marked present"
+        )
+        colour = theme.GREEN if q.quorate else theme.RED
+        verdict = (
+            "Joint: rheumatology and dermatology present"
+            if q.quorate
+            else "NOT joint: " + ", ".join(f"no {m.lower()}" for m in q.missing) + " present"
+        )
+        self.present.setText(
+            f"<b>Present:</b> {people}<br><b style='color:{colour}'>{escape(verdict)}</b>"
+        )
+
     def _set_review(self, months: int) -> None:
         start = self.date.value() or self.session.today()
         self.next_review.set_value(add_months(start, months))
@@ -224,6 +314,7 @@ class DecisionsView(QWidget):
         self.clinicians.clear()
         self.next_review.set_value(None)
         self.errors.clear()
+        self.refresh_meeting()
 
     def decision(self) -> tuple[Decision, list[FieldError]]:
         errors: list[FieldError] = []
@@ -235,6 +326,7 @@ class DecisionsView(QWidget):
             errors.append(FieldError("next_review", problem))
         if self.kind.currentData() is None:
             errors.append(FieldError("decision", "choose the decision"))
+        now = self.meeting_now() if self.meeting_now else None
         value = Decision(
             date=on or self.session.today(),
             decision=self.kind.currentData() or "",
@@ -246,6 +338,17 @@ class DecisionsView(QWidget):
             actions_local_centre=self.actions_centre.toPlainText().strip(),
             actions_patient=self.actions_patient.toPlainText().strip(),
         )
+        if now is not None:
+            # taken in the meeting: who is present at this moment decides joint or not joint
+            meeting_uid, present = now
+            people = tuple(Attendee(a.name, a.role) for a in present)
+            value = replace(
+                value,
+                clinicians=tuple(attendee_text(a, self.forms.meeting) for a in people),
+                meeting_uid=meeting_uid,
+                present=people,
+                joint=quorum(people, self.forms.meeting).quorate,
+            )
         seen = {e.field for e in errors}
         errors += [
             e

@@ -36,6 +36,18 @@ def dose_plan_html(plan: DosePlan | None, problem: str = "") -> str:
     return f"<table cellpadding='1'>{''.join(rows)}</table>{notes}"
 
 
+def verification_html(session: Session, file: PatientFile) -> str:
+    """The current dose plan's pharmacist verification (domain.md section 6a), or ''."""
+    regimen = file.record.regimen_on()
+    saved = next((s for s in file.regimens if s.value is regimen), None)
+    if saved is None:
+        return ""
+    v = session.store.verification(saved.uid, saved.version)
+    if v is None:
+        return f"<b style='color:{theme.RED}'>Awaiting pharmacist verification</b>"
+    return f"✓ Verified by {escape(v.name)} (Ig pharmacist) on {escape(v.signed_at_text)}"
+
+
 class OverviewView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,6 +66,8 @@ class OverviewView(QWidget):
         self.checklist = Checklist("eligibilityChecklist")
         elig.addWidget(self.checklist)
         elig.addStretch(1)
+        self.grid = grid
+        self.elig_card = elig_card
         grid.addWidget(elig_card, 0, 0, 2, 1)
         review_card, review = card("Next review", "reviewCard")
         self.review = QLabel()
@@ -61,23 +75,48 @@ class OverviewView(QWidget):
         self.review.setWordWrap(True)
         review.addWidget(self.review)
         review.addStretch(1)
+        self.review_card = review_card
         grid.addWidget(review_card, 0, 1)
         dose_card, dose = card("Current Ig dose plan", "doseCard")
         self.dose = QLabel()
         self.dose.setObjectName("dosePlan")
         self.dose.setWordWrap(True)
         dose.addWidget(self.dose)
+        self.verification = QLabel()
+        self.verification.setObjectName("doseVerification")
+        self.verification.setWordWrap(True)
+        dose.addWidget(self.verification)
         dose.addStretch(1)
+        self.dose_card = dose_card
         grid.addWidget(dose_card, 1, 1)
         self.flags = FlagsPanel(session.forms.response)
         grid.addWidget(self.flags, 0, 2, 2, 1)
         trend_card, trend = card("Trends since baseline", "trendCard")
         self.trends = TrendCharts(session.forms)
         trend.addWidget(self.trends)
+        self.trend_card = trend_card
         grid.addWidget(trend_card, 2, 0, 1, 3)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
+
+    def two_columns(self) -> QWidget:
+        """Eligibility on the left; the review, the flags and the dose on the right: for a
+        narrower place (the meeting window, beside its agenda). The trends card is taken out
+        and returned, for the caller to show beside (the charts need the width)."""
+        grid = self.grid
+        for widget in (self.elig_card, self.review_card, self.dose_card, self.flags):
+            grid.removeWidget(widget)
+        grid.removeWidget(self.trend_card)
+        grid.addWidget(self.elig_card, 0, 0, 3, 1)
+        grid.addWidget(self.review_card, 0, 1)
+        grid.addWidget(self.flags, 1, 1)
+        grid.addWidget(self.dose_card, 2, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 0)
+        self.trend_card.setParent(None)
+        return self.trend_card
 
     def show_file(self, file: PatientFile) -> None:
         record = file.record
@@ -95,5 +134,6 @@ class OverviewView(QWidget):
             f"<b style='color:{colour};font-size:large'>{escape(r.text)}</b>{milestones}"
         )
         self.dose.setText(dose_plan_html(state.dose_plan, state.dose_problem))
+        self.verification.setText(verification_html(self.session, file))
         self.flags.show_evaluation(state.evaluation)
         self.trends.show_record(record)

@@ -87,3 +87,29 @@ class ReasonDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(max(420, self.fontMetrics().horizontalAdvance(title) + 120))
+
+
+class SignInPlaceDialog(SignDialog):
+    """Another person signs or verifies at this session (the MDT's one laptop): their own user
+    name and password, with no one signing out. The store checks the password (throttled like
+    signing in) and their role."""
+
+    def __init__(self, title: str, what: str, meaning: str, parent: QWidget | None = None):
+        super().__init__(title, what, meaning, "the person whose user name is given", parent)
+        self.setObjectName("signInPlaceDialog")
+        form = self.findChild(QFormLayout)
+        self.username = QLineEdit()
+        self.username.setObjectName("signUsername")
+        self.username.setAccessibleName("Their user name")
+        assert form is not None
+        form.removeRow(0)  # "Signing as": they say who they are with their user name
+        form.insertRow(0, "Their user name", self.username)
+        label = form.labelForField(self.password)
+        if isinstance(label, QLabel):
+            label.setText("Their password")
+        self.password.setAccessibleName("Their password")
+        self.signer = QLabel()
+        self.username.setFocus()
+
+    def take_username(self) -> str:
+        return self.username.text().strip()
