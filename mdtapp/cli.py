@@ -390,8 +390,11 @@ def summary_text(m: Any, a: Any, forms: Any) -> str:
     if isinstance(m, MrssGridMeasure):
         return f"{forms.mrss.short_title} {mrss_total(m.scores(a), forms.mrss).text}"
     if isinstance(m, VasMeasure):
-        band = m.band(m.mm(a))
-        return f"{m.short_label} {vas_cm(m.mm(a))}" + (f" ({band})" if band else "")
+        mm = m.mm(a)
+        if mm is None:
+            return f"{m.short_label} not recorded"
+        band = m.band(mm)  # millimetres beside centimetres, as the letter and the panel read
+        return f"{m.short_label} {vas_cm(mm)} ({mm} mm" + (f", {band})" if band else ")")
     if isinstance(m, CountAtSiteMeasure):
         count = m.count(a)
         return f"{m.short_label} " + (f"{count.count} ({count.site})" if count else "not recorded")

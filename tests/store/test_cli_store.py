@@ -179,4 +179,4 @@ def test_summary_json_names_each_measures_own_previous_date(tmp_path, capsys):
     assert main(["summary", "--db", str(path), "--nhs-number", "9434765919"]) == 0
     out = capsys.readouterr().out
     assert "Itch VAS 60 → 90 mm (+30 mm) vs previous 03-Feb-2026" in out
-    assert "mRSS 30 / 60; itch 9.0 cm (very severe); patient global 6.0 cm" in out
+    assert "mRSS 30 / 60; itch 9.0 cm (90 mm, very severe); patient global 6.0 cm (60 mm" in out
