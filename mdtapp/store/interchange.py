@@ -428,6 +428,8 @@ def import_document(
         for _, uid, meeting in meetings:
             if not store.has_meeting(uid):
                 store._import_meeting(uid, meeting)
+        if problems := store.check_meeting_decisions():  # joint only as the meeting records
+            raise ImportRejected(problems)  # rolls the transaction back: nothing is written
         store.record_event(
             "import",
             detail=f"{written.patients_added} added, {written.patients_merged} merged, "

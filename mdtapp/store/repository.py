@@ -363,7 +363,7 @@ class Store:
         version is never changed: a new version of it is an amendment, and needs a reason."""
         self.authorise(WRITE[kind], f"saving {codec.LABELS[kind]}")
         if kind == "decisions" and value.meeting_uid is not None:
-            self._check_meeting_decision(patient_uid, value)
+            self._check_meeting_decision(patient_uid, value, uid=uid)
         if kind == "assessments" and (problems := self._photos.count_problems(patient_uid, value)):
             raise ValidationError(problems)  # marks on a photo are in that photo's pixels
         return self._save(
@@ -549,7 +549,31 @@ class Store:
         self.authorise(SIGN_ROLES[kind], what)
         if not self.verify_password(self.user, password):
             raise PermissionDenied("The password is not right: nothing was signed")
+        self._check_signer(kind, uid, self.user)
         return self._add_signature(kind, uid, version, meaning, None)
+
+    def _check_signer(self, kind: str, uid: str, username: str) -> None:
+        """Who may sign this record, beyond the role (hazards H72, H73): a decision taken in a
+        meeting only by someone the meeting records as present, linked to their account; a
+        dose plan verified by someone other than the person who saved it (a second pair of
+        eyes). PermissionDenied naming why; nothing is signed."""
+        if kind not in ("decisions", "regimens"):
+            return
+        saved = self._records.get(kind, uid)
+        if kind == "regimens" and saved.saved_by == username:
+            raise PermissionDenied(
+                f"user name: {username} saved this dose plan: it is verified by another "
+                "person (a second Ig pharmacist's check). Nothing was signed."
+            )
+        meeting_uid = getattr(saved.value, "meeting_uid", None)
+        if kind == "decisions" and meeting_uid is not None:
+            meeting = self.meeting(meeting_uid).value
+            if not any(a.username == username and a.present for a in meeting.attendees):
+                raise PermissionDenied(
+                    f"user name: {username} is not present at the meeting this decision was "
+                    "taken in (an attendee picked from the accounts and marked present): it "
+                    "is signed by someone at the table. Nothing was signed."
+                )
 
     def sign_in_place(
         self,
@@ -578,6 +602,11 @@ class Store:
         if not username.strip():
             raise ValidationError([FieldError("user name", "is required: whose signature is it?")])
         account = verify_other(self, username.strip(), password, purpose=f"{what} in place")
+        try:
+            self._check_signer(kind, uid, account.username)
+        except PermissionDenied as e:
+            self.record_event("sign-refused", entity=kind, entity_uid=uid, detail=str(e))
+            raise
         if role not in account.roles:
             self.record_event(
                 "sign-refused",
@@ -667,9 +696,16 @@ class Store:
         if errors:
             raise ValidationError(errors)
 
-    def _check_meeting_decision(self, patient_uid: str, decision: Any) -> None:
-        """A decision linked to a meeting: the meeting exists, the patient is on its agenda,
-        and each person named present is one of its attendees (joint follows from them)."""
+    def _check_meeting_decision(
+        self, patient_uid: str, decision: Any, *, uid: str | None = None, now: bool = True
+    ) -> None:
+        """A decision linked to a meeting (hazard H71): the meeting exists and is of the
+        decision's date, the patient is on its agenda with no other decision in it, and each
+        person named present is one of its attendees, named once, and (`now`: at the table)
+        present at this moment by the meeting's own record, never by the caller's list; joint
+        then follows from them (model.validate_decision). An import checks all but `now`."""
+        from mdtapp.domain.dates import format_date
+
         try:
             meeting = self.meeting(decision.meeting_uid).value
         except RecordNotFound:
@@ -677,18 +713,55 @@ class Store:
                 [FieldError("meeting.uid", "is not a meeting in this database")]
             ) from None
         errors = []
+        if decision.date != meeting.date:
+            errors.append(
+                FieldError(
+                    "date",
+                    f"must be the meeting's date, {format_date(meeting.date)}, to be "
+                    "taken in it; got " + format_date(decision.date),
+                )
+            )
         if meeting.item(patient_uid) is None:
             errors.append(FieldError("meeting.uid", "the patient is not on that meeting's agenda"))
-        attendees = {(a.name, a.role) for a in meeting.attendees}
-        for i, a in enumerate(decision.present):
-            if (a.name, a.role) not in attendees:
-                errors.append(
-                    FieldError(
-                        f"meeting.present[{i}]", f"{a.name} is not an attendee of that meeting"
-                    )
+        elif any(
+            p == patient_uid and d != uid
+            for p, d, _ in self._meetings.decisions_of(decision.meeting_uid)
+        ):
+            errors.append(
+                FieldError(
+                    "meeting.uid",
+                    "the patient already has a decision in this meeting: amend that one",
                 )
+            )
+        attendees = {(a.name, a.role): a for a in meeting.attendees}
+        seen: set[tuple[str, str]] = set()
+        for i, a in enumerate(decision.present):
+            held = attendees.get((a.name, a.role))
+            where = f"meeting.present[{i}]"
+            if held is None:
+                errors.append(FieldError(where, f"{a.name} is not an attendee of that meeting"))
+            elif (a.name, a.role) in seen:
+                errors.append(FieldError(where, f"{a.name} is named twice"))
+            elif now and not held.present:
+                errors.append(
+                    FieldError(where, f"{a.name} is not present now (left, or not yet arrived)")
+                )
+            seen.add((a.name, a.role))
         if errors:
             raise ValidationError(errors)
+
+    def check_meeting_decisions(self) -> list[str]:
+        """Every decision linked to a meeting, checked as an import must (no `now`): the
+        problems, each naming the decision; an import with any is refused."""
+        problems = []
+        for m in self.meetings():
+            for patient_uid, decision_uid, _ in self._meetings.decisions_of(m.uid):
+                value = self._records.get("decisions", decision_uid).value
+                try:
+                    self._check_meeting_decision(patient_uid, value, uid=decision_uid, now=False)
+                except ValidationError as e:
+                    problems += [f"decisions {decision_uid}: {err}" for err in e.errors]
+        return problems
 
     def agenda_candidates(self, on: date) -> list[AgendaItem]:
         """What the agenda of a meeting on `on` is built from: the reviews dashboard's due and

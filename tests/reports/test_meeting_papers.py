@@ -21,7 +21,7 @@ from tests.reports.conftest import SETTINGS, pages_text, store_settings
 from tests.store.conftest import TODAY, jane
 
 RHEUM = Attendee("Dr Rhea Ward", "consultant_rheumatologist", "Rheumatology")
-DERM = Attendee("Dr Derek Moss", "consultant_dermatologist", "Dermatology")
+DERM = Attendee("Dr Derek Moss", "consultant_dermatologist", "Dermatology", "derm")
 
 
 @pytest.fixture

@@ -106,16 +106,43 @@ def test_bad_meetings_are_refused_naming_the_field_and_nothing_is_written(store,
 
 def test_a_joint_decision_needs_the_quorum_among_those_present(store):
     uid = store.add_patient(jane()).uid
-    m = store.add_meeting(_meeting(uid))
+    second = store.add_patient(jane(nhs_number="4010232137", family_name="Other")).uid
+    m = store.add_meeting(_meeting(uid, second))
     ok = store.save("decisions", uid, _decision(m.uid, (RHEUM, DERM), joint=True))
     assert ok.value.joint is True and ok.data["meeting"]["uid"] == m.uid
     before = table_counts(store)
     with pytest.raises(ValidationError, match=r"meeting\.joint.*not quorate.*dermatologist"):
-        store.save("decisions", uid, _decision(m.uid, (RHEUM,), joint=True))
+        store.save("decisions", second, _decision(m.uid, (RHEUM,), joint=True))
     assert table_counts(store) == before
-    not_joint = store.save("decisions", uid, _decision(m.uid, (RHEUM,), joint=False))
+    not_joint = store.save("decisions", second, _decision(m.uid, (RHEUM,), joint=False))
     assert not_joint.value.joint is False
     assert {d.uid for d in store.meeting_decisions(m.uid)} == {ok.uid, not_joint.uid}
+
+
+def test_joint_only_with_who_the_meeting_records_as_present_now(store):
+    """Review of issue 17: the store judges presence by the meeting's own record, never by the
+    caller's list; a person named twice, a decision of another date, and a second decision for
+    one patient in one meeting are refused, naming the field; nothing is written."""
+    from dataclasses import replace
+
+    uid = store.add_patient(jane()).uid
+    m = store.add_meeting(_meeting(uid))
+    left = replace(m.value, attendees=(RHEUM, replace(DERM, present=False), PHARM))
+    m = store.save_meeting(m.uid, left, base_version=m.version)
+    before = table_counts(store)
+    with pytest.raises(ValidationError, match=r"present\[1\].*Dr Derek Moss is not present now"):
+        store.save("decisions", uid, _decision(m.uid, (RHEUM, DERM), joint=True))
+    with pytest.raises(ValidationError, match=r"present\[1\].*named twice"):
+        store.save("decisions", uid, _decision(m.uid, (RHEUM, RHEUM), joint=False))
+    other_day = replace(_decision(m.uid, (RHEUM,), joint=False), date=date(2026, 11, 1))
+    with pytest.raises(ValidationError, match="date: must be the meeting's date"):
+        store.save("decisions", uid, other_day)
+    assert table_counts(store) == before
+    first = store.save("decisions", uid, _decision(m.uid, (RHEUM,), joint=False))
+    with pytest.raises(ValidationError, match="already has a decision in this meeting"):
+        store.save("decisions", uid, _decision(m.uid, (RHEUM,), joint=False))
+    amended = replace(first.value, reason="Responding well")  # amending the one is allowed
+    store.save("decisions", uid, amended, uid=first.uid, base_version=first.version)
 
 
 def test_a_meeting_decision_names_the_meetings_own_people_and_patients(store):
@@ -310,3 +337,66 @@ def test_meetings_go_through_mdtapp_1_export_and_import_to_the_same_bytes(store,
         assert fresh.patient_uids() == []
     finally:
         fresh.close()
+
+
+def test_a_file_naming_someone_not_at_the_meeting_as_present_is_refused(store, tmp_path):
+    """Review of issue 17: an edited file cannot store a 'joint' decision made with a person who
+    was not an attendee (the store's check runs on imports too); nothing is written."""
+    import json
+
+    from mdtapp.store.interchange import ImportRejected, dumps, export_document, import_document
+    from mdtapp.store.repository import Store
+
+    uid = store.add_patient(jane()).uid
+    m = store.add_meeting(_meeting(uid))
+    store.save("decisions", uid, _decision(m.uid, (RHEUM, DERM), joint=True))
+    forged = json.loads(dumps(export_document(store)))
+    decision = forged["patients"][0]["decisions"][0]
+    decision["meeting"]["present"][1]["name"] = "Dr Nobody"
+    decision.pop("lineage", None)
+    fresh = Store.open(tmp_path / "fresh.db", user="tester")
+    try:
+        with pytest.raises(ImportRejected) as e:
+            import_document(fresh, forged)
+        assert any("Dr Nobody is not an attendee of that meeting" in p for p in e.value.problems)
+        assert fresh.patient_uids() == [] and fresh.meetings() == []
+    finally:
+        fresh.close()
+
+
+def test_a_meeting_decision_is_signed_only_by_someone_present_and_a_plan_not_by_its_author(
+    people, tmp_path
+):
+    """Review of issue 17 (H72, H73): a clinician not at the meeting, or one who has left,
+    cannot sign its decision in place; a pharmacist cannot verify a plan they saved."""
+    from dataclasses import replace
+
+    from mdtapp.domain.model import Regimen
+    from mdtapp.store.errors import PermissionDenied
+    from mdtapp.store.repository import Store
+
+    store = people
+    uid = store.add_patient(jane()).uid
+    m = store.add_meeting(_meeting(uid))
+    d = store.save("decisions", uid, _decision(m.uid, (RHEUM, DERM), joint=True))
+    with pytest.raises(PermissionDenied, match="nurse is not present at the meeting"):
+        store.sign_in_place("decisions", d.uid, d.version, username="nurse", password=PW["nurse"])
+    left = replace(m.value, attendees=(RHEUM, replace(DERM, present=False), PHARM))
+    store.save_meeting(m.uid, left, base_version=m.version)
+    with pytest.raises(PermissionDenied, match="derm is not present at the meeting"):
+        store.sign_in_place("decisions", d.uid, d.version, username="derm", password=PW["derm"])
+    assert store.signatures("decisions", d.uid) == []
+    signed = store.sign_in_place(
+        "decisions", d.uid, d.version, username="rheum", password=PW["rheum"]
+    )
+    assert signed.username == "rheum"
+    # the pharmacist's own plan waits for another pharmacist
+    pharm = Store(store.db, user=store.account("pharm").principal, clock=store.clock)
+    plan = pharm.save("regimens", uid, Regimen(TODAY, 2.0, 5, 4, "iv", 70.0))
+    with pytest.raises(PermissionDenied, match="pharm saved this dose plan"):
+        pharm.sign("regimens", plan.uid, plan.version, PW["pharm"])
+    with pytest.raises(PermissionDenied, match="pharm saved this dose plan"):
+        store.sign_in_place(
+            "regimens", plan.uid, plan.version, username="pharm", password=PW["pharm"]
+        )
+    assert store.verification(plan.uid, plan.version) is None
