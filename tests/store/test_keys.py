@@ -396,3 +396,13 @@ def test_a_damaged_keyring_is_one_clear_message(three, damage):
     keyring_path(three.store.path).write_text(damage)
     with pytest.raises(StoreError, match="keyring"):
         access.sign_in(three.store.path, "alice", ALICE)
+
+
+def test_a_keyring_that_is_a_folder_is_named_as_one(three):
+    # POSIX says "Is a directory"; Windows only "Permission denied": the message is the same
+    three.store.close()
+    keys = keyring_path(three.store.path)
+    keys.unlink()
+    keys.mkdir()
+    with pytest.raises(StoreError, match="should be the keyring file, but it is a folder"):
+        access.sign_in(three.store.path, "alice", ALICE)
