@@ -64,6 +64,29 @@ def test_reviews_piped_into_head_is_no_traceback(db):
     assert child.returncode == 0
 
 
+def test_only_a_closed_pipe_on_windows_counts_as_the_reader_gone(monkeypatch, tmp_path):
+    import errno
+
+    import mdtapp.cli as cli
+
+    read, write = os.pipe()
+    with open(write, "w") as pipe, open(tmp_path / "out.txt", "w") as file:
+        monkeypatch.setattr(sys, "platform", "win32")
+        monkeypatch.setattr(sys, "stdout", pipe)
+        # Windows' word for writing to a pipe whose reader has gone
+        assert cli._reader_gone(OSError(errno.EINVAL, "Invalid argument"))
+        # a bad file name is EINVAL too, naming the file: a problem to report
+        assert not cli._reader_gone(OSError(errno.EINVAL, "Invalid argument", "a?b.json"))
+        assert not cli._reader_gone(OSError(errno.EACCES, "Permission denied"))
+        monkeypatch.setattr(sys, "stdout", file)  # output to a file has no reader to lose
+        assert not cli._reader_gone(OSError(errno.EINVAL, "Invalid argument"))
+        monkeypatch.setattr(sys, "platform", "linux")  # POSIX says BrokenPipeError
+        monkeypatch.setattr(sys, "stdout", pipe)
+        assert not cli._reader_gone(OSError(errno.EINVAL, "Invalid argument"))
+        assert cli._reader_gone(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    os.close(read)
+
+
 def test_export_to_a_folder_is_one_line(db, capsys, tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
