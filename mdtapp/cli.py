@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -1325,24 +1328,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # the reader went away (`mdtapp reviews | head`): it had all it wanted
-        import os
-
+    except OSError as e:
+        if not _reader_gone(e):
+            return _unexpected(e, args)
+        # the reader went away (`mdtapp reviews | head`): it had all it wanted; what is still
+        # buffered goes nowhere, so the exit's flush fails no more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as e:
-        known = _known_problem(e, args)
-        if known is not None:
-            print(f"mdtapp: {known}", file=sys.stderr)  # a known refusal: one line
-            return EXIT_REFUSED
-        where = crash.write_report(type(e), e.__traceback__)
-        print(
-            f"mdtapp: an unexpected problem ({type(e).__name__}), a bug: nothing more was "
-            f"done. A report without patient data was written to {where}",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        return _unexpected(e, args)
+
+
+def _reader_gone(error: OSError) -> bool:
+    """Whether writing the output failed because its reader went away (`| head`). POSIX says so
+    with BrokenPipeError. Windows says EINVAL, with no file named, writing to a pipe whose reader
+    has closed it (as the standard library's subprocess notes, bpo-19612): counted only when
+    standard output is such a pipe."""
+    if isinstance(error, BrokenPipeError):
+        return True
+    if sys.platform != "win32" or error.errno != errno.EINVAL or error.filename is not None:
+        return False
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (AttributeError, ValueError, OSError):  # no standard output, or not a file
+        return False
+
+
+def _unexpected(e: Exception, args: argparse.Namespace | None) -> int:
+    """A known problem's one line (exit 1), or a bug's line saying where its report went."""
+    from mdtapp import crash
+
+    known = _known_problem(e, args)
+    if known is not None:
+        print(f"mdtapp: {known}", file=sys.stderr)  # a known refusal: one line
+        return EXIT_REFUSED
+    where = crash.write_report(type(e), e.__traceback__)
+    print(
+        f"mdtapp: an unexpected problem ({type(e).__name__}), a bug: nothing more was "
+        f"done. A report without patient data was written to {where}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def _known_problem(error: Exception, args: argparse.Namespace | None) -> str | None:

@@ -9,6 +9,7 @@ with one line per problem naming the patient and the JSON path, and nothing is w
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import os
@@ -122,6 +123,10 @@ def dumps(document: dict[str, Any]) -> bytes:
 def write_atomically(path: Path, content: bytes) -> None:
     """Write next to the target and rename into place: no half-written file, ever."""
     path = Path(path)
+    if path.is_dir():  # refused alike everywhere: Windows would say only "Access denied"
+        raise IsADirectoryError(
+            errno.EISDIR, "is a folder; give the name of the file to write", str(path)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -443,9 +443,11 @@ class Keyring:
                 f"{path} (the keyring of an encrypted database) is missing: restore it from the "
                 "backup beside the database backup, or open with the recovery key"
             ) from None
-        except IsADirectoryError:
-            raise KeyringError(f"{path} should be the keyring file, but it is a folder") from None
         except (OSError, UnicodeDecodeError) as e:
+            if path.is_dir():  # IsADirectoryError on POSIX; on Windows, "Permission denied"
+                raise KeyringError(
+                    f"{path} should be the keyring file, but it is a folder"
+                ) from None
             raise KeyringError(
                 f"{path} (the keyring) cannot be read: {getattr(e, 'strerror', None) or e}"
             ) from None

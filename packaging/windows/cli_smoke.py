@@ -22,7 +22,10 @@ DEMO_PATIENT = "9990001030"
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="mdtapp-cli-smoke-") as tmp:
+    # Under Wine on a busy machine a command's redirected output file was once still held open
+    # after the command had ended (a sharing violation at clean-up, with every check passed):
+    # what cannot be removed stays in %TEMP%, as a failed clean-up does on Windows
+    with tempfile.TemporaryDirectory(prefix="mdtapp-cli-smoke-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         env = {
             **os.environ,
@@ -105,6 +108,8 @@ def main() -> int:
             f"ok: letter.pdf {(work / 'letter.pdf').stat().st_size // 1024} KiB, form.pdf "
             f"{(work / 'form.pdf').stat().st_size // 1024} KiB, audit.csv {len(rows) - 1} rows"
         )
+    if work.exists():
+        print(f"note: {work} could not all be removed (a file still held open)", flush=True)
     return 0
 
 

@@ -1,9 +1,9 @@
-"""A process killed (SIGKILL) at every step of encrypting a database, replacing its key (an
-account disabled), changing a password, restoring a backup and upgrading an old keyring (issue 14
-items 3, 4, 8, 9; issue 19).
+"""A process killed (SIGKILL; TerminateProcess on Windows) at every step of encrypting a
+database, replacing its key (an account disabled), changing a password, restoring a backup and
+upgrading an old keyring (issue 14 items 3, 4, 8, 9; issue 19).
 
 The child counts each step that changes a file (a rename, a link, a removal) or a database
-(BEGIN, COMMIT, PRAGMA rekey, sqlcipher_export, a backup...) and kills itself with SIGKILL just
+(BEGIN, COMMIT, PRAGMA rekey, sqlcipher_export, a backup...) and kills itself outright just
 before step N: no `finally`, no `except`, as a crash or a power cut. N runs from 1 until the
 child finishes, so every step is an instant the test stops at. After each kill the database must
 open, with the password it has at that instant, holding every row, or the next sign-in must
@@ -43,8 +43,11 @@ def point(what):
     global count
     count += 1
     print("step", count, what, flush=True)
-    if count == target:
-        os.kill(os.getpid(), signal.SIGKILL)  # no finally, no except: a crash
+    if count == target:  # no finally, no except, no atexit, no flush: a crash
+        # POSIX: SIGKILL. Windows has none: os.kill with any other number is TerminateProcess,
+        # the process's exit code that number (9, as SIGKILL's)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", 9))
+        os._exit(99)  # never reached; were the kill to return, the parent says so
 
 from mdtapp.store.sqlite import dbapi
 
@@ -119,6 +122,10 @@ print("done", flush=True)
 """
 
 
+# how the parent sees the child's kill: killed by signal 9 (POSIX); exit code 9 (Windows)
+KILLED = 9 if sys.platform == "win32" else -9
+
+
 def _run(folder: Path, scenario: str, target: int) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(target), scenario, str(folder)],
@@ -128,7 +135,7 @@ def _run(folder: Path, scenario: str, target: int) -> list[str]:
         timeout=120,
     )
     lines = done.stdout.splitlines()
-    if "done" not in lines and done.returncode != -9:
+    if "done" not in lines and done.returncode != KILLED:
         raise AssertionError(f"the child failed, not killed:\n{done.stdout}\n{done.stderr}")
     return lines
 
