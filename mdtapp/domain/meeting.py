@@ -51,12 +51,15 @@ class MeetingRules:
     def status_label(self, key: str) -> str:
         return next((s.label for s in self.statuses if s.key == key), key)
 
-    def quorum_text(self) -> str:
-        """The rule as a sentence, for the screen, the PDFs and `mdtapp meeting`."""
-        needs = ", ".join(
+    def quorum_needs(self) -> str:
+        """What the quorum needs: "at least 1 consultant rheumatologist, at least 1 …"."""
+        return ", ".join(
             f"at least {n.at_least} {self.role_label(n.role).lower()}" for n in self.quorum
         )
-        return f"{self.quorum_label}: {needs} present"
+
+    def quorum_text(self) -> str:
+        """The rule as a sentence, for the screen, the PDFs and `mdtapp meeting`."""
+        return f"{self.quorum_label}: {self.quorum_needs()} present"
 
 
 @dataclass(frozen=True)

@@ -545,7 +545,7 @@ def build_letter(req: LetterRequest) -> bytes:
         present = "; ".join(note.present) or "nobody recorded"
         story.append(
             _p(
-                f"Discussed at the joint MDT meeting on <b>{escape(note.when)}</b>, "
+                f"Discussed at the MDT meeting on <b>{escape(note.when)}</b>, "
                 f"{escape(note.place)}. Present: {escape(present)}."
             )
         )

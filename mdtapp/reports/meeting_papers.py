@@ -14,7 +14,7 @@ from mdtapp.domain.errors import FieldError, ValidationError
 from mdtapp.domain.meeting import Meeting, attendee_text, place_text, quorum
 from mdtapp.domain.nhs_number import format_nhs_number
 from mdtapp.reports.meeting_pdf import OutcomeLine, OutcomesSummary, build_outcomes
-from mdtapp.reports.service import LetterNotReady, letter_settings, produce_letter
+from mdtapp.reports.service import MISSING, LetterNotReady, letter_settings, produce_letter
 from mdtapp.settings import Author, Letterhead
 from mdtapp.store.errors import RecordNotFound
 from mdtapp.store.repository import Saved, Store
@@ -22,7 +22,7 @@ from mdtapp.store.repository import Saved, Store
 
 def meeting_title(meeting: Meeting) -> str:
     return (
-        f"Joint rheumatology-dermatology MDT, {format_date(meeting.date)} at {meeting.time}, "
+        f"Rheumatology-dermatology MDT, {format_date(meeting.date)} at {meeting.time}, "
         f"{place_text(meeting.place)}"
     )
 
@@ -52,7 +52,7 @@ def discussed(store: Store, uid: str) -> list[tuple[str, Saved[Any] | None]]:
     ]
 
 
-def outcomes_summary(store: Store, uid: str) -> OutcomesSummary:
+def outcomes_summary(store: Store, uid: str, *, centre: str | None = None) -> OutcomesSummary:
     from mdtapp.settings import centre_settings
 
     meeting = store.meeting(uid).value
@@ -102,8 +102,12 @@ def outcomes_summary(store: Store, uid: str) -> OutcomesSummary:
         f"{attendee_text(a, rules)}: {'present' if a.present else 'left / absent'}"
         for a in meeting.attendees
     )
+    head = centre_settings(store).letterhead
+    given = (centre or "").strip()
+    if not head.configured and not given:  # never a placeholder where the letterhead belongs
+        raise LetterNotReady([MISSING["letterhead.centre"]])
     return OutcomesSummary(
-        centre=centre_settings(store).letterhead.centre,
+        centre=head.centre if head.configured else given,
         title=meeting_title(meeting),
         chair=meeting.chair,
         attendance=attendance,
@@ -117,11 +121,12 @@ def outcomes_summary(store: Store, uid: str) -> OutcomesSummary:
     )
 
 
-def produce_outcomes(store: Store, uid: str) -> bytes:
-    """The outcomes summary; refused for a meeting in the future (nothing has happened)."""
+def produce_outcomes(store: Store, uid: str, *, centre: str | None = None) -> bytes:
+    """The outcomes summary; refused for a meeting in the future (nothing has happened), and
+    (LetterNotReady) when the centre's letterhead is not set and no `centre` is given."""
     meeting = store.meeting(uid).value
     _not_in_future(store, meeting, "outcomes")
-    pdf = build_outcomes(outcomes_summary(store, uid))
+    pdf = build_outcomes(outcomes_summary(store, uid, centre=centre))
     store.record_event(
         "meeting-outcomes", entity="meetings", entity_uid=uid, detail=meeting_title(meeting)
     )

@@ -43,7 +43,7 @@ class OutcomeLine:
 @dataclass(frozen=True)
 class OutcomesSummary:
     centre: str
-    title: str  # "Joint rheumatology-dermatology MDT, 21-Nov-2026 at 14:00, Seminar room 2"
+    title: str  # "Rheumatology-dermatology MDT, 21-Nov-2026 at 14:00, Seminar room 2"
     chair: str
     attendance: tuple[str, ...]  # "Dr R Ward (Consultant rheumatologist): present"
     quorum: str  # the verdict and its working, from forms/meeting.toml

@@ -225,7 +225,7 @@ def meeting_note(store: Store, decision: Decision) -> MeetingNote | None:
     rules = store.forms.meeting
     q = quorum(decision.present, rules)
     if decision.joint:
-        joint = "Joint decision: rheumatology and dermatology present"
+        joint = f"Joint decision: the quorum was present ({rules.quorum_needs()})"
     else:
         missing = ", ".join(f"no {m.lower()}" for m in q.missing) or "not quorate"
         joint = f"NOT a joint decision ({missing} present when it was taken)"

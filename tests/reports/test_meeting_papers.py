@@ -104,12 +104,15 @@ def test_letters_for_every_patient_discussed_one_each_and_one_combined(store, me
     assert seen[0] == (0, 2) and seen[-1] == (2, 2)
     jane_text = " ".join(pages_text(result.files[0].read_bytes()))
     ken_text = " ".join(pages_text(result.files[1].read_bytes()))
-    assert "Discussed at the joint MDT meeting on 21-Nov-2026 at 14:00, Seminar room 2" in jane_text
+    assert "Discussed at the MDT meeting on 21-Nov-2026 at 14:00, Seminar room 2" in jane_text
     assert (
         "Dr Rhea Ward (Consultant rheumatologist); Dr Derek Moss (Consultant dermatologist)"
         in jane_text
     )
-    assert "Joint decision: rheumatology and dermatology present" in jane_text
+    assert (
+        "Joint decision: the quorum was present (at least 1 consultant rheumatologist, "
+        "at least 1 consultant dermatologist)" in jane_text
+    )
     assert "Verified by Pat Hale (Ig pharmacist)" in jane_text
     assert "NOT a joint decision (no consultant dermatologist present" in ken_text
     assert "DRAFT" in ken_text  # the decision is not signed

@@ -207,21 +207,7 @@ def test_a_whole_meeting(qtbot, store, room, meeting_window, monkeypatch, tmp_pa
         "deferred",
     ]
 
-    # After the meeting: the outcomes summary
-    from PySide6.QtWidgets import QFileDialog
-
-    outcomes = tmp_path / "outcomes.pdf"
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(outcomes), ""))
-    )
-    qtbot.mouseClick(m.outcomes_button, Qt.MouseButton.LeftButton)
-    text = _text(outcomes.read_bytes())
-    assert "Dr Derek Moss (Consultant dermatologist): left / absent" in text
-    assert "ADAMS, Jane" in text and "Continue current regimen" in text
-    assert "BROWN, Jane" in text and "NOT joint" in text
-    assert "CLARK, Jane" in text and "Deferred" in text
-
-    # ... and every letter in one go: the missing letterhead and author asked once
+    # what the papers lack (letterhead, author) is asked once for the meeting, never printed
     from mdtapp.ui.views import letter_details
 
     asked = []
@@ -240,6 +226,22 @@ def test_a_whole_meeting(qtbot, store, room, meeting_window, monkeypatch, tmp_pa
         return True
 
     monkeypatch.setattr(letter_details.LetterDetailsDialog, "exec", answered)
+    # After the meeting: the outcomes summary
+    from PySide6.QtWidgets import QFileDialog
+
+    outcomes = tmp_path / "outcomes.pdf"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(outcomes), ""))
+    )
+    qtbot.mouseClick(m.outcomes_button, Qt.MouseButton.LeftButton)
+    assert asked == [["letterhead.centre"]]
+    text = _text(outcomes.read_bytes())
+    assert "Dr Derek Moss (Consultant dermatologist): left / absent" in text
+    assert "ADAMS, Jane" in text and "Continue current regimen" in text
+    assert "BROWN, Jane" in text and "NOT joint" in text
+    assert "CLARK, Jane" in text and "Deferred" in text
+
+    # ... and every letter in one go
     folder = tmp_path / "letters"
     monkeypatch.setattr(
         QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder))
@@ -247,14 +249,17 @@ def test_a_whole_meeting(qtbot, store, room, meeting_window, monkeypatch, tmp_pa
     progress = []
     m.letters_progressed.connect(lambda done, total: progress.append((done, total)))
     qtbot.mouseClick(m.letters_button, Qt.MouseButton.LeftButton)
-    assert len(asked) == 1
+    assert asked == [["letterhead.centre"]]  # the centre typed for the outcomes serves them
     assert progress[0] == (0, 2) and progress[-1] == (2, 2)
     letters = sorted(folder.glob("letter-*.pdf"))
     assert len(letters) == 2 and len(list(folder.glob("letters-*-all.pdf"))) == 1
     first, second = (_text(p.read_bytes()) for p in letters)
-    assert "Discussed at the joint MDT meeting on 21-Nov-2026 at 14:00, Seminar room 2" in first
+    assert "Discussed at the MDT meeting on 21-Nov-2026 at 14:00, Seminar room 2" in first
     assert "Present: Dr Rhea Ward (Consultant rheumatologist); Dr Derek Moss" in first
-    assert "Joint decision: rheumatology and dermatology present" in first
+    assert (
+        "Joint decision: the quorum was present (at least 1 consultant rheumatologist, "
+        "at least 1 consultant dermatologist)" in first
+    )
     assert "Verified by Pat Hale (Ig pharmacist)" in first
     assert "NOT a joint decision (no consultant dermatologist present" in second
     assert "DRAFT" in second  # not signed

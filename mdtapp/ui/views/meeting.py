@@ -69,6 +69,7 @@ class MeetingWindow(QWidget):
         self.store = session.store
         self.rules = session.forms.meeting
         self.saved: Saved[Meeting] | None = None
+        self._given_centre: str | None = None  # the centre's name typed for this meeting's papers
         self.index = -1  # the agenda item shown
         self.file: PatientFile | None = None
         self.presenter: PresenterWindow | None = None
@@ -712,12 +713,21 @@ class MeetingWindow(QWidget):
 
     def outcomes_to(self, path: Path) -> bool:
         from mdtapp.reports.meeting_papers import produce_outcomes
+        from mdtapp.reports.service import MISSING, letter_settings
         from mdtapp.store.interchange import write_atomically
+        from mdtapp.ui.views.letter_details import LetterDetailsDialog
 
         if self.saved is None:
             return False
+        centre = self._given_centre
+        if not letter_settings(self.store).letterhead.configured and not centre:
+            dialog = LetterDetailsDialog([MISSING["letterhead.centre"]], self)  # never a blank
+            if not dialog.exec():
+                self.message.setText("No outcomes summary produced")
+                return False
+            centre = self._given_centre = dialog.answers()["letterhead.centre"]
         try:
-            pdf = produce_outcomes(self.store, self.saved.uid)
+            pdf = produce_outcomes(self.store, self.saved.uid, centre=centre)
             write_atomically(path, pdf)
         except ValidationError as e:
             self.message.setText("Not produced: " + "; ".join(str(x) for x in e.errors))
@@ -752,12 +762,17 @@ class MeetingWindow(QWidget):
             return False
         ready = letter_settings(self.store)
         author, letterhead = ready.author, ready.letterhead
-        if ready.missing:
-            dialog = LetterDetailsDialog(ready.missing, self)
+        given = {"letterhead.centre": self._given_centre} if self._given_centre else {}
+        missing = [m for m in ready.missing if m.key not in given]
+        if missing:
+            dialog = LetterDetailsDialog(missing, self)
             if not dialog.exec():
                 self.message.setText("No letters produced")
                 return False
-            given = dialog.answers()
+            given.update(dialog.answers())
+            if given.get("letterhead.centre"):
+                self._given_centre = given["letterhead.centre"]
+        if ready.missing:
             author = Author(
                 given.get("author.name", author.name), given.get("author.role", author.role)
             )
