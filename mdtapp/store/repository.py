@@ -562,8 +562,8 @@ class Store:
         saved = self._records.get(kind, uid)
         if kind == "regimens" and saved.saved_by == username:
             raise PermissionDenied(
-                f"user name: {username} saved this dose plan: it is verified by another "
-                "person (a second Ig pharmacist's check). Nothing was signed."
+                f"user name: {username} saved this dose plan: it is verified by an Ig "
+                "pharmacist other than the person who saved it. Nothing was signed."
             )
         meeting_uid = getattr(saved.value, "meeting_uid", None)
         if kind == "decisions" and meeting_uid is not None:
@@ -602,11 +602,6 @@ class Store:
         if not username.strip():
             raise ValidationError([FieldError("user name", "is required: whose signature is it?")])
         account = verify_other(self, username.strip(), password, purpose=f"{what} in place")
-        try:
-            self._check_signer(kind, uid, account.username)
-        except PermissionDenied as e:
-            self.record_event("sign-refused", entity=kind, entity_uid=uid, detail=str(e))
-            raise
         if role not in account.roles:
             self.record_event(
                 "sign-refused",
@@ -618,6 +613,11 @@ class Store:
                 f"user name: {account.display_name} is {', '.join(account.roles) or 'no role'}: "
                 f"{what} needs the {role} role. Nothing was signed."
             )
+        try:
+            self._check_signer(kind, uid, account.username)
+        except PermissionDenied as e:
+            self.record_event("sign-refused", entity=kind, entity_uid=uid, detail=str(e))
+            raise
         return self._add_signature(kind, uid, version, meaning, account.principal)
 
     def _add_signature(

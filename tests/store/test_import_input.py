@@ -253,13 +253,13 @@ def test_a_refused_import_to_a_new_path_leaves_no_database_behind(source, tmp_pa
     assert "assessments[0].itch_vas_mm: must be 0-100; got 140" in capsys.readouterr().err
     assert _folder_files(folder) == []  # refused before a database was made
     # refused only once the database exists: the first administrator (admin, clinician) may not
-    # bring in the regimens a pharmacist saves
-    source[0].save("regimens", source[1], _regimen())
+    # bring in the infusions a pharmacist records
+    source[0].save("infusions", source[1], _infusion())
     good = tmp_path / "good.json"
     good.write_bytes(dumps(export_document(source[0])))
     assert main(["import", "--db", str(folder / "new.db"), str(good)]) == 2
     err = capsys.readouterr().err
-    assert "importing regimens (1 new) needs the pharmacist role" in err
+    assert "importing infusions (1 new) needs the pharmacist role" in err
     assert err.strip().endswith("new.db: the new database was removed")
     assert _folder_files(folder) == []
 
@@ -271,7 +271,7 @@ def test_a_refused_import_into_an_existing_database_removes_nothing(source, tmp_
         path, username="tester", display_name="Tester", password=os.environ["MDTAPP_PASSWORD"]
     ).store.close()
     there = _folder_files(path.parent)
-    source[0].save("regimens", source[1], _regimen())
+    source[0].save("infusions", source[1], _infusion())
     good = tmp_path / "good.json"
     good.write_bytes(dumps(export_document(source[0])))
     assert main(["import", "--db", str(path), str(good)]) == 2
@@ -282,10 +282,10 @@ def test_a_refused_import_into_an_existing_database_removes_nothing(source, tmp_
     assert {p.name for p in set(after) - set(there)} <= {"old.db.attempts", "old.db.keys.lock"}
 
 
-def _regimen():
-    from mdtapp.domain.model import Regimen
+def _infusion():
+    from mdtapp.domain.model import Infusion
 
-    return Regimen(date(2026, 8, 5), 2.0, 5, 4, "iv", 70.0)
+    return Infusion(date(2026, 8, 5), 25.0, "Privigen", "B1", "iv")
 
 
 def test_the_command_says_when_a_merge_kept_the_newer_versions(tmp_path, capsys):

@@ -400,3 +400,27 @@ def test_a_meeting_decision_is_signed_only_by_someone_present_and_a_plan_not_by_
             "regimens", plan.uid, plan.version, username="pharm", password=PW["pharm"]
         )
     assert store.verification(plan.uid, plan.version) is None
+
+
+def test_a_clinician_saves_a_dose_plan_that_awaits_the_pharmacists_verification(people):
+    """Issue 17: a dose plan saved by a clinician is awaiting pharmacist verification until an
+    Ig pharmacist verifies it in place; infusions stay the pharmacist's."""
+    from mdtapp.domain.model import Infusion, Regimen
+    from mdtapp.store.errors import PermissionDenied
+    from mdtapp.store.repository import Store
+
+    store = people
+    uid = store.add_patient(jane()).uid
+    nurse = Store(store.db, user=store.account("nurse").principal, clock=store.clock)
+    plan = nurse.save("regimens", uid, Regimen(TODAY, 2.0, 5, 4, "iv", 70.0))
+    assert nurse.verification(plan.uid, plan.version) is None  # awaiting verification
+    with pytest.raises(PermissionDenied, match="needs the pharmacist role"):
+        nurse.sign_in_place(
+            "regimens", plan.uid, plan.version, username="nurse", password=PW["nurse"]
+        )
+    with pytest.raises(PermissionDenied, match="needs the pharmacist role"):
+        nurse.save("infusions", uid, Infusion(TODAY, 25.0, "Privigen", "B1", "iv"))
+    verified = nurse.sign_in_place(
+        "regimens", plan.uid, plan.version, username="pharm", password=PW["pharm"]
+    )
+    assert nurse.verification(plan.uid, plan.version) == verified
