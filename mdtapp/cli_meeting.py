@@ -152,27 +152,17 @@ def _agenda_json(store: Any, meeting: Any, decisions: dict[str, Any]) -> list[di
 
 def _meeting_json(store: Any, saved: Any) -> dict[str, Any]:
     from mdtapp.domain.meeting import quorum
+    from mdtapp.store.meetings import encode_meeting
 
     m = saved.value
     q = quorum(m.attendees, store.forms.meeting)
     decisions = {d.patient_uid: d for d in store.meeting_decisions(saved.uid)}
+    stored = encode_meeting(m)  # the details and attendees as the file holds them
+    del stored["agenda"]  # shown below with each patient's name and decision
     return {
         "id": saved.uid,
         "version": saved.version,
-        "date": m.date.isoformat(),
-        "time": m.time,
-        "place": m.place,
-        "chair": m.chair,
-        "attendees": [
-            {
-                "name": a.name,
-                "role": a.role,
-                "specialty": a.specialty,
-                "username": a.username,
-                "present": a.present,
-            }
-            for a in m.attendees
-        ],
+        **stored,
         "quorate": q.quorate,
         "quorum": [str(line) for line in q.lines],
         "agenda": _agenda_json(store, m, decisions),

@@ -216,6 +216,18 @@ def credential(store: Store, change: KeyringChange, username: str, secret: Secre
     )
 
 
+def stage_credential(
+    store: Store, change: KeyringChange | None, username: str, secret: Secret
+) -> str | None:
+    """Stage the account's new keyring entry in `change` (an encrypted database); its public
+    key as stored with the account, or None for a plaintext database."""
+    if change is None:
+        return None
+    entry = credential(store, change, username, secret)
+    change.stage(change.current.with_user(username, entry))
+    return entry.public_key.hex()
+
+
 # ------------------------------------------------------------------ exclusive access
 
 

@@ -839,11 +839,7 @@ class Store:
             raise DuplicateRecord(f"There is already a user called {username}")
         secret = passwords.derive(password)
         with keys.changing_keys(self) as change:
-            public_key = None
-            if change is not None:
-                entry = keys.credential(self, change, username, secret)
-                change.stage(change.current.with_user(username, entry))
-                public_key = entry.public_key.hex()
+            public_key = keys.stage_credential(self, change, username, secret)
             with self.transaction():
                 self._accounts.add(
                     username,
@@ -874,11 +870,7 @@ class Store:
         self._accounts.check_password(username, new_password)
         secret = passwords.derive(new_password)
         with keys.changing_keys(self) as change:
-            public_key = None
-            if change is not None:
-                entry = keys.credential(self, change, username, secret)
-                change.stage(change.current.with_user(username, entry))
-                public_key = entry.public_key.hex()
+            public_key = keys.stage_credential(self, change, username, secret)
             with self.transaction():
                 self._accounts.change_password(
                     username, passwords.record(secret), public_key=public_key, own=own

@@ -195,18 +195,32 @@ class DecisionsView(QWidget):
         self.session.notify_saved(self.file.uid)
         return True
 
-    def _on_sign_clicked(self) -> None:
+    def _selected_to_sign(self) -> Saved[Decision] | None:
+        """The decision selected in the table, or None (and the message asking for one)."""
         rows = self.table.selectionModel().selectedRows()
         if self.file is None or not rows:
             self.sign_message.setText("Select a decision to sign")
-            return
-        saved = self.model.rows[rows[0].row()]
+            return None
+        saved: Saved[Decision] = self.model.rows[rows[0].row()]
+        return saved
+
+    def _signing_what(self, saved: Saved[Decision]) -> str:
+        """What is being signed, as both sign dialogs say it."""
+        assert self.file is not None
         kind = self.kind_labels.get(saved.value.decision, saved.value.decision)
         patient = self.file.patient.value
+        return (
+            f"{kind} — decision of {format_date(saved.value.date)} for "
+            f"{patient.display_name}, NHS No. {format_nhs_number(patient.nhs_number)}."
+        )
+
+    def _on_sign_clicked(self) -> None:
+        saved = self._selected_to_sign()
+        if saved is None:
+            return
         dialog = SignDialog(
             "Sign the MDT decision",
-            f"{kind} — decision of {format_date(saved.value.date)} for "
-            f"{patient.display_name}, NHS No. {format_nhs_number(patient.nhs_number)}.",
+            self._signing_what(saved),
             "Signing confirms this decision as recorded. Once signed it changes only by "
             "amendment, with a reason.",
             self.session.store.principal.display_name,
@@ -239,17 +253,12 @@ class DecisionsView(QWidget):
         return True
 
     def _on_sign_in_place_clicked(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if self.file is None or not rows:
-            self.sign_message.setText("Select a decision to sign")
+        saved = self._selected_to_sign()
+        if saved is None:
             return
-        saved = self.model.rows[rows[0].row()]
-        kind = self.kind_labels.get(saved.value.decision, saved.value.decision)
-        patient = self.file.patient.value
         dialog = SignInPlaceDialog(
             "Sign the MDT decision in place",
-            f"{kind} — decision of {format_date(saved.value.date)} for "
-            f"{patient.display_name}, NHS No. {format_nhs_number(patient.nhs_number)}.",
+            self._signing_what(saved),
             "A clinician signs with their own user name and password; whoever is signed in "
             "stays signed in. Once signed it changes only by amendment, with a reason.",
             self,
